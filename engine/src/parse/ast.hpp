@@ -1,0 +1,27 @@
+// The syntax tree the parser produces before shapes are known.
+#pragma once
+#include <gmpxx.h>
+
+#include <string>
+#include <vector>
+
+namespace matcalc::detail {
+
+struct Ast {
+  enum class Tag { Name, Number, Call, Neg, Binary, Transpose, Inner } tag;
+  std::string text;  // name, function name, or binary operator
+  mpq_class value;   // Number
+  std::vector<int> kids;
+  std::size_t begin = 0, end = 0;  // source span
+};
+
+struct AstTree {
+  std::string source;
+  std::vector<Ast> nodes;
+  int root = -1;
+};
+
+// Throws ParseError with the position of the offending token.
+AstTree parseSyntax(const std::string& source);
+
+}  // namespace matcalc::detail

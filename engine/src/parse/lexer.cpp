@@ -1,0 +1,51 @@
+#include "lexer.hpp"
+
+#include <cctype>
+
+#include "matcalc/error.hpp"
+
+namespace matcalc::detail {
+
+std::vector<Token> tokenize(const std::string& s) {
+  std::vector<Token> out;
+  std::size_t i = 0;
+  auto digit = [&](std::size_t k) { return k < s.size() && std::isdigit(static_cast<unsigned char>(s[k])); };
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (std::isspace(c)) { ++i; continue; }
+    std::size_t start = i;
+    if (std::isalpha(c) || c == '_') {
+      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_')) ++i;
+      out.push_back({Token::Type::Name, s.substr(start, i - start), start});
+    } else if (std::isdigit(c) || (c == '.' && digit(i + 1))) {
+      while (digit(i)) ++i;
+      // "2.5" is a number but "2.*X" is 2 .* X.
+      if (i < s.size() && s[i] == '.' && !(i + 1 < s.size() && (s[i + 1] == '*' || s[i + 1] == '/' || s[i + 1] == '^'))) {
+        ++i;
+        while (digit(i)) ++i;
+      }
+      if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        std::size_t j = i + 1;
+        if (j < s.size() && (s[j] == '+' || s[j] == '-')) ++j;
+        if (digit(j)) {
+          i = j;
+          while (digit(i)) ++i;
+        }
+      }
+      out.push_back({Token::Type::Number, s.substr(start, i - start), start});
+    } else if (c == '.' && i + 1 < s.size() && (s[i + 1] == '*' || s[i + 1] == '/' || s[i + 1] == '^')) {
+      out.push_back({Token::Type::Op, s.substr(i, 2), start});
+      i += 2;
+    } else if (std::string("+-*/'^()<>,").find(static_cast<char>(c)) != std::string::npos) {
+      out.push_back({Token::Type::Op, std::string(1, static_cast<char>(c)), start});
+      ++i;
+    } else {
+      std::string shown = c < 0x80 ? std::string(1, static_cast<char>(c)) : "non-ASCII character";
+      throw ParseError("unexpected character '" + shown + "'", s, start);
+    }
+  }
+  out.push_back({Token::Type::End, "", s.size()});
+  return out;
+}
+
+}  // namespace matcalc::detail

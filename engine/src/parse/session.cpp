@@ -1,0 +1,341 @@
+// Elaboration: from syntax trees to terms. Shapes are inferred by unifying
+// dimension variables; a symbolic dimension never unifies with the literal 1,
+// so whether a sub-expression is a scalar is known as soon as it is parsed,
+// which decides `*` (scaling or matrix product), `^` and diag.
+#include <map>
+#include <set>
+
+#include "../terms/shape_rules.hpp"
+#include "ast.hpp"
+#include "matcalc/parse.hpp"
+
+namespace matcalc {
+
+namespace {
+
+const std::set<std::string, std::less<>> kGreek = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu",
+    "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"};
+
+// Functions by surface name, from the kinds list (diag is resolved by shape).
+const std::map<std::string, Kind, std::less<>>& functionTable() {
+  static const auto table = [] {
+    std::map<std::string, Kind, std::less<>> t;
+    for (std::size_t i = 0; i < std::size(kKindInfo); ++i) {
+      const KindInfo& k = kKindInfo[i];
+      if ((k.form == Form::Function || k.form == Form::Elementwise) && !t.count(k.surface))
+        t.emplace(std::string(k.surface), static_cast<Kind>(i));
+    }
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
+bool isGreekName(std::string_view name) { return kGreek.count(name) > 0; }
+
+VarKind defaultVarKind(std::string_view name) {
+  if (!name.empty() && std::isupper(static_cast<unsigned char>(name[0]))) return VarKind::Matrix;
+  if (isGreekName(name)) return VarKind::Scalar;
+  return VarKind::Vector;
+}
+
+VarKind parseVarKind(std::string_view word) {
+  if (word == "scalar") return VarKind::Scalar;
+  if (word == "vector") return VarKind::Vector;
+  if (word == "matrix") return VarKind::Matrix;
+  throw Error(Error::Category::Usage, "unknown variable kind '" + std::string(word) + "' (scalar, vector or matrix)");
+}
+
+struct ParseSession::Impl {
+  using Var = int;  // dimension variable; 0 is the literal 1
+  struct VShape {
+    Var rows = 0, cols = 0;
+    bool isScalar() const { return rows == 0 && cols == 0; }
+  };
+  // What an AST node elaborates to.
+  struct Elab {
+    Kind kind = Kind::Symbol;
+    VShape shape;
+    int exponent = 0;  // MatPow: the integer exponent
+  };
+  struct SymbolVars {
+    VarKind kind;
+    VShape shape;
+  };
+
+  Arena& arena;
+  ParseOptions options;
+  std::vector<int> parent{0};
+  std::vector<Dim> rigid{kOne};  // a dimension an existing arena symbol fixes
+  std::map<std::string, SymbolVars> symbols;
+  std::map<Dim, Var> rigidVars;     // one variable per dimension an existing symbol fixes
+  std::map<Var, std::string> labels;  // names shown in errors for not-yet-fixed dimensions
+  std::vector<detail::AstTree> trees;
+  std::vector<std::vector<Elab>> elabs;
+
+  Impl(Arena& a, ParseOptions o) : arena(a), options(std::move(o)) {}
+
+  Var fresh(Dim fixed = kOne) {
+    parent.push_back(static_cast<int>(parent.size()));
+    rigid.push_back(fixed);
+    return static_cast<Var>(parent.size() - 1);
+  }
+  Var find(Var v) { return parent[v] == v ? v : parent[v] = find(parent[v]); }
+  bool unify(Var a, Var b) {
+    a = find(a), b = find(b);
+    if (a == b) return true;
+    if (a == 0 || b == 0) return false;  // symbolic never equals 1
+    if (rigid[a] != kOne && rigid[b] != kOne) return false;
+    if (rigid[b] != kOne) std::swap(a, b);
+    parent[b] = a;
+    return true;
+  }
+
+  // Shapes as the user sees them while parsing: 1, or a letter per class.
+  std::string label(Var v) {
+    v = find(v);
+    if (v == 0) return "1";
+    if (rigid[v] != kOne) return arena.dimName(rigid[v]);
+    if (auto it = labels.find(v); it != labels.end()) return it->second;
+    static const char* names[] = {"n", "m", "p", "q", "r", "s", "k", "l"};
+    std::size_t i = labels.size();
+    std::string name = i < 8 ? names[i] : "n" + std::to_string(i - 7);
+    labels.emplace(v, name);
+    return name;
+  }
+  std::string shapeText(VShape s) { return label(s.rows) + "×" + label(s.cols); }
+
+  std::string spanText(const detail::AstTree& t, int node) {
+    const detail::Ast& a = t.nodes[node];
+    return t.source.substr(a.begin, a.end - a.begin);
+  }
+
+  // The unifier handed to the shared shape rules.
+  struct Unifier {
+    Impl& self;
+    const detail::AstTree& tree;
+    int node;
+    std::vector<int> kids;  // AST nodes (or -1) for each shape slot
+    std::vector<VShape> shapes;
+    std::vector<Var> dimVar{0};  // Dim placeholder -> Var
+    bool same(Dim a, Dim b) { return self.unify(dimVar[a], dimVar[b]); }
+    [[noreturn]] void fail(const std::string& why, int i, int j) {
+      std::string msg = "shape error in '" + self.spanText(tree, node) + "': " + why + ": ";
+      auto describe = [&](int k) {
+        std::string what = kids[k] >= 0 ? "'" + self.spanText(tree, kids[k]) + "'" : "operand";
+        return what + " is " + self.shapeText(shapes[k]);
+      };
+      msg += describe(i);
+      if (j >= 0) msg += ", " + describe(j);
+      throw Error(Error::Category::Shape, msg);
+    }
+  };
+
+  // Applies the kind's shared shape rule to variable shapes: each Var is
+  // passed as a placeholder Dim so that the rule's same() unifies Vars.
+  VShape applyRule(Kind kind, const detail::AstTree& tree, int node, std::vector<int> kids,
+                   std::vector<VShape> in) {
+    Unifier u{*this, tree, node, std::move(kids), in};
+    std::vector<Shape> placeholders;
+    auto dimOf = [&](Var v) -> Dim {
+      if (v == 0) return kOne;
+      u.dimVar.push_back(v);
+      return static_cast<Dim>(u.dimVar.size() - 1);
+    };
+    for (VShape s : in) placeholders.push_back({dimOf(s.rows), dimOf(s.cols)});
+    Shape out = detail::applyShapeRule(kind, placeholders, u);
+    return {u.dimVar[out.rows], u.dimVar[out.cols]};
+  }
+
+  VShape symbolShape(const std::string& name, const detail::AstTree& tree, int node) {
+    if (auto it = symbols.find(name); it != symbols.end()) return it->second.shape;
+    VarKind kind = defaultVarKind(name);
+    if (auto d = options.declared.find(name); d != options.declared.end()) kind = d->second;
+    VShape shape;
+    if (const Symbol* existing = arena.findSymbol(name, options.scope)) {
+      if (existing->kind != kind)
+        throw ParseError("'" + name + "' was declared with another kind", tree.source, tree.nodes[node].begin);
+      auto var = [&](Dim d) -> Var {
+        if (d == kOne) return 0;
+        auto [it, added] = rigidVars.emplace(d, 0);
+        if (added) it->second = fresh(d);
+        return it->second;
+      };
+      shape = {var(existing->shape.rows), var(existing->shape.cols)};
+    } else {
+      switch (kind) {
+        case VarKind::Scalar: break;
+        case VarKind::Vector: shape = {fresh(), 0}; break;
+        case VarKind::Matrix: shape = {fresh(), fresh()}; break;
+      }
+    }
+    symbols[name] = {kind, shape};
+    return shape;
+  }
+
+  // An integer literal, possibly negated: the exponent of a matrix power.
+  bool integerLiteral(const detail::AstTree& t, int node, long& out) {
+    const detail::Ast& a = t.nodes[node];
+    if (a.tag == detail::Ast::Tag::Neg) {
+      if (!integerLiteral(t, a.kids[0], out)) return false;
+      out = -out;
+      return true;
+    }
+    if (a.tag != detail::Ast::Tag::Number || a.value.get_den() != 1 || !a.value.get_num().fits_slong_p()) return false;
+    out = a.value.get_num().get_si();
+    return true;
+  }
+
+  VShape elaborate(std::size_t which, int node) {
+    const detail::AstTree& t = trees[which];
+    const detail::Ast& a = t.nodes[node];
+    Elab& e = elabs[which][node];
+    using Tag = detail::Ast::Tag;
+    auto err = [&](const std::string& msg) { throw ParseError(msg, t.source, a.begin); };
+    std::vector<VShape> in;
+    for (int k : a.kids) in.push_back(elaborate(which, k));
+    switch (a.tag) {
+      case Tag::Number:
+        e.kind = Kind::Number;
+        return e.shape = {};
+      case Tag::Name:
+        if (a.text == "I") {
+          e.kind = Kind::Identity;
+          Var n = fresh();
+          return e.shape = {n, n};
+        }
+        if (functionTable().count(a.text)) err("'" + a.text + "' is a function: write " + a.text + "(…)");
+        e.kind = Kind::Symbol;
+        return e.shape = symbolShape(a.text, t, node);
+      case Tag::Call: {
+        auto f = functionTable().find(a.text);
+        if (f == functionTable().end()) err("unknown function '" + a.text + "'");
+        e.kind = f->second;
+        if (e.kind == Kind::DiagMatrix || e.kind == Kind::DiagVector)
+          e.kind = find(in[0].cols) == 0 ? Kind::DiagMatrix : Kind::DiagVector;
+        return e.shape = applyRule(e.kind, t, node, a.kids, in);
+      }
+      case Tag::Neg:
+        e.kind = Kind::Scale;
+        return e.shape = in[0];
+      case Tag::Transpose:
+        e.kind = Kind::Transpose;
+        return e.shape = applyRule(e.kind, t, node, a.kids, in);
+      case Tag::Inner:
+        e.kind = Kind::Inner;
+        return e.shape = applyRule(e.kind, t, node, a.kids, in);
+      case Tag::Binary: break;
+    }
+    const std::string& op = a.text;
+    if (op == "+" || op == "-") e.kind = Kind::Add;
+    else if (op == "*") e.kind = in[0].isScalar() || in[1].isScalar() ? Kind::Scale : Kind::Mul;
+    else if (op == ".*") e.kind = Kind::Hadamard;
+    else if (op == "./") e.kind = Kind::HadamardDiv;
+    else if (op == ".^") e.kind = Kind::HadamardPow;
+    else if (op == "/") {
+      if (!in[1].isScalar())
+        throw Error(Error::Category::Shape, "shape error in '" + spanText(t, node) + "': '" + spanText(t, a.kids[1]) +
+                                                "' is " + shapeText(in[1]) +
+                                                ", and only a scalar divides: use inv(…) or ./");
+      e.kind = Kind::Scale;
+      return e.shape = in[0];
+    } else if (op == "^") {
+      if (in[0].isScalar()) {
+        e.kind = Kind::Pow;
+      } else {
+        long k = 0;
+        if (!integerLiteral(t, a.kids[1], k))
+          throw Error(Error::Category::Shape, "shape error in '" + spanText(t, node) + "': a matrix power needs an integer exponent (use .^ for an elementwise power)");
+        e.kind = k == -1 ? Kind::Inverse : Kind::MatPow;
+        e.exponent = static_cast<int>(k);
+        if (e.kind == Kind::Inverse) return e.shape = applyRule(Kind::Inverse, t, node, {a.kids[0]}, {in[0]});
+      }
+    }
+    return e.shape = applyRule(e.kind, t, node, a.kids, in);
+  }
+
+  std::vector<std::map<Var, Dim>> fixed;
+
+  Dim finalDim(Var v, std::map<Var, Dim>& named) {
+    v = find(v);
+    if (v == 0) return kOne;
+    if (rigid[v] != kOne) return rigid[v];
+    auto it = named.find(v);
+    if (it != named.end()) return it->second;
+    Dim d = options.scope == 0 ? arena.freshDim() : arena.freshPatternDim();
+    named.emplace(v, d);
+    return d;
+  }
+
+  Id build(std::size_t which, int node, std::map<Var, Dim>& named) {
+    const detail::AstTree& t = trees[which];
+    const detail::Ast& a = t.nodes[node];
+    const Elab& e = elabs[which][node];
+    std::vector<Id> kids;
+    for (int k : a.kids) kids.push_back(build(which, k, named));
+    Shape shape{finalDim(e.shape.rows, named), finalDim(e.shape.cols, named)};
+    switch (a.tag) {
+      case detail::Ast::Tag::Number: return arena.number(a.value);
+      case detail::Ast::Tag::Name:
+        if (e.kind == Kind::Identity) return arena.identity(shape.rows);
+        return arena.symbol(a.text, symbols.at(a.text).kind, shape, options.scope);
+      case detail::Ast::Tag::Neg: return arena.make(Kind::Scale, {arena.number(-1), kids[0]});
+      default: break;
+    }
+    if (a.tag == detail::Ast::Tag::Binary) {
+      if (a.text == "-") return arena.make(Kind::Add, {kids[0], arena.make(Kind::Scale, {arena.number(-1), kids[1]})});
+      if (a.text == "/") return arena.make(Kind::Scale, {kids[0], arena.make(Kind::Pow, {kids[1], arena.number(-1)})});
+      if (e.kind == Kind::Inverse) return arena.make(Kind::Inverse, {kids[0]});
+      if (e.kind == Kind::MatPow) return arena.make(Kind::MatPow, {kids[0], arena.number(e.exponent)});
+    }
+    return arena.make(e.kind, std::move(kids));
+  }
+};
+
+ParseSession::ParseSession(Arena& arena, ParseOptions options)
+    : impl_(std::make_unique<Impl>(arena, std::move(options))) {}
+ParseSession::~ParseSession() = default;
+
+std::size_t ParseSession::add(const std::string& source) {
+  impl_->trees.push_back(detail::parseSyntax(source));
+  impl_->elabs.emplace_back(impl_->trees.back().nodes.size());
+  std::size_t which = impl_->trees.size() - 1;
+  impl_->elaborate(which, impl_->trees.back().root);
+  return which;
+}
+
+void ParseSession::requireSameShape(std::size_t a, std::size_t b) {
+  auto& I = *impl_;
+  auto sa = I.elabs[a][I.trees[a].root].shape, sb = I.elabs[b][I.trees[b].root].shape;
+  if (!I.unify(sa.rows, sb.rows) || !I.unify(sa.cols, sb.cols))
+    throw Error(Error::Category::Shape, "shape error: '" + I.trees[a].source + "' is " + I.shapeText(sa) + " but '" +
+                                            I.trees[b].source + "' is " + I.shapeText(sb));
+}
+
+bool ParseSession::hasSymbol(const std::string& symbol) const { return impl_->symbols.count(symbol) > 0; }
+
+bool ParseSession::requireSquare(const std::string& symbol) {
+  auto& I = *impl_;
+  auto it = I.symbols.find(symbol);
+  if (it == I.symbols.end()) return false;
+  if (!I.unify(it->second.shape.rows, it->second.shape.cols))
+    throw Error(Error::Category::Shape, "shape error: '" + symbol + "' must be square but is " + I.shapeText(it->second.shape));
+  return true;
+}
+
+std::vector<Id> ParseSession::finish() {
+  std::map<Impl::Var, Dim> named;
+  std::vector<Id> out;
+  for (std::size_t i = 0; i < impl_->trees.size(); ++i) out.push_back(impl_->build(i, impl_->trees[i].root, named));
+  return out;
+}
+
+Id parse(Arena& arena, const std::string& source, const ParseOptions& options) {
+  ParseSession session(arena, options);
+  session.add(source);
+  return session.finish()[0];
+}
+
+}  // namespace matcalc

@@ -1,0 +1,188 @@
+// Recursive-descent parser, precedences as in MATLAB (loosest first):
+//   + -   |   * / .* ./   |   unary -   |   ^ .^   |   postfix '
+#include <set>
+
+#include "ast.hpp"
+#include "lexer.hpp"
+#include "matcalc/error.hpp"
+
+namespace matcalc::detail {
+namespace {
+
+mpq_class decimal(const std::string& text) {
+  std::string mantissa = text, exponent = "0";
+  if (auto e = text.find_first_of("eE"); e != std::string::npos) {
+    mantissa = text.substr(0, e);
+    exponent = text.substr(e + 1);
+  }
+  std::string digits;
+  long scale = 0;
+  bool afterPoint = false;
+  for (char c : mantissa) {
+    if (c == '.') { afterPoint = true; continue; }
+    digits += c;
+    if (afterPoint) ++scale;
+  }
+  long e = std::stol(exponent) - scale;
+  if (e > 1000 || e < -1000) throw std::out_of_range("exponent");
+  mpz_class num(digits.empty() ? "0" : digits), ten = 10, p = 1;
+  for (long i = 0; i < (e < 0 ? -e : e); ++i) p *= ten;
+  mpq_class v = e < 0 ? mpq_class(num, p) : mpq_class(num * p);
+  v.canonicalize();
+  return v;
+}
+
+class Parser {
+ public:
+  explicit Parser(const std::string& source) : tokens_(tokenize(source)) { tree_.source = source; }
+
+  AstTree run() {
+    if (peek().type == Token::Type::End) fail("empty expression", peek());
+    tree_.root = additive();
+    if (peek().type != Token::Type::End) {
+      if (peek().text == ")") fail("unmatched ')'", peek());
+      fail("unexpected '" + peek().text + "'", peek());
+    }
+    return std::move(tree_);
+  }
+
+ private:
+  const Token& peek() const { return tokens_[i_]; }
+  bool at(const char* op) const { return peek().type == Token::Type::Op && peek().text == op; }
+  const Token& next() { return tokens_[i_++]; }
+  [[noreturn]] void fail(const std::string& msg, const Token& t) { throw ParseError(msg, tree_.source, t.pos); }
+
+  int add(Ast node) {
+    tree_.nodes.push_back(std::move(node));
+    return static_cast<int>(tree_.nodes.size() - 1);
+  }
+  int binary(const std::string& op, int a, int b) {
+    return add({Ast::Tag::Binary, op, 0, {a, b}, tree_.nodes[a].begin, tree_.nodes[b].end});
+  }
+
+  int additive() {
+    int left = multiplicative();
+    while (at("+") || at("-")) {
+      std::string op = next().text;
+      left = binary(op, left, multiplicative());
+    }
+    return left;
+  }
+
+  int multiplicative() {
+    int left = unary();
+    while (at("*") || at("/") || at(".*") || at("./")) {
+      std::string op = next().text;
+      left = binary(op, left, unary());
+    }
+    return left;
+  }
+
+  int unary() {
+    if (at("-") || at("+")) {
+      const Token& t = next();
+      int operand = unary();
+      if (t.text == "+") return operand;
+      return add({Ast::Tag::Neg, "-", 0, {operand}, t.pos, tree_.nodes[operand].end});
+    }
+    return power();
+  }
+
+  int power() {
+    int base = postfix();
+    while (at("^") || at(".^")) {
+      std::string op = next().text;
+      base = binary(op, base, exponent());
+    }
+    return base;
+  }
+
+  int exponent() {  // "X^-1": a sign may follow ^ directly
+    if (at("-") || at("+")) {
+      const Token& t = next();
+      int operand = exponent();
+      if (t.text == "+") return operand;
+      return add({Ast::Tag::Neg, "-", 0, {operand}, t.pos, tree_.nodes[operand].end});
+    }
+    return postfix();
+  }
+
+  int postfix() {
+    int operand = primary();
+    while (at("'")) {
+      const Token& t = next();
+      operand = add({Ast::Tag::Transpose, "'", 0, {operand}, tree_.nodes[operand].begin, t.pos + 1});
+    }
+    return operand;
+  }
+
+  void expect(const char* op, const Token& opener, const std::string& what) {
+    if (!at(op)) {
+      std::string found = peek().type == Token::Type::End ? "end of input" : "'" + peek().text + "'";
+      fail("expected '" + std::string(op) + "' to close " + what + " at column " + std::to_string(opener.pos + 1) +
+               ", found " + found,
+           peek());
+    }
+    next();
+  }
+
+  int primary() {
+    const Token& t = peek();
+    switch (t.type) {
+      case Token::Type::Number: {
+        next();
+        mpq_class v;
+        try {
+          v = decimal(t.text);
+        } catch (const std::exception&) {
+          fail("number out of range", t);
+        }
+        return add({Ast::Tag::Number, t.text, v, {}, t.pos, t.pos + t.text.size()});
+      }
+      case Token::Type::Name: {
+        next();
+        if (at("(")) {
+          const Token& open = next();
+          if (at(")")) fail("'" + t.text + "' needs an argument", peek());
+          int arg = additive();
+          if (at(",")) fail("'" + t.text + "' takes one argument", peek());
+          expect(")", open, "'" + t.text + "('");
+          return add({Ast::Tag::Call, t.text, 0, {arg}, t.pos, tokens_[i_ - 1].pos + 1});
+        }
+        return add({Ast::Tag::Name, t.text, 0, {}, t.pos, t.pos + t.text.size()});
+      }
+      case Token::Type::Op:
+        if (t.text == "(") {
+          next();
+          int inner = additive();
+          expect(")", t, "'('");
+          tree_.nodes[inner].begin = t.pos;  // keep the parentheses in the span
+          tree_.nodes[inner].end = tokens_[i_ - 1].pos + 1;
+          return inner;
+        }
+        if (t.text == "<") {
+          next();
+          int a = additive();
+          if (!at(",")) fail("expected ',' in the inner product <A, B> opened at column " + std::to_string(t.pos + 1), peek());
+          next();
+          int b = additive();
+          expect(">", t, "'<'");
+          return add({Ast::Tag::Inner, "<>", 0, {a, b}, t.pos, tokens_[i_ - 1].pos + 1});
+        }
+        fail("unexpected '" + t.text + "'", t);
+      case Token::Type::End:
+        fail("unexpected end of input", t);
+    }
+    fail("unexpected token", t);
+  }
+
+  std::vector<Token> tokens_;
+  std::size_t i_ = 0;
+  AstTree tree_;
+};
+
+}  // namespace
+
+AstTree parseSyntax(const std::string& source) { return Parser(source).run(); }
+
+}  // namespace matcalc::detail

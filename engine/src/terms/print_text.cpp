@@ -1,0 +1,140 @@
+// Surface-syntax printer. Precedences mirror the parser's so that printing
+// then parsing gives back the same term (a property test checks this).
+#include <stdexcept>
+
+#include "matcalc/print.hpp"
+#include "print_common.hpp"
+
+namespace matcalc {
+namespace {
+
+enum Prec { kAdd = 1, kMul = 2, kUnary = 3, kPow = 4, kPostfix = 5, kAtom = 6 };
+
+class TextPrinter {
+ public:
+  explicit TextPrinter(const Arena& a) : a_(a) {}
+
+  std::string print(Id t, int need = 0) {
+    auto [text, prec] = render(t, false);
+    return prec < need ? "(" + text + ")" : text;
+  }
+
+ private:
+  // Renders t (negated when `negate`, for "a - b") with its precedence.
+  std::pair<std::string, int> render(Id t, bool negate) {
+    const Node& n = a_.node(t);
+    switch (n.kind) {
+      case Kind::Number: {
+        mpq_class v = negate ? mpq_class(-a_.numberOf(t)) : a_.numberOf(t);
+        if (v.get_den() != 1) return {v.get_str(), kMul};
+        return {v.get_str(), v < 0 ? kUnary : kAtom};
+      }
+      case Kind::Scale: return renderScale(t, negate);
+      default: break;
+    }
+    if (negate) {
+      auto [text, prec] = render(t, false);
+      return {"-" + (prec < kPow ? "(" + text + ")" : text), kUnary};
+    }
+    switch (n.kind) {
+      case Kind::Symbol: return {a_.symbolOf(t).name, kAtom};
+      case Kind::Number:
+      case Kind::Scale: break;  // handled above
+      case Kind::Identity: return {"I", kAtom};
+      case Kind::Zero: return {"0", kAtom};
+      case Kind::Add: {
+        // Positive terms first, for reading: "X*w - y" rather than "-y + X*w".
+        std::string s;
+        bool first = true;
+        for (bool negatives : {false, true})
+          for (Id k : n.kids) {
+            if (detail::isNegativeTerm(a_, k) != negatives) continue;
+            if (first) s = print(k, kAdd);
+            else if (negatives) s += " - " + wrap(render(k, true), kMul);
+            else s += " + " + print(k, kMul);
+            first = false;
+          }
+        return {s, kAdd};
+      }
+      case Kind::Mul: return {join(n.kids, "*", kUnary), kMul};
+      case Kind::Hadamard: return {join(n.kids, " .* ", kUnary), kMul};
+      case Kind::HadamardDiv: return {print(n.kids[0], kMul) + " ./ " + print(n.kids[1], kUnary), kMul};
+      case Kind::Pow:
+      case Kind::MatPow: return {print(n.kids[0], kPostfix) + "^" + exponent(n.kids[1]), kPow};
+      case Kind::HadamardPow: return {print(n.kids[0], kPostfix) + ".^" + exponent(n.kids[1]), kPow};
+      case Kind::Transpose: return {print(n.kids[0], kPostfix) + "'", kPostfix};
+      case Kind::Inner: return {"<" + print(n.kids[0]) + ", " + print(n.kids[1]) + ">", kAtom};
+      case Kind::Inverse:
+      case Kind::Trace:
+      case Kind::Det:
+      case Kind::LogDet:
+      case Kind::Sum:
+      case Kind::Norm1:
+      case Kind::Norm2:
+      case Kind::LogSumExp:
+      case Kind::Softmax:
+      case Kind::DiagMatrix:
+      case Kind::DiagVector:
+      case Kind::Differential:
+      case Kind::Exp:
+      case Kind::Log:
+      case Kind::Sqrt:
+      case Kind::Sin:
+      case Kind::Cos:
+      case Kind::Tanh:
+      case Kind::Sigmoid:
+      case Kind::Relu:
+      case Kind::Abs:
+      case Kind::Sign:
+      case Kind::Step:
+        return {std::string(info(n.kind).surface) + "(" + print(n.kids[0]) + ")", kAtom};
+    }
+    throw std::logic_error("unprintable kind");
+  }
+
+  std::pair<std::string, int> renderScale(Id t, bool negate) {
+    auto kids = a_.kids(t);
+    std::size_t i = 0;
+    mpq_class c = 1;
+    if (a_.kind(kids[0]) == Kind::Number) c = a_.numberOf(kids[i++]);
+    if (negate) c = -c;
+    std::string s;
+    if (c == -1) s = "-";
+    else if (c != 1) s = c.get_str() + "*";
+    for (std::size_t j = i; j < kids.size(); ++j) {
+      bool lastMatrix = j + 1 == kids.size() && !a_.shape(kids[j]).isScalar();
+      // "alpha*A*B" reads back as alpha*(A*B), so a trailing product needs no parentheses.
+      bool bare = lastMatrix && a_.kind(kids[j]) == Kind::Mul;
+      s += bare ? print(kids[j], kMul) : print(kids[j], kUnary);
+      if (j + 1 < kids.size()) s += "*";
+    }
+    return {s, kMul};
+  }
+
+  std::string exponent(Id e) {
+    if (a_.kind(e) == Kind::Number) {
+      const mpq_class& v = a_.numberOf(e);
+      if (v.get_den() == 1) return v.get_str();  // "^2", "^-1"
+      return "(" + v.get_str() + ")";
+    }
+    return print(e, kPostfix);
+  }
+
+  std::string join(std::span<const Id> kids, const char* sep, int need) {
+    std::string s;
+    for (std::size_t i = 0; i < kids.size(); ++i) s += (i ? sep : "") + print(kids[i], need);
+    return s;
+  }
+
+  static std::string wrap(std::pair<std::string, int> r, int need) {
+    return r.second < need ? "(" + r.first + ")" : r.first;
+  }
+
+  const Arena& a_;
+};
+
+}  // namespace
+
+std::string toText(const Arena& arena, Id term) { return TextPrinter(arena).print(term); }
+
+}  // namespace matcalc

@@ -1,0 +1,111 @@
+// The shape rule of every kind, written once over a "Unifier" so that the
+// parser (which unifies symbolic dimensions) and the arena (which only checks
+// that they are already equal) share it.
+//
+// Unifier: bool same(Dim, Dim); [[noreturn]] void fail(std::string why, int kid, int otherKid)
+#pragma once
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include "matcalc/term.hpp"
+
+namespace matcalc::detail {
+
+template <class Unifier>
+Shape applyShapeRule(Kind kind, std::span<const Shape> in, Unifier& u) {
+  auto square = [&](int i) {
+    if (!u.same(in[i].rows, in[i].cols)) u.fail("needs a square matrix", i, -1);
+  };
+  // Operands of one shape, scalars broadcast (+, .*, ./).
+  auto broadcast = [&]() -> Shape {
+    int first = -1;
+    for (int i = 0; i < static_cast<int>(in.size()); ++i) {
+      if (in[i].isScalar()) continue;
+      if (first < 0) { first = i; continue; }
+      if (!u.same(in[first].rows, in[i].rows) || !u.same(in[first].cols, in[i].cols))
+        u.fail("operands have different shapes", first, i);
+    }
+    return first < 0 ? Shape{} : in[first];
+  };
+  switch (kind) {
+    case Kind::Symbol:
+    case Kind::Number:
+    case Kind::Identity:
+    case Kind::Zero:
+      throw std::logic_error("shape rule asked for a leaf");
+    case Kind::Add:
+    case Kind::Hadamard:
+    case Kind::HadamardDiv:
+      return broadcast();
+    case Kind::Scale: {
+      int nonScalar = -1;
+      for (int i = 0; i < static_cast<int>(in.size()); ++i) {
+        if (in[i].isScalar()) continue;
+        if (nonScalar >= 0) u.fail("a scalar product has at most one non-scalar factor", nonScalar, i);
+        nonScalar = i;
+      }
+      return nonScalar < 0 ? Shape{} : in[nonScalar];
+    }
+    case Kind::Mul:
+      for (std::size_t i = 0; i + 1 < in.size(); ++i)
+        if (!u.same(in[i].cols, in[i + 1].rows))
+          u.fail("inner dimensions differ", static_cast<int>(i), static_cast<int>(i + 1));
+      return {in.front().rows, in.back().cols};
+    case Kind::HadamardPow:
+      if (!in[1].isScalar()) u.fail("the exponent of .^ must be a scalar", 1, -1);
+      return in[0];
+    case Kind::Pow:
+      if (!in[0].isScalar()) u.fail("^ with a matrix base needs an integer exponent", 0, -1);
+      if (!in[1].isScalar()) u.fail("the exponent must be a scalar", 1, -1);
+      return {};
+    case Kind::MatPow:
+      square(0);
+      if (!in[1].isScalar()) u.fail("the exponent must be a scalar", 1, -1);
+      return in[0];
+    case Kind::Transpose:
+      return {in[0].cols, in[0].rows};
+    case Kind::Inner:
+      if (!u.same(in[0].rows, in[1].rows) || !u.same(in[0].cols, in[1].cols))
+        u.fail("the inner product needs operands of one shape", 0, 1);
+      return {};
+    case Kind::Inverse:
+      square(0);
+      return in[0];
+    case Kind::Trace:
+    case Kind::Det:
+    case Kind::LogDet:
+      square(0);
+      return {};
+    case Kind::Sum:
+    case Kind::Norm1:
+    case Kind::Norm2:
+    case Kind::LogSumExp:
+      return {};
+    case Kind::Softmax:
+      if (!u.same(in[0].cols, kOne)) u.fail("needs a column vector", 0, -1);
+      return in[0];
+    case Kind::DiagMatrix:
+      if (!u.same(in[0].cols, kOne)) u.fail("needs a column vector", 0, -1);
+      return {in[0].rows, in[0].rows};
+    case Kind::DiagVector:
+      square(0);
+      return {in[0].rows, kOne};
+    case Kind::Differential:
+    case Kind::Exp:
+    case Kind::Log:
+    case Kind::Sqrt:
+    case Kind::Sin:
+    case Kind::Cos:
+    case Kind::Tanh:
+    case Kind::Sigmoid:
+    case Kind::Relu:
+    case Kind::Abs:
+    case Kind::Sign:
+    case Kind::Step:
+      return in[0];
+  }
+  throw std::logic_error("unknown kind");
+}
+
+}  // namespace matcalc::detail
