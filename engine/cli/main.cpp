@@ -1,14 +1,37 @@
+// matcalc: a thin command-line client of the engine library.
+#include <CLI/CLI.hpp>
 #include <iostream>
-#include "matcalc/parse.hpp"
-#include "matcalc/print.hpp"
-using namespace matcalc;
+
+#include "commands.hpp"
+#include "matcalc/error.hpp"
+
 int main(int argc, char** argv) {
-  Arena a;
+  CLI::App app{"matcalc: matrix calculus by verified rewriting"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "matcalc 0.1");
+  matcalc::cli::Commands commands;
+  matcalc::cli::addExpressionCommands(app, commands);
+  matcalc::cli::addRuleCommands(app, commands);
   try {
-    Id t = parse(a, argv[1]);
-    std::cout << toText(a, t) << "\n" << a.shapeText(a.shape(t)) << "\n" << toLatex(a, t) << "\n" << toNumpy(a, t) << "\n";
-    Id u = parse(a, toText(a, t));
-    std::cout << (u == t ? "roundtrip ok" : "ROUNDTRIP FAIL " + toText(a,u)) << "\n";
-  } catch (const ParseError& e) { std::cerr << "matcalc: " << e.what() << "\n" << e.caret() << "\n"; return 2; }
-  catch (const Error& e) { std::cerr << "matcalc: " << e.what() << "\n"; return 2; }
+    app.parse(argc, argv);
+    return commands.run();
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "matcalc: " << e.what() << " (see matcalc --help)\n";
+    return 2;
+  } catch (const matcalc::ParseError& e) {
+    std::cerr << "matcalc: parse error: " << e.what() << "\n" << e.caret() << "\n";
+    return 2;
+  } catch (const matcalc::Error& e) {
+    std::cerr << "matcalc: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "matcalc: internal error: " << e.what() << "\n";
+    return 3;
+  }
 }

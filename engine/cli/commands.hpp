@@ -1,0 +1,27 @@
+// The CLI's subcommands. Each registers its options and a handler; main runs
+// the handler of the one chosen.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "matcalc/parse.hpp"
+
+namespace matcalc::cli {
+
+struct Commands {
+  std::function<int()> chosen;
+  int run() const { return chosen ? chosen() : 2; }
+};
+
+// "--var NAME:KIND" options, repeated.
+ParseOptions declarations(const std::vector<std::string>& vars);
+// The rules directory: --rules, else $MATCALC_RULES, else the source tree's rules/.
+std::string rulesDirectory(const std::string& option);
+
+void addExpressionCommands(CLI::App& app, Commands& commands);
+void addRuleCommands(CLI::App& app, Commands& commands);
+
+}  // namespace matcalc::cli

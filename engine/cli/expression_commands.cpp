@@ -1,0 +1,47 @@
+#include <cstdlib>
+#include <iostream>
+
+#include "commands.hpp"
+#include "matcalc/print.hpp"
+
+namespace matcalc::cli {
+
+ParseOptions declarations(const std::vector<std::string>& vars) {
+  ParseOptions options;
+  for (const std::string& v : vars) {
+    auto colon = v.find(':');
+    if (colon == std::string::npos || colon == 0)
+      throw Error(Error::Category::Usage, "--var takes NAME:KIND (scalar, vector or matrix), got '" + v + "'");
+    options.declared[v.substr(0, colon)] = parseVarKind(v.substr(colon + 1));
+  }
+  return options;
+}
+
+std::string rulesDirectory(const std::string& option) {
+  if (!option.empty()) return option;
+  if (const char* env = std::getenv("MATCALC_RULES")) return env;
+  return MATCALC_SOURCE_DIR "/rules";
+}
+
+void addExpressionCommands(CLI::App& app, Commands& commands) {
+  struct ParseArgs {
+    std::string expression;
+    std::vector<std::string> vars;
+  };
+  auto args = std::make_shared<ParseArgs>();
+  CLI::App* parse = app.add_subcommand("parse", "print an expression's canonical text, shape and LaTeX");
+  parse->add_option("expression", args->expression, "the expression")->required();
+  parse->add_option("--var", args->vars, "declare a variable's kind: NAME:scalar|vector|matrix");
+  parse->callback([&commands, args] {
+    commands.chosen = [args] {
+      Arena arena;
+      Id term = matcalc::parse(arena, args->expression, declarations(args->vars));
+      std::cout << "text:  " << toText(arena, term) << "\n"
+                << "shape: " << arena.shapeText(arena.shape(term)) << "\n"
+                << "latex: " << toLatex(arena, term) << "\n";
+      return 0;
+    };
+  });
+}
+
+}  // namespace matcalc::cli

@@ -1,0 +1,49 @@
+// Rules as data: loaded from rules/*.yaml (format: docs/rule-format.md).
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "matcalc/term.hpp"
+
+namespace matcalc {
+
+enum class Guard { Square, Symmetric, Invertible, Spd, Positive, Nonzero, Constant };
+const char* guardName(Guard g);
+
+struct GuardUse {
+  Guard guard;
+  Id variable;  // a pattern variable of the rule
+};
+
+struct Rule {
+  std::string name, family, source;
+  std::string lhsText, rhsText;
+  Id lhs = 0, rhs = 0;
+  std::vector<GuardUse> where;
+  std::uint32_t scope = 0;  // the arena scope of its pattern variables
+  std::string file;
+  int line = 0;
+  std::string location() const { return file + ":" + std::to_string(line); }
+};
+
+class RuleSet {
+ public:
+  // Throws Error(Rule) "file:line: rule 'name': reason" on the first defect.
+  void loadFile(Arena& arena, const std::string& path);
+  // Every *.yaml under dir, in name order.
+  void loadDirectory(Arena& arena, const std::string& dir);
+
+  const std::vector<Rule>& rules() const { return rules_; }
+  const Rule* find(const std::string& name) const;
+
+ private:
+  std::vector<Rule> rules_;
+  std::map<std::string, std::size_t> byName_;
+};
+
+// The pattern variables of a term (symbols), in first-seen order.
+std::vector<Id> variablesOf(const Arena& arena, Id term);
+bool containsKind(const Arena& arena, Id term, Kind kind);
+
+}  // namespace matcalc

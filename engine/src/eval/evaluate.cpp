@@ -1,0 +1,226 @@
+// One evaluator, instantiated for double, mpq_class and Dual.
+#include <stdexcept>
+
+#include "linear_algebra.hpp"
+#include "matcalc/print.hpp"
+#include "scalar_ops.hpp"
+
+namespace matcalc {
+
+double toDouble(const double& s) { return s; }
+double toDouble(const mpq_class& s) { return s.get_d(); }
+double toDouble(const Dual& s) { return s.value(); }
+
+namespace ops {
+mpq_class power(const mpq_class& x, const mpq_class& p) {
+  if (p.get_den() != 1 || !p.get_num().fits_slong_p()) inexact("a non-integer power");
+  long k = p.get_num().get_si();
+  if (x == 0 && k < 0) throw Error(Error::Category::Domain, "0 to a negative power");
+  if (k > 4096 || k < -4096) inexact("a huge power");
+  mpq_class r = 1;
+  for (long i = 0; i < (k < 0 ? -k : k); ++i) r *= x;
+  return k < 0 ? mpq_class(1 / r) : r;
+}
+Dual power(const Dual& x, const Dual& p) {
+  if (p.derivatives().isZero(0)) {
+    double v = std::pow(x.value(), p.value());
+    double slope = p.value() == 0 ? 0 : p.value() * std::pow(x.value(), p.value() - 1);
+    return Dual(v, x.derivatives() * slope);
+  }
+  return exp(p * log(x));
+}
+}  // namespace ops
+
+template <class S>
+void Bindings<S>::bind(const Arena& arena, Id symbol, Matrix<S> value) {
+  Shape shape = arena.shape(symbol);
+  auto fix = [&](Dim d, Eigen::Index n) {
+    if (d == kOne) {
+      if (n != 1) throw Error(Error::Category::Eval, "'" + arena.symbolOf(symbol).name + "' needs a 1 there");
+      return;
+    }
+    auto [it, added] = sizes.emplace(d, n);
+    if (!added && it->second != n)
+      throw Error(Error::Category::Eval, "dimension " + arena.dimName(d) + " bound to two sizes");
+  };
+  fix(shape.rows, value.rows());
+  fix(shape.cols, value.cols());
+  values[symbol] = std::move(value);
+}
+
+namespace {
+
+template <class S>
+class Evaluator {
+ public:
+  Evaluator(const Arena& a, const Bindings<S>& b) : a_(a), b_(b) {}
+
+  Matrix<S> eval(Id t) {
+    if (auto it = memo_.find(t); it != memo_.end()) return it->second;
+    Matrix<S> v = compute(t);
+    memo_.emplace(t, v);
+    return v;
+  }
+
+ private:
+  Eigen::Index size(Dim d) const {
+    if (d == kOne) return 1;
+    auto it = b_.sizes.find(d);
+    if (it == b_.sizes.end()) throw Error(Error::Category::Eval, "no size for dimension " + a_.dimName(d));
+    return it->second;
+  }
+  static Matrix<S> scalar(const S& s) {
+    Matrix<S> m(1, 1);
+    m(0, 0) = s;
+    return m;
+  }
+  static S one() { return ops::from(mpq_class(1), S{}); }
+  static S zero() { return ops::from(mpq_class(0), S{}); }
+
+  // Entry (i, j) of v, broadcasting a 1×1 value.
+  static const S& at(const Matrix<S>& v, Eigen::Index i, Eigen::Index j) {
+    return v.rows() == 1 && v.cols() == 1 ? v(0, 0) : v(i, j);
+  }
+
+  template <class F>
+  Matrix<S> entrywise(Id t, std::span<const Id> kids, F f) {
+    Shape sh = a_.shape(t);
+    Matrix<S> out(size(sh.rows), size(sh.cols));
+    std::vector<Matrix<S>> vs;
+    for (Id k : kids) vs.push_back(eval(k));
+    for (Eigen::Index i = 0; i < out.rows(); ++i)
+      for (Eigen::Index j = 0; j < out.cols(); ++j) {
+        out(i, j) = at(vs[0], i, j);
+        for (std::size_t k = 1; k < vs.size(); ++k) out(i, j) = f(out(i, j), at(vs[k], i, j));
+      }
+    return out;
+  }
+
+  template <class F>
+  Matrix<S> map(Id kid, F f) {
+    Matrix<S> v = eval(kid);
+    for (Eigen::Index i = 0; i < v.size(); ++i) v.data()[i] = f(v.data()[i]);
+    return v;
+  }
+
+  S sumOf(const Matrix<S>& v) {
+    S s = zero();
+    for (Eigen::Index i = 0; i < v.size(); ++i) s = s + v.data()[i];
+    return s;
+  }
+
+  Matrix<S> compute(Id t) {
+    using namespace ops;
+    const Node& n = a_.node(t);
+    const auto& k = n.kids;
+    switch (n.kind) {
+      case Kind::Symbol: {
+        auto it = b_.values.find(t);
+        if (it == b_.values.end()) throw Error(Error::Category::Eval, "no value for '" + a_.symbolOf(t).name + "'");
+        return it->second;
+      }
+      case Kind::Number: return scalar(from(a_.numberOf(t), S{}));
+      case Kind::Identity: return Matrix<S>::Identity(size(n.shape.rows), size(n.shape.rows));
+      case Kind::Zero: return Matrix<S>::Zero(size(n.shape.rows), size(n.shape.cols));
+      case Kind::Add: return entrywise(t, k, [](const S& x, const S& y) { return S(x + y); });
+      case Kind::Hadamard: return entrywise(t, k, [](const S& x, const S& y) { return S(x * y); });
+      case Kind::HadamardDiv:
+        return entrywise(t, k, [](const S& x, const S& y) {
+          if (magnitude(y) == 0) throw Error(Error::Category::Domain, "division by zero");
+          return S(x / y);
+        });
+      case Kind::HadamardPow: {
+        S p = eval(k[1])(0, 0);
+        return map(k[0], [&](const S& x) { return power(x, p); });
+      }
+      case Kind::Pow: return scalar(power(eval(k[0])(0, 0), eval(k[1])(0, 0)));
+      case Kind::Scale: {
+        S c = one();
+        for (std::size_t i = 0; i + 1 < k.size(); ++i) c = c * eval(k[i])(0, 0);
+        Matrix<S> last = eval(k.back());
+        for (Eigen::Index i = 0; i < last.size(); ++i) last.data()[i] = c * last.data()[i];
+        return last;
+      }
+      case Kind::Mul: {
+        Matrix<S> v = eval(k[0]);
+        for (std::size_t i = 1; i < k.size(); ++i) v = (v * eval(k[i])).eval();
+        return v;
+      }
+      case Kind::MatPow: {
+        Matrix<S> base = eval(k[0]);
+        long e = a_.numberOf(k[1]).get_num().get_si();
+        if (e < 0) base = detail::inverse(base);
+        Matrix<S> r = Matrix<S>::Identity(base.rows(), base.cols());
+        for (long i = 0; i < (e < 0 ? -e : e); ++i) r = (r * base).eval();
+        return r;
+      }
+      case Kind::Transpose: return eval(k[0]).transpose();
+      case Kind::Inverse: return detail::inverse(eval(k[0]));
+      case Kind::Trace: return scalar(eval(k[0]).trace());
+      case Kind::Det: return scalar(detail::determinant(eval(k[0])));
+      case Kind::LogDet: return scalar(log(detail::determinant(eval(k[0]))));
+      case Kind::Inner: return scalar(sumOf(eval(k[0]).cwiseProduct(eval(k[1]))));
+      case Kind::Sum: return scalar(sumOf(eval(k[0])));
+      case Kind::Norm1: return scalar(sumOf(map(k[0], [](const S& x) { return absolute(x); })));
+      case Kind::Norm2: return scalar(sqrt(sumOf(map(k[0], [](const S& x) { return S(x * x); }))));
+      case Kind::LogSumExp: return scalar(log(sumOf(map(k[0], [](const S& x) { return exp(x); }))));
+      case Kind::Softmax: {
+        Matrix<S> e = map(k[0], [](const S& x) { return exp(x); });
+        S total = sumOf(e);
+        for (Eigen::Index i = 0; i < e.size(); ++i) e.data()[i] = e.data()[i] / total;
+        return e;
+      }
+      case Kind::DiagMatrix: {
+        Matrix<S> v = eval(k[0]);
+        Matrix<S> out = Matrix<S>::Zero(v.rows(), v.rows());
+        for (Eigen::Index i = 0; i < v.rows(); ++i) out(i, i) = v(i, 0);
+        return out;
+      }
+      case Kind::DiagVector: return eval(k[0]).diagonal();
+      case Kind::Differential: return differential(k[0]);
+      case Kind::Exp: return map(k[0], [](const S& x) { return exp(x); });
+      case Kind::Log: return map(k[0], [](const S& x) { return log(x); });
+      case Kind::Sqrt: return map(k[0], [](const S& x) { return sqrt(x); });
+      case Kind::Sin: return map(k[0], [](const S& x) { return sin(x); });
+      case Kind::Cos: return map(k[0], [](const S& x) { return cos(x); });
+      case Kind::Tanh: return map(k[0], [](const S& x) { return tanh(x); });
+      case Kind::Sigmoid: return map(k[0], [](const S& x) { return sigmoid(x); });
+      case Kind::Relu: return map(k[0], [](const S& x) { return relu(x); });
+      case Kind::Abs: return map(k[0], [](const S& x) { return absolute(x); });
+      case Kind::Sign: return map(k[0], [](const S& x) { return sign(x); });
+      case Kind::Step: return map(k[0], [](const S& x) { return step(x); });
+    }
+    throw std::logic_error("unevaluable kind");
+  }
+
+  // d(E): the derivative part of E; it is itself constant (no nested d).
+  Matrix<S> differential(Id kid) {
+    if constexpr (std::is_same_v<S, Dual>) {
+      Matrix<S> v = eval(kid);
+      for (Eigen::Index i = 0; i < v.size(); ++i) v.data()[i] = ops::constantLike(v.data()[i].derivatives()(0));
+      return v;
+    } else {
+      throw Error(Error::Category::Eval, "d(" + toText(a_, kid) + ") can only be evaluated with dual numbers");
+    }
+  }
+
+  const Arena& a_;
+  const Bindings<S>& b_;
+  std::unordered_map<Id, Matrix<S>> memo_;
+};
+
+}  // namespace
+
+template <class S>
+Matrix<S> evaluate(const Arena& arena, Id term, const Bindings<S>& bindings) {
+  return Evaluator<S>(arena, bindings).eval(term);
+}
+
+template struct Bindings<double>;
+template struct Bindings<mpq_class>;
+template struct Bindings<Dual>;
+template Matrix<double> evaluate(const Arena&, Id, const Bindings<double>&);
+template Matrix<mpq_class> evaluate(const Arena&, Id, const Bindings<mpq_class>&);
+template Matrix<Dual> evaluate(const Arena&, Id, const Bindings<Dual>&);
+
+}  // namespace matcalc

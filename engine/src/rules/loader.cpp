@@ -1,0 +1,249 @@
+// Loads and validates rule files. YAML entries are decoded into RuleSpec by
+// reflecting over its fields (Boost.Hana), so the accepted keys, their types
+// and the unknown-key check come from one struct definition.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <boost/hana.hpp>
+#include <filesystem>
+#include <functional>
+#include <regex>
+#include <set>
+
+#include "matcalc/parse.hpp"
+#include "matcalc/print.hpp"
+#include "matcalc/rules.hpp"
+
+namespace hana = boost::hana;
+
+namespace matcalc {
+
+namespace {
+
+struct RuleSpec {
+  BOOST_HANA_DEFINE_STRUCT(RuleSpec,
+                           (std::string, name),
+                           (std::string, lhs),
+                           (std::string, rhs),
+                           (std::vector<std::string>, where),
+                           (std::string, family),
+                           (std::string, source));
+};
+const std::set<std::string> kOptional = {"where", "family"};
+
+[[noreturn]] void fail(const std::string& where, const std::string& rule, const std::string& why) {
+  std::string who = rule.empty() ? "" : "rule '" + rule + "': ";
+  throw Error(Error::Category::Rule, where + ": " + who + why);
+}
+
+std::string at(const std::string& file, const YAML::Node& node) {
+  return file + ":" + std::to_string(node.Mark().line + 1);
+}
+
+void decodeField(const YAML::Node& n, std::string& out) {
+  if (!n.IsScalar()) throw std::invalid_argument("expected a string");
+  out = n.as<std::string>();
+}
+void decodeField(const YAML::Node& n, std::vector<std::string>& out) {
+  if (!n.IsSequence()) throw std::invalid_argument("expected a list");
+  for (const auto& item : n) {
+    if (!item.IsScalar()) throw std::invalid_argument("expected a list of strings");
+    out.push_back(item.as<std::string>());
+  }
+}
+
+RuleSpec decode(const std::string& file, const YAML::Node& entry) {
+  if (!entry.IsMap()) fail(at(file, entry), "", "a rule must be a mapping with name, lhs, rhs, source");
+  RuleSpec spec;
+  std::set<std::string> known;
+  hana::for_each(hana::accessors<RuleSpec>(), [&](auto pair) {
+    std::string key = hana::to<const char*>(hana::first(pair));
+    known.insert(key);
+    auto& field = hana::second(pair)(spec);
+    const YAML::Node value = entry[key];
+    if (!value) {
+      if (!kOptional.count(key)) {
+        std::string name = entry["name"] && entry["name"].IsScalar() ? entry["name"].as<std::string>() : "";
+        fail(at(file, entry), name, "missing '" + key + "'");
+      }
+      return;
+    }
+    try {
+      decodeField(value, field);
+    } catch (const std::exception& e) {
+      fail(at(file, value), spec.name, "'" + key + "': " + e.what());
+    }
+  });
+  for (const auto& kv : entry) {
+    std::string key = kv.first.as<std::string>();
+    if (!known.count(key)) fail(at(file, kv.first), spec.name, "unknown key '" + key + "'");
+  }
+  return spec;
+}
+
+Guard guardFrom(const std::string& word) {
+  static const std::map<std::string, Guard> table = {
+      {"square", Guard::Square},   {"symmetric", Guard::Symmetric}, {"invertible", Guard::Invertible},
+      {"spd", Guard::Spd},         {"positive", Guard::Positive},   {"nonzero", Guard::Nonzero},
+      {"constant", Guard::Constant}};
+  auto it = table.find(word);
+  if (it == table.end()) throw std::invalid_argument("unknown guard '" + word + "'");
+  return it->second;
+}
+
+}  // namespace
+
+const char* guardName(Guard g) {
+  switch (g) {
+    case Guard::Square: return "square";
+    case Guard::Symmetric: return "symmetric";
+    case Guard::Invertible: return "invertible";
+    case Guard::Spd: return "spd";
+    case Guard::Positive: return "positive";
+    case Guard::Nonzero: return "nonzero";
+    case Guard::Constant: return "constant";
+  }
+  return "?";
+}
+
+bool containsKind(const Arena& arena, Id term, Kind kind) {
+  if (arena.kind(term) == kind) return true;
+  for (Id k : arena.kids(term))
+    if (containsKind(arena, k, kind)) return true;
+  return false;
+}
+
+std::vector<Id> variablesOf(const Arena& arena, Id term) {
+  std::vector<Id> out;
+  std::function<void(Id)> walk = [&](Id t) {
+    if (arena.kind(t) == Kind::Symbol) {
+      if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+      return;
+    }
+    for (Id k : arena.kids(t)) walk(k);
+  };
+  walk(term);
+  return out;
+}
+
+namespace {
+
+bool nestedDifferential(const Arena& arena, Id t, bool inside) {
+  bool here = arena.kind(t) == Kind::Differential;
+  if (here && inside) return true;
+  for (Id k : arena.kids(t))
+    if (nestedDifferential(arena, k, inside || here)) return true;
+  return false;
+}
+
+}  // namespace
+
+void RuleSet::loadFile(Arena& arena, const std::string& path) {
+  YAML::Node doc;
+  try {
+    doc = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw Error(Error::Category::Rule, path + ": cannot read the file");
+  } catch (const YAML::Exception& e) {
+    throw Error(Error::Category::Rule, path + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
+  }
+  if (!doc.IsMap() || !doc["rules"] || !doc["rules"].IsSequence())
+    fail(path + ":1", "", "a rule file is a mapping with a 'rules:' list (and an optional 'family:')");
+  for (const auto& kv : doc) {
+    std::string key = kv.first.as<std::string>();
+    if (key != "rules" && key != "family") fail(at(path, kv.first), "", "unknown key '" + key + "'");
+  }
+  std::string defaultFamily = doc["family"] ? doc["family"].as<std::string>() : "";
+  static const std::regex kebab("^[a-z0-9]+(-[a-z0-9]+)*$");
+  static const std::regex guardSyntax(R"(^\s*([A-Za-z_]+)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$)");
+
+  for (const auto& entry : doc["rules"]) {
+    RuleSpec spec = decode(path, entry);
+    std::string where = at(path, entry);
+    if (!std::regex_match(spec.name, kebab)) fail(where, spec.name, "the name must be kebab-case (a-z, 0-9, -)");
+    if (auto dup = byName_.find(spec.name); dup != byName_.end())
+      fail(where, spec.name, "duplicate name (first defined at " + rules_[dup->second].location() + ")");
+
+    Rule rule;
+    rule.name = spec.name;
+    rule.family = spec.family.empty() ? defaultFamily : spec.family;
+    rule.source = spec.source;
+    rule.lhsText = spec.lhs;
+    rule.rhsText = spec.rhs;
+    rule.file = path;
+    rule.line = entry.Mark().line + 1;
+    if (rule.family.empty()) fail(where, spec.name, "no family (set 'family:' in the file or the rule)");
+    rule.scope = arena.newScope();
+
+    ParseSession session(arena, ParseOptions{{}, rule.scope});
+    std::vector<std::pair<Guard, std::string>> guards;
+    try {
+      std::size_t l;
+      try {
+        l = session.add(spec.lhs);
+      } catch (const ParseError& e) {
+        throw Error(Error::Category::Rule, "lhs: " + std::string(e.what()) + " (column " + std::to_string(e.position() + 1) + ")");
+      }
+      std::size_t r;
+      try {
+        r = session.add(spec.rhs);
+      } catch (const ParseError& e) {
+        throw Error(Error::Category::Rule, "rhs: " + std::string(e.what()) + " (column " + std::to_string(e.position() + 1) + ")");
+      }
+      for (const std::string& g : spec.where) {
+        std::smatch m;
+        if (!std::regex_match(g, m, guardSyntax)) throw Error(Error::Category::Rule, "guard '" + g + "' is not of the form name(Variable)");
+        Guard guard;
+        try {
+          guard = guardFrom(m[1]);
+        } catch (const std::invalid_argument& e) {
+          throw Error(Error::Category::Rule, e.what());
+        }
+        if (!session.hasSymbol(m[2])) throw Error(Error::Category::Rule, "guard '" + g + "' names a variable the rule does not use");
+        if (guard == Guard::Square || guard == Guard::Symmetric || guard == Guard::Invertible || guard == Guard::Spd)
+          session.requireSquare(m[2]);
+        guards.emplace_back(guard, m[2]);
+      }
+      session.requireSameShape(l, r);
+      auto terms = session.finish();
+      rule.lhs = terms[0];
+      rule.rhs = terms[1];
+    } catch (const Error& e) {
+      fail(where, spec.name, e.what());
+    }
+
+    auto lhsVars = variablesOf(arena, rule.lhs);
+    for (Id v : variablesOf(arena, rule.rhs))
+      if (std::find(lhsVars.begin(), lhsVars.end(), v) == lhsVars.end())
+        fail(where, spec.name, "the right-hand side uses '" + arena.symbolOf(v).name + "', which the left-hand side does not bind");
+    for (auto& [guard, name] : guards) {
+      auto v = std::find_if(lhsVars.begin(), lhsVars.end(), [&](Id s) { return arena.symbolOf(s).name == name; });
+      if (v == lhsVars.end()) fail(where, spec.name, "guard on '" + name + "', which the left-hand side does not bind");
+      rule.where.push_back({guard, *v});
+    }
+    if (rule.lhs == rule.rhs)
+      fail(where, spec.name, "both sides are the same term after canonicalisation: " + toText(arena, rule.lhs));
+    if (nestedDifferential(arena, rule.lhs, false) || nestedDifferential(arena, rule.rhs, false))
+      fail(where, spec.name, "nested d(d(…)) is not supported");
+
+    byName_.emplace(rule.name, rules_.size());
+    rules_.push_back(std::move(rule));
+  }
+}
+
+void RuleSet::loadDirectory(Arena& arena, const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(dir)) throw Error(Error::Category::Rule, dir + ": not a directory");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".yaml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) loadFile(arena, f.string());
+}
+
+const Rule* RuleSet::find(const std::string& name) const {
+  auto it = byName_.find(name);
+  return it == byName_.end() ? nullptr : &rules_[it->second];
+}
+
+}  // namespace matcalc

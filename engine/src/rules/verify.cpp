@@ -1,0 +1,257 @@
+#include "matcalc/verify.hpp"
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "../eval/linear_algebra.hpp"
+#include "matcalc/eval.hpp"
+#include "matcalc/print.hpp"
+
+namespace matcalc {
+
+const char* methodName(Method m) {
+  switch (m) {
+    case Method::Exact: return "exact";
+    case Method::Dual: return "dual";
+    case Method::Double: return "double";
+  }
+  return "?";
+}
+
+Method preferredMethod(const Arena& arena, const Identity& id) {
+  bool d = containsKind(arena, id.lhs, Kind::Differential) || containsKind(arena, id.rhs, Kind::Differential);
+  return d ? Method::Dual : Method::Exact;
+}
+
+namespace {
+
+// Entries are integers scaled by `unit`: exact mode uses [-1000, 1000] as they
+// are, floating modes use them divided by 500 (so about [-2, 2]).
+struct Sampler {
+  const Arena& arena;
+  RandomSource& random;
+  Method method;
+
+  long range() const { return 1000; }
+  double unit() const { return method == Method::Exact ? 1.0 : 1.0 / 500; }
+
+  mpq_class entry(bool positive, bool nonzero) {
+    long v;
+    if (positive) v = random.integer(50, range());
+    else if (nonzero) v = random.integer(50, range()) * (random.integer(0, 1) ? 1 : -1);
+    else v = random.integer(-range(), range());
+    return method == Method::Exact ? mpq_class(v) : mpq_class(v, 500);
+  }
+
+  Matrix<mpq_class> randomMatrix(Eigen::Index r, Eigen::Index c, bool positive, bool nonzero) {
+    Matrix<mpq_class> m(r, c);
+    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = entry(positive, nonzero);
+    return m;
+  }
+
+  // A value for a variable that satisfies its guards.
+  Matrix<mpq_class> value(Eigen::Index r, Eigen::Index c, const std::vector<Guard>& guards) {
+    auto has = [&](Guard g) { return std::find(guards.begin(), guards.end(), g) != guards.end(); };
+    bool positive = has(Guard::Positive), nonzero = has(Guard::Nonzero);
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      Matrix<mpq_class> m = randomMatrix(r, c, positive, nonzero);
+      if (has(Guard::Spd)) {
+        Matrix<mpq_class> b = randomMatrix(r, r, false, false);
+        m = (b * b.transpose()).eval();
+        mpq_class shift = method == Method::Exact ? mpq_class(1) : mpq_class(1, 2);
+        for (Eigen::Index i = 0; i < r; ++i) m(i, i) += shift;
+      } else if (has(Guard::Symmetric)) {
+        m = (m + m.transpose()).eval();
+      }
+      if (has(Guard::Invertible) || has(Guard::Spd)) {
+        mpq_class det = detail::determinant(m);
+        // Floating modes also avoid ill-conditioned samples.
+        double needed = method == Method::Exact ? 0.0 : 0.05 * std::pow(2.0, static_cast<double>(r));
+        if (det == 0 || std::fabs(det.get_d()) < needed) continue;
+      }
+      return m;
+    }
+    throw Error(Error::Category::Domain, "no sample satisfies the guards");
+  }
+};
+
+template <class S>
+S convert(const mpq_class& q);
+template <>
+mpq_class convert(const mpq_class& q) { return q; }
+template <>
+double convert(const mpq_class& q) { return q.get_d(); }
+
+std::string show(const Matrix<mpq_class>& m, bool exact) {
+  std::ostringstream out;
+  out << "[";
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    if (i) out << "; ";
+    for (Eigen::Index j = 0; j < m.cols(); ++j) {
+      if (j) out << " ";
+      if (exact) out << m(i, j).get_str();
+      else out << m(i, j).get_d();
+    }
+  }
+  return out.str() + "]";
+}
+
+template <class S>
+std::string showValue(const Matrix<S>& m) {
+  std::ostringstream out;
+  out << "[";
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    if (i) out << "; ";
+    for (Eigen::Index j = 0; j < m.cols(); ++j) {
+      if (j) out << " ";
+      if constexpr (std::is_same_v<S, mpq_class>) out << m(i, j).get_str();
+      else out << toDouble(m(i, j));
+    }
+  }
+  return out.str() + "]";
+}
+
+struct Instance {
+  std::map<Id, Matrix<mpq_class>> values, directions;
+  std::map<Dim, Eigen::Index> sizes;  // every dimension, also those only I or 0 has
+  std::string describe(const Arena& arena, Method method) const {
+    std::string s;
+    for (auto& [v, m] : values) {
+      s += (s.empty() ? "" : ", ") + arena.symbolOf(v).name + " = " + show(m, method == Method::Exact);
+      if (method == Method::Dual) s += " (direction " + show(directions.at(v), false) + ")";
+    }
+    return s;
+  }
+};
+
+Instance sample(const Arena& arena, const Identity& id, RandomSource& random, Method method) {
+  Sampler sampler{arena, random, method};
+  std::map<Dim, Eigen::Index> sizes;
+  auto size = [&](Dim d) -> Eigen::Index {
+    if (d == kOne) return 1;
+    auto [it, added] = sizes.emplace(d, 0);
+    if (added) it->second = random.integer(1, 5);
+    return it->second;
+  };
+  Instance inst;
+  std::function<void(Id)> sizeAll = [&](Id t) {
+    size(arena.shape(t).rows);
+    size(arena.shape(t).cols);
+    for (Id k : arena.kids(t)) sizeAll(k);
+  };
+  for (Id v : variablesOf(arena, id.lhs)) {
+    std::vector<Guard> guards;
+    for (const GuardUse& g : id.where)
+      if (g.variable == v) guards.push_back(g.guard);
+    Shape sh = arena.shape(v);
+    Eigen::Index r = size(sh.rows), c = size(sh.cols);
+    inst.values[v] = sampler.value(r, c, guards);
+    if (method == Method::Dual) {
+      bool constant = std::find(guards.begin(), guards.end(), Guard::Constant) != guards.end();
+      bool symmetric = std::find_if(guards.begin(), guards.end(), [](Guard g) {
+                         return g == Guard::Symmetric || g == Guard::Spd;
+                       }) != guards.end();
+      Matrix<mpq_class> dir = sampler.randomMatrix(r, c, false, false);
+      if (constant) dir.setZero();
+      if (symmetric) dir = (dir + dir.transpose()).eval();
+      inst.directions[v] = dir;
+    }
+  }
+  sizeAll(id.lhs);
+  sizeAll(id.rhs);
+  inst.sizes = sizes;
+  return inst;
+}
+
+bool undefined(double x) { return !std::isfinite(x); }
+
+template <class S>
+TrialResult compare(const Arena& arena, const Identity& id, const Instance& inst, Method method) {
+  Bindings<S> b;
+  for (auto& [v, m] : inst.values) {
+    Matrix<S> value(m.rows(), m.cols());
+    for (Eigen::Index i = 0; i < m.size(); ++i) {
+      if constexpr (std::is_same_v<S, Dual>)
+        value.data()[i] = Dual(m.data()[i].get_d(), Eigen::Matrix<double, 1, 1>(inst.directions.at(v).data()[i].get_d()));
+      else
+        value.data()[i] = convert<S>(m.data()[i]);
+    }
+    b.bind(arena, v, std::move(value));
+  }
+  for (auto [d, n] : inst.sizes) b.sizes.emplace(d, n);
+  Matrix<S> l, r;
+  try {
+    l = evaluate(arena, id.lhs, b);
+    r = evaluate(arena, id.rhs, b);
+  } catch (const Error& e) {
+    if (e.category() == Error::Category::Domain) return {TrialResult::Outcome::NoSample, method, e.what()};
+    throw;
+  }
+  auto detail = [&](const std::string& what) {
+    return what + " at " + inst.describe(arena, method) + ": lhs = " + showValue(l) + ", rhs = " + showValue(r);
+  };
+  if (l.rows() != r.rows() || l.cols() != r.cols()) return {TrialResult::Outcome::Different, method, detail("sizes differ")};
+  for (Eigen::Index i = 0; i < l.size(); ++i) {
+    if constexpr (std::is_same_v<S, mpq_class>) {
+      if (l.data()[i] != r.data()[i]) return {TrialResult::Outcome::Different, method, detail("sides differ")};
+    } else {
+      double x = toDouble(l.data()[i]), y = toDouble(r.data()[i]);
+      if (undefined(x) || undefined(y))
+        return {TrialResult::Outcome::Undefined, method, detail("a side is undefined (missing guard?)")};
+      if (std::fabs(x - y) > kTolerance * std::max({1.0, std::fabs(x), std::fabs(y)}))
+        return {TrialResult::Outcome::Different, method, detail("sides differ")};
+    }
+  }
+  return {TrialResult::Outcome::Equal, method, ""};
+}
+
+}  // namespace
+
+TrialResult checkOnce(const Arena& arena, const Identity& id, RandomSource& random) {
+  Method method = preferredMethod(arena, id);
+  try {
+    Instance inst = sample(arena, id, random, method);
+    if (method == Method::Dual) return compare<Dual>(arena, id, inst, method);
+    try {
+      return compare<mpq_class>(arena, id, inst, method);
+    } catch (const NotRational&) {
+      // Transcendental: draw a floating-point instance instead.
+      Instance real = sample(arena, id, random, Method::Double);
+      return compare<double>(arena, id, real, Method::Double);
+    }
+  } catch (const Error& e) {
+    if (e.category() == Error::Category::Domain) return {TrialResult::Outcome::NoSample, method, e.what()};
+    throw;
+  }
+}
+
+CheckSummary check(const Arena& arena, const Identity& id, int trials, std::uint64_t seed) {
+  SeededSource random(seed);
+  CheckSummary summary;
+  summary.method = preferredMethod(arena, id);
+  int misses = 0;
+  while (summary.trials < trials) {
+    TrialResult t = checkOnce(arena, id, random);
+    summary.method = t.method;
+    if (t.outcome == TrialResult::Outcome::NoSample) {
+      // A singular sample is rare by chance; many in a row means a missing guard.
+      if (++misses > trials) {
+        summary.ok = false;
+        summary.detail = "could not find a sample where both sides are defined: " + t.detail;
+        return summary;
+      }
+      continue;
+    }
+    ++summary.trials;
+    if (t.outcome != TrialResult::Outcome::Equal) {
+      summary.ok = false;
+      summary.detail = t.detail;
+      return summary;
+    }
+  }
+  return summary;
+}
+
+}  // namespace matcalc
