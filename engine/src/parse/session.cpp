@@ -204,6 +204,7 @@ struct ParseSession::Impl {
         if (a.text == "I") {
           e.kind = Kind::Identity;
           Var n = fresh();
+          identities.push_back({n, which, node});
           return e.shape = {n, n};
         }
         if (functionTable().count(a.text)) err("'" + a.text + "' is a function: write " + a.text + "(…)");
@@ -256,7 +257,32 @@ struct ParseSession::Impl {
     return e.shape = applyRule(e.kind, t, node, a.kids, in);
   }
 
-  std::vector<std::map<Var, Dim>> fixed;
+  struct IdentityUse {
+    Var size;
+    std::size_t which;
+    int node;
+  };
+  std::vector<IdentityUse> identities;
+
+  // A user's I must get its size from a variable: tr(I) alone has none.
+  void requireSizedIdentities() {
+    std::set<Var> anchored{0};
+    for (const auto& [name, sym] : symbols) {
+      anchored.insert(find(sym.shape.rows));
+      anchored.insert(find(sym.shape.cols));
+    }
+    for (const IdentityUse& use : identities) {
+      Var root = find(use.size);
+      if (anchored.count(root) || rigid[root] != kOne) continue;
+      const detail::AstTree& t = trees[use.which];
+      int outer = use.node;  // the smallest enclosing expression, for context
+      for (std::size_t i = 0; i < t.nodes.size(); ++i)
+        for (int k : t.nodes[i].kids)
+          if (k == use.node) outer = static_cast<int>(i);
+      throw Error(Error::Category::Shape, "shape error in '" + spanText(t, outer) +
+                                              "': the size of I cannot be inferred from any variable");
+    }
+  }
 
   Dim finalDim(Var v, std::map<Var, Dim>& named) {
     v = find(v);
@@ -326,6 +352,7 @@ bool ParseSession::requireSquare(const std::string& symbol) {
 }
 
 std::vector<Id> ParseSession::finish() {
+  if (impl_->options.scope == 0) impl_->requireSizedIdentities();
   std::map<Impl::Var, Dim> named;
   std::vector<Id> out;
   for (std::size_t i = 0; i < impl_->trees.size(); ++i) out.push_back(impl_->build(i, impl_->trees[i].root, named));

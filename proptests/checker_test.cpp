@@ -1,0 +1,113 @@
+// The checker must reject every deliberately wrong rule, and the loader
+// every invalid file, for the right reason and with file:line.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <regex>
+
+#include "matcalc/rules.hpp"
+#include "matcalc/verify.hpp"
+
+namespace fs = std::filesystem;
+
+namespace matcalc {
+namespace {
+
+std::vector<fs::path> yamlFiles(const std::string& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".yaml") out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Checker, CatchesEveryWrongRule) {
+  auto files = yamlFiles(MATCALC_TEST_DATA "/bad-rules");
+  ASSERT_GE(files.size(), 10u);
+  for (const auto& f : files) {
+    Arena arena;
+    RuleSet set;
+    ASSERT_NO_THROW(set.loadFile(arena, f.string())) << f << " must load: it is only numerically wrong";
+    ASSERT_EQ(set.rules().size(), 1u) << f;
+    const Rule& r = set.rules()[0];
+    CheckSummary s = check(arena, identityOf(r), 100, 7);
+    EXPECT_FALSE(s.ok) << "the wrong rule " << r.name << " in " << f << " passed " << s.trials << " trials";
+    EXPECT_FALSE(s.detail.empty()) << f;
+  }
+}
+
+TEST(Checker, CatchesTheKindsOfMistakesTheIssueNames) {
+  std::set<std::string> names;
+  for (const auto& f : yamlFiles(MATCALC_TEST_DATA "/bad-rules")) names.insert(f.stem().string());
+  for (const char* needed : {"dropped-transpose", "swapped-factors", "wrong-sign", "missing-guard"})
+    EXPECT_TRUE(names.count(needed)) << "no bad-rule file " << needed;
+}
+
+TEST(Loader, RejectsEveryInvalidFileForItsReason) {
+  const std::map<std::string, std::string> expected = {
+      {"bad-name", "kebab-case"},
+      {"duplicate-name", "duplicate name"},
+      {"malformed-yaml", "malformed YAML"},
+      {"missing-rhs", "missing 'rhs'"},
+      {"parse-error", "expected ')'"},
+      {"shape-mismatch", "shape error"},
+      {"trivial-rule", "same term"},
+      {"unbound-rhs", "does not bind"},
+      {"unknown-function", "unknown function 'foo'"},
+      {"unknown-guard", "unknown guard"},
+      {"unknown-key", "unknown key"},
+  };
+  auto files = yamlFiles(MATCALC_TEST_DATA "/invalid-rules");
+  ASSERT_EQ(files.size(), expected.size()) << "every invalid file needs an expected reason here";
+  for (const auto& f : files) {
+    auto reason = expected.find(f.stem().string());
+    ASSERT_NE(reason, expected.end()) << f;
+    Arena arena;
+    RuleSet set;
+    try {
+      set.loadFile(arena, f.string());
+      ADD_FAILURE() << f << " was accepted";
+    } catch (const Error& e) {
+      std::string msg = e.what();
+      EXPECT_EQ(e.category(), Error::Category::Rule) << msg;
+      EXPECT_NE(msg.find(reason->second), std::string::npos) << f << ": " << msg;
+      EXPECT_TRUE(std::regex_search(msg, std::regex("^" + f.string() + ":[0-9]+: "))) << msg;
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
+    }
+  }
+}
+
+TEST(Loader, CatalogHasAtLeastEightyUniquelyNamedRules) {
+  Arena arena;
+  RuleSet set;
+  set.loadDirectory(arena, MATCALC_RULES_DIR);
+  EXPECT_GE(set.rules().size(), 80u);
+  std::set<std::string> families;
+  for (const Rule& r : set.rules()) families.insert(r.family);
+  for (const char* f : {"transpose", "trace", "inner", "hadamard", "inverse", "det", "diff"})
+    EXPECT_TRUE(families.count(f)) << "no family " << f;
+}
+
+TEST(Loader, DuplicateNamesAcrossFilesAreRejected) {
+  Arena arena;
+  RuleSet set;
+  set.loadDirectory(arena, MATCALC_RULES_DIR);
+  EXPECT_THROW(set.loadDirectory(arena, MATCALC_RULES_DIR), Error);
+}
+
+TEST(Checker, RationalRulesAreCheckedExactlyAndDifferentialsByDualNumbers) {
+  Arena arena;
+  RuleSet set;
+  set.loadDirectory(arena, MATCALC_RULES_DIR);
+  const Rule* product = set.find("transpose-product");
+  const Rule* inverse = set.find("diff-inverse");
+  const Rule* exp = set.find("diff-exp");
+  ASSERT_TRUE(product && inverse && exp);
+  EXPECT_EQ(check(arena, identityOf(*product), 20, 1).method, Method::Exact);
+  EXPECT_EQ(check(arena, identityOf(*inverse), 20, 1).method, Method::Dual);
+  EXPECT_EQ(check(arena, identityOf(*exp), 20, 1).method, Method::Dual);
+}
+
+}  // namespace
+}  // namespace matcalc

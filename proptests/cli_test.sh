@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# End-to-end checks of the matcalc command line: outputs, exit codes, and
+# one-line errors. usage: cli_test.sh MATCALC SOURCE_DIR
+set -u
+matcalc=$1
+src=$2
+export MATCALC_RULES="$src/rules"
+passed=0
+failed=0
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+run() { "$matcalc" "$@" >"$out" 2>"$err"; status=$?; }
+check() {  # check DESCRIPTION CONDITION...
+  local what=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; echo "  stdout: $(head -c 600 "$out")"; echo "  stderr: $(head -c 600 "$err")"; fi
+}
+status_is() { [ "$status" -eq "$1" ]; }
+stdout_has() { grep -qF -- "$1" "$out"; }
+stderr_has() { grep -qF -- "$1" "$err"; }
+stderr_lines() { [ "$(wc -l <"$err")" -eq "$1" ]; }
+
+run parse "tr(A*X"
+check "parse error exits 2" status_is 2
+check "parse error names the problem" stderr_has "expected ')' to close 'tr('"
+check "parse error draws a caret under the end" grep -qx '        ^' "$err"
+
+run parse "x'*A*x"
+check "parse succeeds" status_is 0
+check "parse prints the canonical text" stdout_has "text:  x'*A*x"
+check "parse prints the shape" stdout_has "shape: 1×1"
+check "parse prints LaTeX" stdout_has 'latex: x^\top A x'
+
+run parse "tr(x)" --var x:matrix
+check "--var declares a kind" status_is 0
+run parse "x" --var x:tensor
+check "a bad --var exits 2" status_is 2
+check "a bad --var is one line" stderr_lines 1
+run parse "A*x + B"
+check "shape error exits 2" status_is 2
+check "shape error is one line naming both operands" stderr_has "'A*x' is n×1, 'B' is n×m"
+
+run rules check
+check "the catalog verifies" status_is 0
+check "the summary line ends the output" bash -c "tail -n 1 '$out' | grep -Eq '^[0-9]+ rules verified, 0 failed$'"
+check "at least 80 rules" bash -c "[ \$(tail -n 1 '$out' | cut -d' ' -f1) -ge 80 ]"
+
+run rules check "$src/proptests/data/bad-rules/wrong-sign.yaml"
+check "a wrong rule fails the check" status_is 1
+check "the failure names the rule" stdout_has "FAIL  bad-wrong-sign"
+check "the failure says how to reproduce it" stdout_has "reproduce: matcalc rules check"
+check "the summary counts the failure" bash -c "tail -n 1 '$out' | grep -qx '0 rules verified, 1 failed'"
+
+run rules check "$src/proptests/data/invalid-rules/unbound-rhs.yaml"
+check "an invalid file exits 2" status_is 2
+check "an invalid file is reported with file:line" stderr_has "unbound-rhs.yaml:4: rule 'unbound-rhs-rule'"
+check "an invalid file is one line" stderr_lines 1
+
+run rules check /nonexistent.yaml
+check "a missing file exits 2" status_is 2
+
+run rules list --family trace
+check "rules list by family" status_is 0
+check "only that family" bash -c "! awk '{print \$2}' '$out' | grep -vqx trace"
+run rules list --family nosuchfamily
+check "an unknown family exits 2" status_is 2
+
+run rules show diff-inverse
+check "rules show" status_is 0
+check "rules show prints LaTeX" stdout_has 'latex:  \mathrm{d}\left(A^{-1}\right) = -A^{-1}'
+check "rules show prints guards" stdout_has "invertible(A)"
+check "rules show prints the source" stdout_has "source:"
+run rules show no-such-rule
+check "an unknown rule exits 2" status_is 2
+
+run frobnicate
+check "an unknown command exits 2" status_is 2
+check "an unknown command is one line" stderr_lines 1
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,150 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "expression_gen.hpp"
+#include "matcalc/eval.hpp"
+#include "matcalc/parse.hpp"
+#include "matcalc/print.hpp"
+
+namespace matcalc {
+namespace {
+
+template <class S>
+Matrix<S> mat(std::initializer_list<std::initializer_list<long>> rows) {
+  Matrix<S> m(rows.size(), rows.begin()->size());
+  Eigen::Index i = 0;
+  for (auto r : rows) {
+    Eigen::Index j = 0;
+    for (long v : r) m(i, j++) = S(v);
+    ++i;
+  }
+  return m;
+}
+
+TEST(Evaluate, ExactInverseAndDeterminant) {
+  Arena arena;
+  parse(arena, "inv(X)");  // fixes X's shape as square
+  Id x = parse(arena, "X");
+  Bindings<mpq_class> b;
+  b.bind(arena, x, mat<mpq_class>({{1, 2}, {3, 4}}));
+  EXPECT_EQ(evaluate(arena, parse(arena, "det(X)"), b)(0, 0), -2);
+  Matrix<mpq_class> inv = evaluate(arena, parse(arena, "inv(X)"), b);
+  EXPECT_EQ(inv(0, 0), -2);
+  EXPECT_EQ(inv(0, 1), 1);
+  EXPECT_EQ(inv(1, 0), mpq_class(3, 2));
+  EXPECT_EQ(inv(1, 1), mpq_class(-1, 2));
+  EXPECT_EQ(evaluate(arena, parse(arena, "X^-2 - inv(X)*inv(X)"), b), Matrix<mpq_class>::Zero(2, 2));
+}
+
+TEST(Evaluate, SingularInverseIsADomainError) {
+  Arena arena;
+  Id inverse = parse(arena, "inv(X)");
+  Bindings<mpq_class> b;
+  b.bind(arena, parse(arena, "X"), mat<mpq_class>({{1, 2}, {2, 4}}));
+  try {
+    evaluate(arena, inverse, b);
+    ADD_FAILURE() << "inverted a singular matrix";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), Error::Category::Domain);
+  }
+}
+
+TEST(Evaluate, TranscendentalHasNoExactValue) {
+  Arena arena;
+  Bindings<mpq_class> b;
+  b.bind(arena, parse(arena, "x"), mat<mpq_class>({{1}, {2}}));
+  EXPECT_THROW(evaluate(arena, parse(arena, "exp(x)"), b), NotRational);
+  EXPECT_EQ(evaluate(arena, parse(arena, "relu(x - 3/2) + abs(-x)"), b), mat<mpq_class>({{1}, {2}}) + Matrix<mpq_class>(mat<mpq_class>({{0}, {1}})) / 2);
+}
+
+TEST(Evaluate, DualNumbersGiveTheDirectionalDerivative) {
+  // f = x'Ax; along direction v: df = x'(A + A')v.
+  Arena arena;
+  Id f = parse(arena, "d(x'*A*x)");
+  Eigen::MatrixXd A(2, 2), x(2, 1), v(2, 1);
+  A << 1, 2, -3, 5;
+  x << 0.5, -1;
+  v << 2, 3;
+  Bindings<Dual> b;
+  Matrix<Dual> xd(2, 1), Ad(2, 2);
+  for (int i = 0; i < 2; ++i) xd(i, 0) = Dual(x(i), Eigen::Matrix<double, 1, 1>(v(i)));
+  for (int i = 0; i < 4; ++i) Ad.data()[i] = Dual(A.data()[i], Eigen::Matrix<double, 1, 1>(0.0));
+  b.bind(arena, parse(arena, "x"), xd);
+  b.bind(arena, parse(arena, "A"), Ad);
+  double expected = (x.transpose() * (A + A.transpose()) * v)(0, 0);
+  EXPECT_NEAR(evaluate(arena, f, b)(0, 0).value(), expected, 1e-12);
+}
+
+TEST(Evaluate, DifferentialNeedsDualNumbers) {
+  Arena arena;
+  Bindings<double> b;
+  b.bind(arena, parse(arena, "x"), Eigen::MatrixXd::Ones(2, 1));
+  EXPECT_THROW(evaluate(arena, parse(arena, "d(x)"), b), Error);
+}
+
+// The NumPy printer's output, evaluated by NumPy, equals the engine's value.
+TEST(Printer, NumpyAgreesWithTheEvaluator) {
+  std::mt19937_64 rng(11);
+  testing::Choose choose = [&](long lo, long hi) { return std::uniform_int_distribution<long>(lo, hi)(rng); };
+  std::ostringstream script, expected;
+  script.precision(17);
+  script << "import numpy as np\nimport sys\n";
+  const int cases = 300;
+  std::vector<std::string> texts;
+  for (int c = 0; c < cases; ++c) {
+    testing::ExpressionGen gen(choose);
+    auto sort = static_cast<testing::ExpressionGen::Sort>(choose(0, 2));
+    auto sample = gen.generate(sort, static_cast<int>(choose(0, 3)));
+    Arena arena;
+    Id term = parse(arena, sample.text);
+    Bindings<double> b;
+    script << "env = {'np': np}\n";
+    for (const auto& [name, value] : gen.variables()) {
+      if (const Symbol* s = arena.findSymbol(name, 0)) {
+        b.bind(arena, arena.symbol(name, s->kind, s->shape, 0), value);
+        script << "env['" << numpyName(name) << "'] = np.array([";
+        for (Eigen::Index i = 0; i < value.rows(); ++i) {
+          script << "[";
+          for (Eigen::Index j = 0; j < value.cols(); ++j) script << value(i, j) << ",";
+          script << "],";
+        }
+        script << "], dtype=float)\n";
+      }
+    }
+    Matrix<double> v = evaluate(arena, term, b);
+    script << "r = np.asarray(eval(" << std::quoted(toNumpy(arena, term)) << ", env), dtype=float).reshape(-1, order='F')\n"
+           << "print(' '.join(repr(float(t)) for t in r))\n";
+    std::ostringstream line;
+    line.precision(17);
+    for (Eigen::Index i = 0; i < v.size(); ++i) line << (i ? " " : "") << v.data()[i];
+    expected << line.str() << "\n";
+    texts.push_back(toNumpy(arena, term));
+  }
+  std::string dir = ::testing::TempDir();
+  std::ofstream(dir + "/numpy_check.py") << script.str();
+  std::string cmd = std::string(MATCALC_PYTHON) + " " + dir + "/numpy_check.py > " + dir + "/numpy_out.txt";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "python failed on " << dir << "/numpy_check.py";
+  std::ifstream got(dir + "/numpy_out.txt");
+  std::istringstream want(expected.str());
+  for (int c = 0; c < cases; ++c) {
+    std::string g, w;
+    ASSERT_TRUE(std::getline(got, g)) << "missing output for case " << c;
+    std::getline(want, w);
+    std::istringstream gs(g), ws(w);
+    double a, e;
+    int n = 0;
+    while (ws >> e) {
+      ASSERT_TRUE(gs >> a) << texts[c];
+      EXPECT_NEAR(a, e, 1e-8 * std::max(1.0, std::fabs(e))) << texts[c];
+      ++n;
+    }
+    EXPECT_FALSE(gs >> a) << "NumPy gave more entries for " << texts[c];
+  }
+}
+
+}  // namespace
+}  // namespace matcalc

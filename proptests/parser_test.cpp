@@ -1,0 +1,167 @@
+#include <gtest/gtest.h>
+
+#include "matcalc/parse.hpp"
+#include "matcalc/print.hpp"
+
+namespace matcalc {
+namespace {
+
+// Parses two expressions together (their symbols share shapes) in a fresh
+// arena and says whether they are the same term.
+bool same(const std::string& a, const std::string& b) {
+  Arena arena;
+  ParseSession session(arena);
+  session.add(a);
+  session.add(b);
+  auto terms = session.finish();
+  return terms[0] == terms[1];
+}
+
+Kind kindOf(const std::string& text) {
+  Arena arena;
+  return arena.kind(parse(arena, text));
+}
+
+std::string latex(const std::string& text) {
+  Arena arena;
+  return toLatex(arena, parse(arena, text));
+}
+
+ParseError parseError(const std::string& text) {
+  Arena arena;
+  try {
+    parse(arena, text);
+  } catch (const ParseError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "'" << text << "' parsed";
+  return ParseError("", "", 0);
+}
+
+std::string shapeError(const std::string& text) {
+  Arena arena;
+  try {
+    parse(arena, text);
+  } catch (const ParseError& e) {
+    ADD_FAILURE() << "'" << text << "' gave a parse error: " << e.what();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), Error::Category::Shape);
+    return e.what();
+  }
+  ADD_FAILURE() << "'" << text << "' parsed";
+  return "";
+}
+
+TEST(Parser, UnclosedCallPointsAtTheEnd) {
+  ParseError e = parseError("tr(A*X");
+  EXPECT_EQ(e.position(), 6u);
+  EXPECT_NE(std::string(e.what()).find("expected ')'"), std::string::npos);
+  EXPECT_EQ(e.caret(), "  tr(A*X\n        ^");
+}
+
+TEST(Parser, ErrorsPointAtTheOffendingToken) {
+  EXPECT_EQ(parseError("foo(X)").position(), 0u);
+  EXPECT_EQ(parseError("A + * B").position(), 4u);
+  EXPECT_EQ(parseError("A + B)").position(), 5u);
+  EXPECT_EQ(parseError("<A, B").position(), 5u);
+  EXPECT_EQ(parseError("<A B>").position(), 3u);
+  EXPECT_EQ(parseError("A # B").position(), 2u);
+  EXPECT_EQ(parseError("").position(), 0u);
+  EXPECT_EQ(parseError("tr()").position(), 3u);
+  EXPECT_EQ(parseError("tr(A, B)").position(), 4u);
+  EXPECT_NE(std::string(parseError("tr + A").what()).find("is a function"), std::string::npos);
+}
+
+TEST(Parser, ShapeErrorsNameTheSubExpressionAndBothShapes) {
+  std::string m = shapeError("x'*A*x + x*y");
+  EXPECT_NE(m.find("'x*y'"), std::string::npos) << m;
+  EXPECT_NE(m.find("×1"), std::string::npos) << m;
+  m = shapeError("tr(A*x)");
+  EXPECT_NE(m.find("square"), std::string::npos) << m;
+  m = shapeError("A*x + B");
+  EXPECT_NE(m.find("'A*x'"), std::string::npos) << m;
+  EXPECT_NE(m.find("'B'"), std::string::npos) << m;
+  EXPECT_NE(shapeError("A^0.5").find("integer exponent"), std::string::npos);
+  EXPECT_NE(shapeError("A / B").find("only a scalar divides"), std::string::npos);
+  EXPECT_NE(shapeError("softmax(A)").find("column vector"), std::string::npos);
+  EXPECT_NE(shapeError("<x, A>").find("one shape"), std::string::npos);
+}
+
+TEST(Parser, VariableKindsFollowTheirNames) {
+  Arena arena;
+  Id t = parse(arena, "alpha*x'*X*x");
+  EXPECT_TRUE(arena.shape(t).isScalar());
+  EXPECT_EQ(arena.findSymbol("alpha", 0)->kind, VarKind::Scalar);
+  EXPECT_EQ(arena.findSymbol("x", 0)->kind, VarKind::Vector);
+  EXPECT_EQ(arena.findSymbol("X", 0)->kind, VarKind::Matrix);
+  parse(arena, "tr(Sigma) + lambda + w'*w");
+  EXPECT_EQ(arena.findSymbol("Sigma", 0)->kind, VarKind::Matrix);
+  EXPECT_EQ(arena.findSymbol("lambda", 0)->kind, VarKind::Scalar);
+  EXPECT_EQ(arena.findSymbol("w", 0)->kind, VarKind::Vector);
+}
+
+TEST(Parser, DeclarationsOverrideNames) {
+  Arena arena;
+  ParseOptions options;
+  options.declared["x"] = VarKind::Matrix;
+  options.declared["S"] = VarKind::Scalar;
+  Id t = parse(arena, "S*tr(x)", options);
+  EXPECT_TRUE(arena.shape(t).isScalar());
+  EXPECT_EQ(arena.findSymbol("x", 0)->kind, VarKind::Matrix);
+  EXPECT_EQ(arena.findSymbol("S", 0)->kind, VarKind::Scalar);
+  EXPECT_THROW(parseVarKind("tensor"), Error);
+}
+
+TEST(Parser, NumbersAreExactRationals) {
+  Arena arena;
+  EXPECT_EQ(parse(arena, "0.5"), arena.number(mpq_class(1, 2)));
+  EXPECT_EQ(parse(arena, "1e-3"), arena.number(mpq_class(1, 1000)));
+  EXPECT_EQ(parse(arena, "2.5e1"), arena.number(25));
+  EXPECT_EQ(parse(arena, "6/4"), arena.number(mpq_class(3, 2)));
+  EXPECT_EQ(parse(arena, "-2^2"), arena.number(-4));  // power binds tighter than minus
+}
+
+TEST(Parser, StarIsScalingOrMatrixProductByShape) {
+  Arena arena;
+  EXPECT_EQ(kindOf("alpha*X"), Kind::Scale);
+  EXPECT_EQ(kindOf("X*Y"), Kind::Mul);
+  EXPECT_EQ(kindOf("(x'*y)*z"), Kind::Scale);
+  EXPECT_EQ(kindOf("2.*X"), Kind::Scale);  // 2 .* X, not 2. * X
+  EXPECT_EQ(kindOf("X^-1"), Kind::Inverse);
+  EXPECT_EQ(kindOf("X^3"), Kind::MatPow);
+  EXPECT_EQ(kindOf("diag(x)"), Kind::DiagMatrix);
+  EXPECT_EQ(kindOf("diag(X)"), Kind::DiagVector);
+}
+
+TEST(Canonical, SumsAndProductsAreFlattenedSortedAndFolded) {
+  Arena arena;
+  EXPECT_TRUE(same("B + A", "A + B"));
+  EXPECT_TRUE(same("(A + B) + C", "A + (B + C)"));
+  EXPECT_TRUE(same("2*3*A", "6*A"));
+  EXPECT_TRUE(same("A*(2*B)", "2*(A*B)"));
+  EXPECT_TRUE(same("(alpha*A) .* B", "alpha*(B .* A)"));
+  EXPECT_TRUE(same("A - A*0", "A"));
+  EXPECT_TRUE(same("(A*B)*C", "A*(B*C)"));
+  EXPECT_FALSE(same("A*B", "B*A"));  // not commutative
+  EXPECT_EQ(toText(arena, parse(arena, "-y + X*w")), "X*w - y");
+}
+
+TEST(Printer, Latex) {
+  Arena arena;
+  EXPECT_EQ(latex("tr(A'*B)"), "\\operatorname{tr}\\left(A^\\top B\\right)");
+  EXPECT_EQ(latex("<A, B .* C>"), "\\left\\langle A, B \\odot C\\right\\rangle");
+  EXPECT_EQ(latex("inv(Sigma) - 1/2*X"), "\\Sigma^{-1} - \\frac{1}{2} X");
+  EXPECT_EQ(latex("logdet(X) + det(X)"), "\\det\\left(X\\right) + \\log\\det\\left(X\\right)");
+  EXPECT_EQ(latex("norm2(x) + norm2(X) + W1"), "W_{1} + \\left\\|X\\right\\|_F + \\left\\|x\\right\\|_2");
+}
+
+TEST(Printer, NumpySizesIdentityFromAVariable) {
+  Arena arena;
+  EXPECT_EQ(toNumpy(arena, parse(arena, "A + I")), "A + np.eye(A.shape[0])");
+  EXPECT_EQ(toNumpy(arena, parse(arena, "x'*inv(A)*x")), "x.T @ np.linalg.inv(A) @ x");
+  EXPECT_EQ(toNumpy(arena, parse(arena, "lambda*x")), "lambda_ * x");
+  EXPECT_THROW(toNumpy(arena, parse(arena, "d(x)")), Error);
+}
+
+}  // namespace
+}  // namespace matcalc

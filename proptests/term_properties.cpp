@@ -1,0 +1,107 @@
+// Properties of parsing, canonicalisation, evaluation and printing, on random
+// expressions whose reference values are computed independently.
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include "expression_gen.hpp"
+#include "matcalc/eval.hpp"
+#include "matcalc/parse.hpp"
+#include "matcalc/print.hpp"
+
+namespace matcalc {
+namespace {
+
+using testing::ExpressionGen;
+
+testing::Choose rapidcheckChoose() {
+  return [](long lo, long hi) { return *rc::gen::inRange<long>(lo, hi + 1); };
+}
+
+ExpressionGen::Sort anySort() {
+  return static_cast<ExpressionGen::Sort>(*rc::gen::inRange(0, 3));
+}
+
+Bindings<double> bind(Arena& arena, const ExpressionGen& gen) {
+  Bindings<double> b;
+  for (const auto& [name, value] : gen.variables())
+    if (const Symbol* s = arena.findSymbol(name, 0)) {
+      Id id = arena.symbol(name, s->kind, s->shape, 0);
+      b.bind(arena, id, value);
+    }
+  return b;
+}
+
+bool close(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+  if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
+  for (Eigen::Index i = 0; i < a.size(); ++i) {
+    double x = a.data()[i], y = b.data()[i];
+    if (std::fabs(x - y) > 1e-8 * std::max({1.0, std::fabs(x), std::fabs(y)})) return false;
+  }
+  return true;
+}
+
+RC_GTEST_PROP(Terms, PrintThenParseGivesTheSameTerm, ()) {
+  ExpressionGen gen(rapidcheckChoose());
+  auto sample = gen.generate(anySort(), *rc::gen::inRange(0, 4));
+  Arena arena;
+  Id term = parse(arena, sample.text);
+  std::string printed = toText(arena, term);
+  RC_LOG() << sample.text << "  printed as  " << printed;
+  RC_ASSERT(parse(arena, printed) == term);
+}
+
+RC_GTEST_PROP(Terms, CanonicalFormKeepsTheValue, ()) {
+  ExpressionGen gen(rapidcheckChoose());
+  auto sample = gen.generate(anySort(), *rc::gen::inRange(0, 4));
+  Arena arena;
+  Id term = parse(arena, sample.text);
+  RC_LOG() << sample.text << "  ->  " << toText(arena, term);
+  Matrix<double> value = evaluate(arena, term, bind(arena, gen));
+  RC_ASSERT(close(value, sample.value));
+}
+
+RC_GTEST_PROP(Terms, CanonicalisingIsIdempotent, ()) {
+  // Rebuilding every node through the smart constructor changes nothing.
+  ExpressionGen gen(rapidcheckChoose());
+  auto sample = gen.generate(anySort(), *rc::gen::inRange(0, 4));
+  Arena arena;
+  Id term = parse(arena, sample.text);
+  std::function<Id(Id)> rebuild = [&](Id t) -> Id {
+    if (info(arena.kind(t)).form == Form::Leaf) return t;
+    std::vector<Id> kids;
+    for (Id k : arena.kids(t)) kids.push_back(rebuild(k));
+    return arena.make(arena.kind(t), kids);
+  };
+  RC_ASSERT(rebuild(term) == term);
+}
+
+RC_GTEST_PROP(Terms, ExactAndDoubleEvaluatorsAgreeOnRationalTerms, ()) {
+  // A polynomial expression over integer matrices: the exact value, rounded,
+  // is the double value.
+  Arena arena;
+  Id term = parse(arena, "A*B' + 2*A .* B - tr(A)*B*B + <A, B>*I");
+  Shape s = arena.shape(arena.findSymbol("A", 0) ? parse(arena, "A") : term);
+  Eigen::Index n = *rc::gen::inRange(1, 6);
+  Bindings<mpq_class> exact;
+  Bindings<double> real;
+  for (const char* name : {"A", "B"}) {
+    Id v = parse(arena, name);
+    Matrix<mpq_class> m(n, n);
+    Matrix<double> d(n, n);
+    for (Eigen::Index i = 0; i < m.size(); ++i) {
+      long k = *rc::gen::inRange(-50, 51);
+      m.data()[i] = k;
+      d.data()[i] = static_cast<double>(k);
+    }
+    exact.bind(arena, v, m);
+    real.bind(arena, v, d);
+  }
+  (void)s;
+  Matrix<mpq_class> e = evaluate(arena, term, exact);
+  Matrix<double> r = evaluate(arena, term, real);
+  for (Eigen::Index i = 0; i < e.size(); ++i) RC_ASSERT(e.data()[i].get_d() == r.data()[i]);
+}
+
+}  // namespace
+}  // namespace matcalc
