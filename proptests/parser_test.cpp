@@ -144,6 +144,10 @@ TEST(Canonical, SumsAndProductsAreFlattenedSortedAndFolded) {
   EXPECT_TRUE(same("(A*B)*C", "A*(B*C)"));
   EXPECT_FALSE(same("A*B", "B*A"));  // not commutative
   EXPECT_EQ(toText(arena, parse(arena, "-y + X*w")), "X*w - y");
+  EXPECT_TRUE(same("2*X + 3*X - A", "5*X - A"));  // like terms combine
+  EXPECT_TRUE(same("X - X", "0*X"));
+  EXPECT_TRUE(same("X + 1", "X + ones"));  // a scalar in a matrix sum is broadcast
+  EXPECT_TRUE(same("X ./ 2", "1/2*X"));
 }
 
 TEST(Printer, Latex) {
@@ -152,7 +156,9 @@ TEST(Printer, Latex) {
   EXPECT_EQ(latex("<A, B .* C>"), "\\left\\langle A, B \\odot C\\right\\rangle");
   EXPECT_EQ(latex("inv(Sigma) - 1/2*X"), "\\Sigma^{-1} - \\frac{1}{2} X");
   EXPECT_EQ(latex("logdet(X) + det(X)"), "\\det\\left(X\\right) + \\log\\det\\left(X\\right)");
-  EXPECT_EQ(latex("norm2(x) + norm2(X) + W1"), "W_{1} + \\left\\|X\\right\\|_F + \\left\\|x\\right\\|_2");
+  EXPECT_EQ(latex("norm2(x) + norm2(X) + tr(W1)"),
+            "\\operatorname{tr}\\left(W_{1}\\right) + \\left\\|X\\right\\|_F + \\left\\|x\\right\\|_2");
+  EXPECT_EQ(latex("X + 2"), "X + 2 \\mathbf{1}");  // a broadcast scalar is explicit
 }
 
 TEST(Printer, NumpySizesIdentityFromAVariable) {

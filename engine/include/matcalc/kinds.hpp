@@ -10,7 +10,7 @@ namespace matcalc {
 
 // How a kind is written and how its shape is formed.
 enum class Form : std::uint8_t {
-  Leaf,         // symbol, number, I, 0
+  Leaf,         // symbol, number, I, 0, ones
   Operator,     // infix / postfix syntax
   Function,     // name(args), own shape rule
   Elementwise,  // name(arg), applied entry by entry: shape kept
@@ -22,6 +22,7 @@ enum class Form : std::uint8_t {
   X(Number,       "",          0, Leaf)               \
   X(Identity,     "I",         0, Leaf)               \
   X(Zero,         "0",         0, Leaf)               \
+  X(Ones,         "ones",      0, Leaf)               \
   X(Add,          "+",        -1, Operator)           \
   X(Scale,        "*",        -1, Operator)           \
   X(Mul,          "*",        -1, Operator)           \

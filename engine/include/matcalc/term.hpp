@@ -53,6 +53,7 @@ class Arena {
   Id number(long value) { return number(mpq_class(value)); }
   Id identity(Dim n);
   Id zero(Shape shape);
+  Id ones(Shape shape);  // the all-ones matrix: a scalar added to a matrix is c*ones
 
   // The smart constructor for every non-leaf kind: checks the shape rule and
   // canonicalises (flattens and sorts +, scalar products and Hadamard

@@ -122,6 +122,7 @@ class Evaluator {
       case Kind::Number: return scalar(from(a_.numberOf(t), S{}));
       case Kind::Identity: return Matrix<S>::Identity(size(n.shape.rows), size(n.shape.rows));
       case Kind::Zero: return Matrix<S>::Zero(size(n.shape.rows), size(n.shape.cols));
+      case Kind::Ones: return Matrix<S>::Constant(size(n.shape.rows), size(n.shape.cols), one());
       case Kind::Add: return entrywise(t, k, [](const S& x, const S& y) { return S(x + y); });
       case Kind::Hadamard: return entrywise(t, k, [](const S& x, const S& y) { return S(x * y); });
       case Kind::HadamardDiv:

@@ -207,6 +207,13 @@ struct ParseSession::Impl {
           identities.push_back({n, which, node});
           return e.shape = {n, n};
         }
+        if (a.text == "ones") {
+          e.kind = Kind::Ones;
+          Var r = fresh(), c = fresh();
+          identities.push_back({r, which, node});
+          identities.push_back({c, which, node});
+          return e.shape = {r, c};
+        }
         if (functionTable().count(a.text)) err("'" + a.text + "' is a function: write " + a.text + "(…)");
         e.kind = Kind::Symbol;
         return e.shape = symbolShape(a.text, t, node);
@@ -280,7 +287,8 @@ struct ParseSession::Impl {
         for (int k : t.nodes[i].kids)
           if (k == use.node) outer = static_cast<int>(i);
       throw Error(Error::Category::Shape, "shape error in '" + spanText(t, outer) +
-                                              "': the size of I cannot be inferred from any variable");
+                                              "': the size of '" + t.nodes[use.node].text +
+                                              "' cannot be inferred from any variable");
     }
   }
 
@@ -306,6 +314,7 @@ struct ParseSession::Impl {
       case detail::Ast::Tag::Number: return arena.number(a.value);
       case detail::Ast::Tag::Name:
         if (e.kind == Kind::Identity) return arena.identity(shape.rows);
+        if (e.kind == Kind::Ones) return arena.ones(shape);
         return arena.symbol(a.text, symbols.at(a.text).kind, shape, options.scope);
       case detail::Ast::Tag::Neg: return arena.make(Kind::Scale, {arena.number(-1), kids[0]});
       default: break;

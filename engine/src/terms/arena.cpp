@@ -110,6 +110,7 @@ Id Arena::number(const mpq_class& value) {
 
 Id Arena::identity(Dim n) { return intern({Kind::Identity, 0, Shape{n, n}, {}}); }
 Id Arena::zero(Shape shape) { return intern({Kind::Zero, 0, shape, {}}); }
+Id Arena::ones(Shape shape) { return intern({Kind::Ones, 0, shape, {}}); }
 
 Shape Arena::checkShape(Kind kind, std::span<const Id> kids) const {
   std::vector<Shape> shapes;
@@ -144,6 +145,14 @@ Id Arena::make(Kind kind, std::vector<Id> kids) {
     case Kind::Scale: return makeScale(std::move(kids));
     case Kind::Mul: return makeMul(std::move(kids));
     case Kind::Hadamard: return makeHadamard(std::move(kids));
+    case Kind::HadamardDiv: {
+      checkShape(kind, kids);
+      Id a = kids[0], b = kids[1];
+      // X ./ alpha is alpha^-1*X; alpha ./ X is (alpha*ones) ./ X.
+      if (shape(b).isScalar()) return makeScale({make(Kind::Pow, {b, number(-1)}), a});
+      if (shape(a).isScalar()) a = makeScale({a, ones(shape(b))});
+      return finish(kind, {a, b});
+    }
     case Kind::Pow:
       // Fold a number to an integer power: 2^3 -> 8.
       if (this->kind(kids[0]) == Kind::Number && this->kind(kids[1]) == Kind::Number) {
@@ -167,23 +176,45 @@ Id Arena::make(Kind kind, std::vector<Id> kids) {
 
 Id Arena::makeAdd(std::vector<Id> kids) {
   std::vector<Id> flat = flatten(Kind::Add, kids);
-  checkShape(Kind::Add, flat);
+  Shape result = checkShape(Kind::Add, flat);
+  // A scalar in a matrix sum is broadcast: alpha becomes alpha*ones, so that
+  // no rule ever sees operands of different shapes.
+  if (!result.isScalar())
+    for (Id& k : flat)
+      if (shape(k).isScalar()) k = makeScale({k, ones(result)});
+  // Like terms: c1*T + c2*T -> (c1 + c2)*T, numbers fold into one constant.
   mpq_class constant = 0;
-  std::vector<Id> terms;
-  Shape nonScalar{};
+  std::vector<Id> cores;
+  std::vector<mpq_class> coefficients;
   for (Id k : flat) {
-    if (!shape(k).isScalar()) nonScalar = shape(k);
-    if (kind(k) == Kind::Number) constant += numberOf(k);
-    else if (kind(k) != Kind::Zero) terms.push_back(k);
+    if (kind(k) == Kind::Zero) continue;
+    if (kind(k) == Kind::Number) {
+      constant += numberOf(k);
+      continue;
+    }
+    mpq_class c = 1;
+    Id core = k;
+    if (kind(k) == Kind::Scale && kind(nodes_[k].kids[0]) == Kind::Number) {
+      c = numberOf(nodes_[k].kids[0]);
+      std::vector<Id> rest(nodes_[k].kids.begin() + 1, nodes_[k].kids.end());
+      core = rest.size() == 1 ? rest[0] : finish(Kind::Scale, std::move(rest));
+    }
+    auto it = std::find(cores.begin(), cores.end(), core);
+    if (it == cores.end()) {
+      cores.push_back(core);
+      coefficients.push_back(c);
+    } else {
+      coefficients[it - cores.begin()] += c;
+    }
   }
-  if (!nonScalar.isScalar() && terms.empty()) {
-    // Only zeros and constants: a constant broadcast over a zero matrix.
-    if (constant == 0) return zero(nonScalar);
-    terms.push_back(zero(nonScalar));
+  std::vector<Id> terms;
+  for (std::size_t i = 0; i < cores.size(); ++i) {
+    if (coefficients[i] == 0) continue;
+    terms.push_back(coefficients[i] == 1 ? cores[i] : makeScale({number(coefficients[i]), cores[i]}));
   }
   std::sort(terms.begin(), terms.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
-  if (constant != 0) terms.push_back(number(constant));  // constants last: "X + 1"
-  if (terms.empty()) return number(0);
+  if (constant != 0) terms.push_back(number(constant));  // constants last: "alpha + 1"
+  if (terms.empty()) return result.isScalar() ? number(0) : zero(result);
   if (terms.size() == 1) return terms[0];
   return finish(Kind::Add, std::move(terms));
 }

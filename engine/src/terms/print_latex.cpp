@@ -68,6 +68,7 @@ class LatexPrinter {
       case Kind::Scale: break;
       case Kind::Identity: return {"I", kAtom};
       case Kind::Zero: return {"0", kAtom};
+      case Kind::Ones: return {"\\mathbf{1}", kAtom};
       case Kind::Add: {
         std::string s;
         bool first = true;

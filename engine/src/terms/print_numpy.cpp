@@ -49,6 +49,7 @@ class NumpyPrinter {
         return {v.get_str(), v < 0 ? kUnary : kAtom};
       }
       case Kind::Identity: return {"np.eye(" + size(n.shape.rows) + ")", kAtom};
+      case Kind::Ones: return {"np.ones((" + size(n.shape.rows) + ", " + size(n.shape.cols) + "))", kAtom};
       case Kind::Zero: return {"np.zeros((" + size(n.shape.rows) + ", " + size(n.shape.cols) + "))", kAtom};
       case Kind::Add: {
         std::string s = print(n.kids[0], kAdd);

@@ -1,6 +1,7 @@
 // Surface-syntax printer. Precedences mirror the parser's so that printing
 // then parsing gives back the same term (a property test checks this).
 #include <stdexcept>
+#include <utility>
 
 #include "matcalc/print.hpp"
 #include "print_common.hpp"
@@ -14,22 +15,28 @@ class TextPrinter {
  public:
   explicit TextPrinter(const Arena& a) : a_(a) {}
 
-  std::string print(Id t, int need = 0) {
-    auto [text, prec] = render(t, false);
-    return prec < need ? "(" + text + ")" : text;
+  std::string print(Id t, int need = 0) { return wrap(render(t, false), need); }
+
+  // An operand of a matrix sum or the numerator of ./: c*ones is written as
+  // the scalar c, which the parser broadcasts back to c*ones.
+  std::string printBroadcast(Id t, int need, bool negate = false) {
+    broadcast_ = true;
+    return wrap(render(t, negate), need);
   }
 
  private:
   // Renders t (negated when `negate`, for "a - b") with its precedence.
   std::pair<std::string, int> render(Id t, bool negate) {
     const Node& n = a_.node(t);
+    bool broadcast = std::exchange(broadcast_, false);
+    if (broadcast && n.kind == Kind::Ones) return {negate ? "-1" : "1", negate ? kUnary : kAtom};
     switch (n.kind) {
       case Kind::Number: {
         mpq_class v = negate ? mpq_class(-a_.numberOf(t)) : a_.numberOf(t);
         if (v.get_den() != 1) return {v.get_str(), kMul};
         return {v.get_str(), v < 0 ? kUnary : kAtom};
       }
-      case Kind::Scale: return renderScale(t, negate);
+      case Kind::Scale: return renderScale(t, negate, broadcast);
       default: break;
     }
     if (negate) {
@@ -42,6 +49,7 @@ class TextPrinter {
       case Kind::Scale: break;  // handled above
       case Kind::Identity: return {"I", kAtom};
       case Kind::Zero: return {"0", kAtom};
+      case Kind::Ones: return {"ones", kAtom};
       case Kind::Add: {
         // Positive terms first, for reading: "X*w - y" rather than "-y + X*w".
         std::string s;
@@ -49,16 +57,17 @@ class TextPrinter {
         for (bool negatives : {false, true})
           for (Id k : n.kids) {
             if (detail::isNegativeTerm(a_, k) != negatives) continue;
-            if (first) s = print(k, kAdd);
-            else if (negatives) s += " - " + wrap(render(k, true), kMul);
-            else s += " + " + print(k, kMul);
+            bool broadcast = !n.shape.isScalar();
+            if (first) s = broadcast ? printBroadcast(k, kAdd) : print(k, kAdd);
+            else if (negatives) s += " - " + (broadcast ? printBroadcast(k, kMul, true) : wrap(render(k, true), kMul));
+            else s += " + " + (broadcast ? printBroadcast(k, kMul) : print(k, kMul));
             first = false;
           }
         return {s, kAdd};
       }
       case Kind::Mul: return {join(n.kids, "*", kUnary), kMul};
       case Kind::Hadamard: return {join(n.kids, " .* ", kUnary), kMul};
-      case Kind::HadamardDiv: return {print(n.kids[0], kMul) + " ./ " + print(n.kids[1], kUnary), kMul};
+      case Kind::HadamardDiv: return {printBroadcast(n.kids[0], kMul) + " ./ " + print(n.kids[1], kUnary), kMul};
       case Kind::Pow:
       case Kind::MatPow: return {print(n.kids[0], kPostfix) + "^" + exponent(n.kids[1]), kPow};
       case Kind::HadamardPow: return {print(n.kids[0], kPostfix) + ".^" + exponent(n.kids[1]), kPow};
@@ -92,12 +101,14 @@ class TextPrinter {
     throw std::logic_error("unprintable kind");
   }
 
-  std::pair<std::string, int> renderScale(Id t, bool negate) {
+  std::pair<std::string, int> renderScale(Id t, bool negate, bool broadcast) {
     auto kids = a_.kids(t);
+    if (broadcast && a_.kind(kids.back()) == Kind::Ones) kids = kids.first(kids.size() - 1);
     std::size_t i = 0;
     mpq_class c = 1;
     if (a_.kind(kids[0]) == Kind::Number) c = a_.numberOf(kids[i++]);
     if (negate) c = -c;
+    if (i == kids.size()) return {c.get_str(), c < 0 ? kUnary : c.get_den() != 1 ? kMul : kAtom};
     std::string s;
     if (c == -1) s = "-";
     else if (c != 1) s = c.get_str() + "*";
@@ -131,6 +142,7 @@ class TextPrinter {
   }
 
   const Arena& a_;
+  bool broadcast_ = false;  // applies to the next render() only
 };
 
 }  // namespace

@@ -33,6 +33,7 @@ Shape applyShapeRule(Kind kind, std::span<const Shape> in, Unifier& u) {
     case Kind::Number:
     case Kind::Identity:
     case Kind::Zero:
+    case Kind::Ones:
       throw std::logic_error("shape rule asked for a leaf");
     case Kind::Add:
     case Kind::Hadamard:
