@@ -8,7 +8,11 @@
 
 namespace matcalc {
 
-enum class Guard { Square, Symmetric, Invertible, Spd, Positive, Nonzero, Constant };
+enum class Guard {
+  Square, Symmetric, Invertible, Spd, Positive, Nonzero,  // about values: the checker samples them
+  Constant,                                               // d(A) = 0: a zero direction
+  Differential, NoDifferential,                           // structural: A contains d(·), or not
+};
 const char* guardName(Guard g);
 
 struct GuardUse {
@@ -16,11 +20,20 @@ struct GuardUse {
   Id variable;  // a pattern variable of the rule
 };
 
+// How a rule is kept from looping (docs/reduction-order.md).
+enum class Order {
+  Rpo,       // lhs > rhs in the recursive path order: always applied
+  Ordered,   // permutes its variables: applied only when the instance gets smaller
+  Gradient,  // moves a differential towards <G, d(X)>: the differential's path shrinks
+};
+const char* orderName(Order o);
+
 struct Rule {
   std::string name, family, source;
   std::string lhsText, rhsText;
   Id lhs = 0, rhs = 0;
   std::vector<GuardUse> where;
+  Order order = Order::Rpo;
   std::uint32_t scope = 0;  // the arena scope of its pattern variables
   std::string file;
   int line = 0;

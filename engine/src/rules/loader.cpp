@@ -13,6 +13,7 @@
 #include "matcalc/parse.hpp"
 #include "matcalc/print.hpp"
 #include "matcalc/rules.hpp"
+#include "../rewrite/order.hpp"
 
 namespace hana = boost::hana;
 
@@ -27,9 +28,10 @@ struct RuleSpec {
                            (std::string, rhs),
                            (std::vector<std::string>, where),
                            (std::string, family),
-                           (std::string, source));
+                           (std::string, source),
+                           (std::string, order));
 };
-const std::set<std::string> kOptional = {"where", "family"};
+const std::set<std::string> kOptional = {"where", "family", "order"};
 
 [[noreturn]] void fail(const std::string& where, const std::string& rule, const std::string& why) {
   std::string who = rule.empty() ? "" : "rule '" + rule + "': ";
@@ -85,7 +87,8 @@ Guard guardFrom(const std::string& word) {
   static const std::map<std::string, Guard> table = {
       {"square", Guard::Square},   {"symmetric", Guard::Symmetric}, {"invertible", Guard::Invertible},
       {"spd", Guard::Spd},         {"positive", Guard::Positive},   {"nonzero", Guard::Nonzero},
-      {"constant", Guard::Constant}};
+      {"constant", Guard::Constant},
+      {"differential", Guard::Differential}, {"nodifferential", Guard::NoDifferential}};
   auto it = table.find(word);
   if (it == table.end()) throw std::invalid_argument("unknown guard '" + word + "'");
   return it->second;
@@ -102,6 +105,17 @@ const char* guardName(Guard g) {
     case Guard::Positive: return "positive";
     case Guard::Nonzero: return "nonzero";
     case Guard::Constant: return "constant";
+    case Guard::Differential: return "differential";
+    case Guard::NoDifferential: return "nodifferential";
+  }
+  return "?";
+}
+
+const char* orderName(Order o) {
+  switch (o) {
+    case Order::Rpo: return "rpo";
+    case Order::Ordered: return "ordered";
+    case Order::Gradient: return "gradient";
   }
   return "?";
 }
@@ -225,6 +239,14 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
       fail(where, spec.name, "both sides are the same term after canonicalisation: " + toText(arena, rule.lhs));
     if (nestedDifferential(arena, rule.lhs, false) || nestedDifferential(arena, rule.rhs, false))
       fail(where, spec.name, "nested d(d(…)) is not supported");
+    if (arena.kind(rule.lhs) == Kind::Symbol) fail(where, spec.name, "the left-hand side is a bare variable: it would match everything");
+    if (auto d = detail::dimensionOnlyOnRight(arena, rule.lhs, rule.rhs))
+      fail(where, spec.name, "the right-hand side has a dimension (" + *d + ") the left-hand side does not fix");
+    if (spec.order.empty() || spec.order == "rpo") rule.order = Order::Rpo;
+    else if (spec.order == "ordered") rule.order = Order::Ordered;
+    else if (spec.order == "gradient") rule.order = Order::Gradient;
+    else fail(where, spec.name, "unknown order '" + spec.order + "' (rpo, ordered or gradient)");
+    if (std::string why = detail::orientationProblem(arena, rule); !why.empty()) fail(where, spec.name, why);
 
     byName_.emplace(rule.name, rules_.size());
     rules_.push_back(std::move(rule));

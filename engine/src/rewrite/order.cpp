@@ -1,0 +1,184 @@
+#include "order.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "matcalc/print.hpp"
+
+namespace matcalc::detail {
+
+int precedence(Kind kind) {
+  // Higher is bigger. d is pushed inward through everything and transposes
+  // to the leaves; inverses and powers over products; traces over products
+  // and sums; a named function (logdet, norm2, softmax, sigmoid …) is
+  // smaller than its definition, so definitions fold into it.
+  switch (kind) {
+    case Kind::Number: return 0;
+    case Kind::Zero: return 1;
+    case Kind::Ones: return 2;
+    case Kind::Identity: return 3;
+    case Kind::Symbol: return 4;
+    case Kind::Add: return 10;
+    case Kind::Scale: return 11;
+    case Kind::LogDet: return 12;
+    case Kind::LogSumExp: return 13;
+    case Kind::Softmax: return 14;
+    case Kind::Sigmoid: return 15;
+    case Kind::Tanh: return 16;
+    case Kind::Relu: return 17;
+    case Kind::Abs: return 18;
+    case Kind::Norm1: return 19;
+    case Kind::Norm2: return 20;
+    case Kind::Inner: return 21;
+    case Kind::Mul: return 22;
+    case Kind::DiagMatrix: return 23;
+    case Kind::Trace: return 24;
+    case Kind::Det: return 25;
+    case Kind::Sign: return 26;
+    case Kind::Step: return 27;
+    case Kind::Sqrt: return 28;
+    case Kind::Exp: return 29;
+    case Kind::Log: return 30;
+    case Kind::Sin: return 31;
+    case Kind::Cos: return 32;
+    case Kind::Pow: return 33;
+    case Kind::HadamardDiv: return 34;
+    case Kind::HadamardPow: return 35;
+    case Kind::Hadamard: return 36;
+    case Kind::Sum: return 40;
+    case Kind::DiagVector: return 41;
+    case Kind::MatPow: return 50;
+    case Kind::Inverse: return 51;
+    case Kind::Transpose: return 60;
+    case Kind::Differential: return 70;
+  }
+  return -1;
+}
+
+namespace {
+
+bool isVariable(const Arena& a, Id t, std::uint32_t scope) {
+  return a.kind(t) == Kind::Symbol && a.symbolOf(t).scope == scope;
+}
+
+bool occurs(const Arena& a, Id var, Id t) {
+  if (t == var) return true;
+  for (Id k : a.kids(t))
+    if (occurs(a, var, k)) return true;
+  return false;
+}
+
+bool multisetGreater(const Arena& a, std::vector<Id> m, std::vector<Id> n, std::uint32_t scope) {
+  // Remove common elements, then every remaining t in n needs a bigger s in m.
+  for (auto it = n.begin(); it != n.end();) {
+    auto same = std::find(m.begin(), m.end(), *it);
+    if (same != m.end()) {
+      m.erase(same);
+      it = n.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (m.empty()) return false;
+  for (Id t : n)
+    if (std::none_of(m.begin(), m.end(), [&](Id s) { return rpoGreater(a, s, t, scope); })) return false;
+  return true;
+}
+
+}  // namespace
+
+bool rpoGreater(const Arena& a, Id s, Id t, std::uint32_t scope) {
+  if (s == t) return false;
+  if (isVariable(a, t, scope)) return occurs(a, t, s);
+  if (isVariable(a, s, scope)) return false;
+  auto sk = a.kids(s), tk = a.kids(t);
+  for (Id si : sk)
+    if (si == t || rpoGreater(a, si, t, scope)) return true;
+  int ps = precedence(a.kind(s)), pt = precedence(a.kind(t));
+  if (ps > pt) return std::all_of(tk.begin(), tk.end(), [&](Id tj) { return rpoGreater(a, s, tj, scope); });
+  if (ps == pt) {
+    if (sk.empty() && tk.empty()) return a.compare(s, t) > 0;  // distinct constants of one kind
+    return multisetGreater(a, {sk.begin(), sk.end()}, {tk.begin(), tk.end()}, scope);
+  }
+  return false;
+}
+
+std::size_t termSize(const Arena& a, Id t) {
+  std::size_t n = 1;
+  for (Id k : a.kids(t)) n += termSize(a, k);
+  return n;
+}
+
+bool groundLess(const Arena& a, Id x, Id y) {
+  std::size_t sx = termSize(a, x), sy = termSize(a, y);
+  if (sx != sy) return sx < sy;
+  return a.compare(x, y) < 0;
+}
+
+bool multisetLess(PathMeasure a, PathMeasure b) {
+  for (auto it = a.begin(); it != a.end();) {
+    auto same = std::find(b.begin(), b.end(), *it);
+    if (same != b.end()) {
+      b.erase(same);
+      it = a.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (b.empty()) return false;
+  for (auto& x : a)
+    if (std::none_of(b.begin(), b.end(), [&](auto& y) { return y > x; })) return false;
+  return true;
+}
+
+namespace {
+
+void collectDims(const Arena& a, Id t, std::set<Dim>& out) {
+  out.insert(a.shape(t).rows);
+  out.insert(a.shape(t).cols);
+  for (Id k : a.kids(t)) collectDims(a, k, out);
+}
+
+}  // namespace
+
+std::optional<std::string> dimensionOnlyOnRight(const Arena& a, Id lhs, Id rhs) {
+  std::set<Dim> left, right;
+  collectDims(a, lhs, left);
+  collectDims(a, rhs, right);
+  for (Dim d : right)
+    if (d != kOne && !left.count(d)) return a.dimName(d);
+  return std::nullopt;
+}
+
+std::string orientationProblem(const Arena& a, const Rule& r) {
+  switch (r.order) {
+    case Order::Rpo:
+      if (rpoGreater(a, r.lhs, r.rhs, r.scope)) return "";
+      return "does not decrease in the recursive path order (docs/reduction-order.md): " + toText(a, r.lhs) +
+             " -> " + toText(a, r.rhs) +
+             (rpoGreater(a, r.rhs, r.lhs, r.scope) ? "; it increases: swap its sides" : "; if it only permutes, mark it 'order: ordered'");
+    case Order::Ordered:
+      // Applied only to instances that get smaller in groundLess, which is
+      // what terminates it; a rule that grows every instance would never apply.
+      if (termSize(a, r.rhs) > termSize(a, r.lhs)) return "an ordered rule must not make the term bigger";
+      return "";
+    case Order::Gradient: {
+      std::vector<Id> carriers;
+      for (const GuardUse& g : r.where)
+        if (g.guard == Guard::Differential) carriers.push_back(g.variable);
+      if (carriers.empty()) return "a gradient rule needs a differential(V) guard naming what it moves";
+      auto isCarrier = [&](Id t) { return std::find(carriers.begin(), carriers.end(), t) != carriers.end(); };
+      PathMeasure left, right;
+      collectPaths(a, r.lhs, isCarrier, left);
+      collectPaths(a, r.rhs, isCarrier, right);
+      if (!multisetLess(right, left))
+        return "a gradient rule must bring its differential closer to <G, d(X)> (docs/reduction-order.md)";
+      return "";
+    }
+  }
+  return "unknown order";
+}
+
+}  // namespace matcalc::detail
