@@ -49,6 +49,7 @@ TEST(Loader, RejectsEveryInvalidFileForItsReason) {
       {"bad-name", "kebab-case"},
       {"duplicate-name", "duplicate name"},
       {"malformed-yaml", "malformed YAML"},
+      {"non-decreasing", "does not decrease in the recursive path order"},
       {"missing-rhs", "missing 'rhs'"},
       {"parse-error", "expected ')'"},
       {"shape-mismatch", "shape error"},
