@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "matcalc 0.1");
   matcalc::cli::Commands commands;
   matcalc::cli::addExpressionCommands(app, commands);
+  matcalc::cli::addCalculusCommands(app, commands);
   matcalc::cli::addRuleCommands(app, commands);
   try {
     app.parse(argc, argv);

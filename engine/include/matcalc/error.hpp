@@ -8,7 +8,7 @@ namespace matcalc {
 
 class Error : public std::runtime_error {
  public:
-  enum class Category { Parse, Shape, Rule, Eval, Domain, Usage };
+  enum class Category { Parse, Shape, Rule, Eval, Domain, Usage, Budget, Unsupported };
   Error(Category c, const std::string& message) : std::runtime_error(message), category_(c) {}
   Category category() const { return category_; }
 

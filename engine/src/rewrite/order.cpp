@@ -170,10 +170,7 @@ std::string orientationProblem(const Arena& a, const Rule& r) {
         if (g.guard == Guard::Differential) carriers.push_back(g.variable);
       if (carriers.empty()) return "a gradient rule needs a differential(V) guard naming what it moves";
       auto isCarrier = [&](Id t) { return std::find(carriers.begin(), carriers.end(), t) != carriers.end(); };
-      PathMeasure left, right;
-      collectPaths(a, r.lhs, isCarrier, left);
-      collectPaths(a, r.rhs, isCarrier, right);
-      if (!multisetLess(right, left))
+      if (!multisetLess(isolationMeasure(a, r.rhs, isCarrier), isolationMeasure(a, r.lhs, isCarrier)))
         return "a gradient rule must bring its differential closer to <G, d(X)> (docs/reduction-order.md)";
       return "";
     }

@@ -21,19 +21,32 @@ bool rpoGreater(const Arena& arena, Id s, Id t, std::uint32_t scope);
 bool groundLess(const Arena& arena, Id a, Id b);
 std::size_t termSize(const Arena& arena, Id t);
 
-// The gradient phase's measure: for every occurrence of a node that `isCarrier`
-// accepts, its depth and whether it stands anywhere but as the second operand
-// of an inner product. A step must make this multiset smaller.
-using PathMeasure = std::vector<std::pair<int, int>>;
+// The gradient phase's measure, taken on a redex and its replacement: for
+// every occurrence of a node that `isCarrier` accepts, the size of the second
+// operand of the inner product at the root when it holds the occurrence, else
+// the size of the whole term. Moving factors off the differential, or into
+// that slot, makes the multiset smaller; every gradient step must.
+using PathMeasure = std::vector<std::size_t>;
+std::size_t termSize(const Arena& arena, Id t);
 template <class Pred>
-void collectPaths(const Arena& arena, Id t, Pred isCarrier, PathMeasure& out, int depth = 0, bool atInnerRight = false) {
+void countCarriers(const Arena& arena, Id t, Pred isCarrier, std::size_t weight, PathMeasure& out) {
   if (isCarrier(t)) {
-    out.push_back({depth, atInnerRight ? 0 : 1});
+    out.push_back(weight);
     return;
   }
+  for (Id k : arena.kids(t)) countCarriers(arena, k, isCarrier, weight, out);
+}
+template <class Pred>
+PathMeasure isolationMeasure(const Arena& arena, Id t, Pred isCarrier) {
+  PathMeasure out;
   auto kids = arena.kids(t);
-  for (std::size_t i = 0; i < kids.size(); ++i)
-    collectPaths(arena, kids[i], isCarrier, out, depth + 1, arena.kind(t) == Kind::Inner && i == 1);
+  if (arena.kind(t) == Kind::Inner) {
+    countCarriers(arena, kids[0], isCarrier, termSize(arena, t), out);
+    countCarriers(arena, kids[1], isCarrier, termSize(arena, kids[1]), out);
+  } else {
+    countCarriers(arena, t, isCarrier, termSize(arena, t), out);
+  }
+  return out;
 }
 bool multisetLess(PathMeasure a, PathMeasure b);  // a < b in the multiset extension
 

@@ -42,7 +42,10 @@ struct Sampler {
     if (positive) v = random.integer(50, range());
     else if (nonzero) v = random.integer(50, range()) * (random.integer(0, 1) ? 1 : -1);
     else v = random.integer(-range(), range());
-    return method == Method::Exact ? mpq_class(v) : mpq_class(v, 500);
+    if (method == Method::Exact) return mpq_class(v);
+    // Floating samples avoid exact zeros, where sqrt and norms are not
+    // differentiable even in expressions that are smooth there.
+    return v == 0 ? mpq_class(1, 500) : mpq_class(v, 500);
   }
 
   Matrix<mpq_class> randomMatrix(Eigen::Index r, Eigen::Index c, bool positive, bool nonzero) {

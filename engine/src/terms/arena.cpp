@@ -109,8 +109,9 @@ Id Arena::number(const mpq_class& value) {
 }
 
 Id Arena::identity(Dim n) { return intern({Kind::Identity, 0, Shape{n, n}, {}}); }
-Id Arena::zero(Shape shape) { return intern({Kind::Zero, 0, shape, {}}); }
-Id Arena::ones(Shape shape) { return intern({Kind::Ones, 0, shape, {}}); }
+// A 1×1 zero or all-ones matrix is the number itself.
+Id Arena::zero(Shape shape) { return shape.isScalar() ? number(0) : intern({Kind::Zero, 0, shape, {}}); }
+Id Arena::ones(Shape shape) { return shape.isScalar() ? number(1) : intern({Kind::Ones, 0, shape, {}}); }
 
 Shape Arena::checkShape(Kind kind, std::span<const Id> kids) const {
   std::vector<Shape> shapes;
@@ -133,6 +134,25 @@ std::vector<Id> Arena::flatten(Kind kind, const std::vector<Id>& kids) const {
       out.push_back(k);
   }
   return out;
+}
+
+// Which operand a kind is linear in, so that a zero there makes the result
+// zero: kAnyOperand for multilinear kinds, -1 for none.
+constexpr int kAnyOperand = 100;
+int zeroOperandOf(Kind kind) {
+  switch (kind) {
+    case Kind::Mul:
+    case Kind::Hadamard:
+    case Kind::Inner: return kAnyOperand;
+    case Kind::HadamardDiv:
+    case Kind::Transpose:
+    case Kind::Trace:
+    case Kind::Sum:
+    case Kind::DiagMatrix:
+    case Kind::DiagVector:
+    case Kind::Differential: return 0;
+    default: return -1;
+  }
 }
 
 Id Arena::make(Kind kind, std::vector<Id> kids) {
@@ -170,8 +190,16 @@ Id Arena::make(Kind kind, std::vector<Id> kids) {
       }
       return finish(kind, std::move(kids));
     default:
-      return finish(kind, std::move(kids));
+      break;
   }
+  // Linear in an operand that is zero: the result is zero (0*X, tr(0), <0, B> …).
+  if (int z = zeroOperandOf(kind); z >= 0) {
+    std::size_t from = z == kAnyOperand ? 0 : static_cast<std::size_t>(z);
+    std::size_t to = z == kAnyOperand ? kids.size() : from + 1;
+    for (std::size_t i = from; i < to; ++i)
+      if (this->kind(kids[i]) == Kind::Zero || isNumber(kids[i], 0)) return zero(checkShape(kind, kids));
+  }
+  return finish(kind, std::move(kids));
 }
 
 Id Arena::makeAdd(std::vector<Id> kids) {
@@ -240,6 +268,29 @@ Id Arena::makeScale(std::vector<Id> kids) {
   }
   Shape result = hasMatrix ? shape(matrix) : Shape{};
   if (coefficient == 0 || isZero) return result.isScalar() ? number(0) : zero(result);
+  // Powers of one base combine: alpha^-1*alpha -> 1, alpha*alpha^2 -> alpha^3.
+  std::vector<Id> bases;
+  std::vector<mpq_class> exponents;
+  for (Id f : factors) {
+    Id base = f;
+    mpq_class e = 1;
+    if (kind(f) == Kind::Pow && kind(nodes_[f].kids[1]) == Kind::Number) {
+      base = nodes_[f].kids[0];
+      e = numberOf(nodes_[f].kids[1]);
+    }
+    auto it = std::find(bases.begin(), bases.end(), base);
+    if (it == bases.end()) {
+      bases.push_back(base);
+      exponents.push_back(e);
+    } else {
+      exponents[it - bases.begin()] += e;
+    }
+  }
+  factors.clear();
+  for (std::size_t i = 0; i < bases.size(); ++i) {
+    if (exponents[i] == 0) continue;
+    factors.push_back(exponents[i] == 1 ? bases[i] : make(Kind::Pow, {bases[i], number(exponents[i])}));
+  }
   std::sort(factors.begin(), factors.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
   std::vector<Id> out;
   if (coefficient != 1) out.push_back(number(coefficient));  // coefficient first: "2*X"
@@ -259,6 +310,8 @@ struct Split {
 }  // namespace
 
 Id Arena::makeMul(std::vector<Id> kids) {
+  for (Id k : kids)
+    if (kind(k) == Kind::Zero || isNumber(k, 0)) return zero(checkShape(Kind::Mul, kids));
   Split split;
   for (Id k : flatten(Kind::Mul, kids)) {
     if (shape(k).isScalar()) {
@@ -281,6 +334,8 @@ Id Arena::makeMul(std::vector<Id> kids) {
 }
 
 Id Arena::makeHadamard(std::vector<Id> kids) {
+  for (Id k : kids)
+    if (kind(k) == Kind::Zero || isNumber(k, 0)) return zero(checkShape(Kind::Hadamard, kids));
   Split split;
   for (Id k : flatten(Kind::Hadamard, kids)) {
     if (shape(k).isScalar()) {

@@ -1,0 +1,153 @@
+// simplify, equiv and grad.
+#include <fmt/core.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "matcalc/calculus.hpp"
+#include "matcalc/print.hpp"
+
+namespace matcalc::cli {
+
+namespace {
+
+struct Args {
+  std::vector<std::string> expressions;
+  std::string wrt, emit = "text", rulesDir;
+  std::vector<std::string> vars;
+  bool steps = false, check = false;
+};
+
+RuleSet loadRules(Arena& arena, const Args& args) {
+  RuleSet rules;
+  rules.loadDirectory(arena, rulesDirectory(args.rulesDir));
+  return rules;
+}
+
+void printDerivation(const Arena& a, const Derivation& d, std::ostream& out) {
+  for (const auto& stage : d.stages) {
+    out << stage.title << ":\n";
+    out << "    " << toText(a, stage.start) << "\n";
+    for (const Step& s : stage.steps) out << "  = " << toText(a, s.term) << "    [" << s.rule->name << "]\n";
+  }
+  for (const std::string& s : d.assumptions) out << "assuming " << s << "\n";
+}
+
+nlohmann::json stepsJson(const Arena& a, const Derivation& d) {
+  nlohmann::json stages = nlohmann::json::array();
+  for (const auto& stage : d.stages) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const Step& s : stage.steps)
+      steps.push_back({{"rule", s.rule->name}, {"before", toText(a, s.before)}, {"after", toText(a, s.after)}, {"term", toText(a, s.term)}});
+    stages.push_back({{"stage", stage.title}, {"start", toText(a, stage.start)}, {"steps", steps}});
+  }
+  return stages;
+}
+
+int simplifyCommand(const Args& args) {
+  Arena arena;
+  RuleSet rules = loadRules(arena, args);
+  Id term = parse(arena, args.expressions[0], declarations(args.vars));
+  SimplifyResult r = simplify(arena, rules, term);
+  if (args.steps) printDerivation(arena, r.derivation, std::cout);
+  std::cout << toText(arena, r.display) << "\n";
+  return 0;
+}
+
+int equivCommand(const Args& args) {
+  Arena arena;
+  RuleSet rules = loadRules(arena, args);
+  ParseSession session(arena, declarations(args.vars));
+  session.add(args.expressions[0]);
+  session.add(args.expressions[1]);
+  auto terms = session.finish();
+  if (arena.shape(terms[0]) != arena.shape(terms[1])) {
+    std::cout << "different: " << arena.shapeText(arena.shape(terms[0])) << " vs " << arena.shapeText(arena.shape(terms[1])) << "\n";
+    return 1;
+  }
+  Id a = simplify(arena, rules, terms[0]).normal;
+  Id b = simplify(arena, rules, terms[1]).normal;
+  if (a == b) {
+    std::cout << "equal\n";
+    return 0;
+  }
+  NumericCheck n = compareNumerically(arena, terms[0], terms[1], 20, 1);
+  if (n.points == 0) throw Error(Error::Category::Domain, "found no point where both expressions are defined");
+  if (n.maxError > 1e-9) {
+    std::cout << fmt::format("different: largest relative difference {:.3g} ({}) over {} random points\n", n.maxError, n.worst, n.points);
+    return 1;
+  }
+  std::cout << fmt::format("not proven: the normal forms differ, but the values agree at {} random points (largest difference {:.3g})\n",
+                           n.points, n.maxError);
+  return 1;
+}
+
+int gradCommand(const Args& args) {
+  Arena arena;
+  RuleSet rules = loadRules(arena, args);
+  ParseOptions options = declarations(args.vars);
+  Id f = parse(arena, args.expressions[0], options);
+  const Symbol* x = arena.findSymbol(args.wrt, 0);
+  if (!x) throw Error(Error::Category::Usage, "'" + args.wrt + "' does not occur in the expression");
+  Id xv = arena.symbol(x->name, x->kind, x->shape, 0);
+  GradientResult g = gradient(arena, rules, f, xv);
+
+  // Never show a gradient that disagrees with the exact directional derivative.
+  NumericCheck check = checkGradient(arena, f, xv, g.gradient, args.check ? 20 : 4, 7);
+  if (check.points > 0 && check.maxError > kGradientTolerance)
+    throw Error(Error::Category::Eval, fmt::format("the derived gradient {} fails its numeric check ({}): this is a bug, please report it",
+                                                   toText(arena, g.display), check.worst));
+  if (args.check && check.points == 0)
+    throw Error(Error::Category::Domain, "--check found no point where the function is defined");
+
+  if (args.emit == "json") {
+    nlohmann::json j = {{"function", toText(arena, f)},
+                        {"wrt", args.wrt},
+                        {"gradient", {{"text", toText(arena, g.display)}, {"latex", toLatex(arena, g.display)}, {"numpy", toNumpy(arena, g.display)}}},
+                        {"assumptions", g.derivation.assumptions},
+                        {"steps", stepsJson(arena, g.derivation)}};
+    if (args.check) j["check"] = {{"points", check.points}, {"max_relative_error", check.maxError}};
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  if (args.steps) printDerivation(arena, g.derivation, std::cout);
+  if (args.emit == "text") std::cout << toText(arena, g.display) << "\n";
+  else if (args.emit == "latex") std::cout << toLatex(arena, g.display) << "\n";
+  else std::cout << toNumpy(arena, g.display) << "\n";
+  if (args.check)
+    std::cerr << fmt::format("check: agrees with the exact directional derivative at {} random points (largest relative error {:.2g})\n",
+                             check.points, check.maxError);
+  return 0;
+}
+
+}  // namespace
+
+void addCalculusCommands(CLI::App& app, Commands& commands) {
+  auto args = std::make_shared<Args>();
+  auto common = [&](CLI::App* cmd) {
+    cmd->add_option("--var", args->vars, "declare a variable's kind: NAME:scalar|vector|matrix");
+    cmd->add_option("--rules", args->rulesDir, "the rules directory");
+  };
+  CLI::App* s = app.add_subcommand("simplify", "rewrite an expression to its normal form");
+  s->add_option("expression", args->expressions, "the expression")->required()->expected(1);
+  s->add_flag("--steps", args->steps, "print every rewrite step with its rule");
+  common(s);
+  s->callback([&commands, args] { commands.chosen = [args] { return simplifyCommand(*args); }; });
+
+  CLI::App* e = app.add_subcommand("equiv", "decide whether two expressions are equal");
+  e->add_option("expressions", args->expressions, "the two expressions")->required()->expected(2);
+  common(e);
+  e->callback([&commands, args] { commands.chosen = [args] { return equivCommand(*args); }; });
+
+  CLI::App* g = app.add_subcommand("grad", "the gradient of a scalar expression, by the differential method");
+  g->add_option("expression", args->expressions, "the scalar function")->required()->expected(1);
+  g->add_option("--wrt", args->wrt, "the variable")->required();
+  g->add_option("--emit", args->emit, "text, latex, numpy or json")->check(CLI::IsMember({"text", "latex", "numpy", "json"}));
+  g->add_flag("--steps", args->steps, "print the derivation, one rule per step");
+  g->add_flag("--check", args->check, "compare with exact directional derivatives at random points");
+  common(g);
+  g->callback([&commands, args] { commands.chosen = [args] { return gradCommand(*args); }; });
+}
+
+}  // namespace matcalc::cli

@@ -1,0 +1,62 @@
+// The user's jobs: simplify, decide equivalence, and take gradients by the
+// differential method, with a derivation of named rule steps.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "matcalc/rewrite.hpp"
+
+namespace matcalc {
+
+struct Derivation {
+  struct Stage {
+    std::string title;  // "differentiate", "isolate d(X)", "simplify G" …
+    Id start;
+    std::vector<Step> steps;
+  };
+  std::vector<Stage> stages;
+  std::vector<std::string> assumptions;
+};
+
+struct SimplifyResult {
+  Id normal;   // the normal form
+  Id display;  // the same value, presented compactly (common factors factored out)
+  Derivation derivation;
+};
+SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, Budget budget = {});
+
+// A compact presentation of a normal form: common left/right factors and
+// numeric factors taken out of sums, <x, y> of vectors written x'*y.
+Id present(Arena& arena, Id term);
+
+struct GradientResult {
+  Id gradient;  // in normal form, shaped like the variable
+  Id display;
+  Derivation derivation;
+};
+// The gradient of a scalar f with respect to the symbol x. Throws
+// Error(Shape) for a non-scalar f, Error(Usage) when x is not a variable,
+// Error(Unsupported) when no rule applies where one is needed.
+GradientResult gradient(Arena& arena, const RuleSet& rules, Id f, Id x, Budget budget = {});
+
+}  // namespace matcalc
+
+namespace matcalc {
+
+// Numeric comparisons at random points, for `equiv`, `grad --check`, and the
+// self-check every gradient gets before it is shown. Values are sampled by
+// what the expression presupposes: a square matrix under inv/logdet/det is
+// symmetric positive definite, an argument of log/sqrt or a denominator is
+// positive, anything else uniform in [-1, 1]; a point where a side is not
+// finite is skipped.
+struct NumericCheck {
+  int points = 0;         // points where both sides were defined
+  double maxError = 0;    // largest |a - b| / max(1, |a|, |b|)
+  std::string worst;      // where the largest error was found
+};
+inline constexpr double kGradientTolerance = 1e-6;
+NumericCheck compareNumerically(const Arena& arena, Id a, Id b, int points, std::uint64_t seed);
+// <G, V> against the exact directional derivative of f along V (dual numbers).
+NumericCheck checkGradient(const Arena& arena, Id f, Id x, Id g, int points, std::uint64_t seed);
+
+}  // namespace matcalc

@@ -1,0 +1,159 @@
+#include <cmath>
+#include <functional>
+#include <random>
+#include <set>
+
+#include "matcalc/calculus.hpp"
+#include "matcalc/eval.hpp"
+#include "matcalc/print.hpp"
+
+namespace matcalc {
+
+namespace {
+
+enum class Domain { Any, Positive, Spd };
+
+// What each variable must be for the expressions to be defined.
+std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms) {
+  std::map<Id, Domain> out;
+  std::function<void(Id, Domain)> mark = [&](Id t, Domain d) {
+    if (a.kind(t) == Kind::Symbol) {
+      if (d == Domain::Spd && a.shape(t).rows != a.shape(t).cols) d = Domain::Any;
+      auto& slot = out[t];
+      slot = std::max(slot, d);
+    }
+    // transposes, scalings and sums of SPD / positive things keep the property
+    if (a.kind(t) == Kind::Transpose || a.kind(t) == Kind::Scale || a.kind(t) == Kind::Add || a.kind(t) == Kind::Inverse)
+      for (Id k : a.kids(t)) mark(k, d);
+  };
+  std::function<void(Id)> walk = [&](Id t) {
+    const Node& n = a.node(t);
+    switch (n.kind) {
+      case Kind::Inverse:
+      case Kind::LogDet:
+      case Kind::Det:
+      case Kind::MatPow: mark(n.kids[0], Domain::Spd); break;
+      case Kind::Log:
+      case Kind::Sqrt: mark(n.kids[0], Domain::Positive); break;
+      case Kind::HadamardDiv: mark(n.kids[1], Domain::Positive); break;
+      case Kind::Pow: mark(n.kids[0], Domain::Positive); break;
+      default: break;
+    }
+    if (a.kind(t) == Kind::Symbol) out.emplace(t, Domain::Any);
+    for (Id k : n.kids) walk(k);
+  };
+  for (Id t : terms) walk(t);
+  return out;
+}
+
+Eigen::MatrixXd sample(std::mt19937_64& rng, Eigen::Index r, Eigen::Index c, Domain d) {
+  std::uniform_real_distribution<double> any(-1, 1), pos(0.5, 2);
+  Eigen::MatrixXd m(r, c);
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = d == Domain::Positive ? pos(rng) : any(rng);
+  if (d == Domain::Spd) m = m * m.transpose() + Eigen::MatrixXd::Identity(r, r);
+  return m;
+}
+
+double relativeError(double x, double y) { return std::fabs(x - y) / std::max({1.0, std::fabs(x), std::fabs(y)}); }
+
+struct Point {
+  std::map<Id, Eigen::MatrixXd> values;
+  std::unordered_map<Dim, Eigen::Index> sizes;
+};
+
+Point drawPoint(const Arena& a, const std::map<Id, Domain>& doms, std::mt19937_64& rng) {
+  Point p;
+  std::uniform_int_distribution<int> dimension(1, 4);
+  for (auto& [s, d] : doms) {
+    Shape sh = a.shape(s);
+    for (Dim dim : {sh.rows, sh.cols})
+      if (dim != kOne && !p.sizes.count(dim)) p.sizes[dim] = dimension(rng);
+    auto size = [&](Dim dim) { return dim == kOne ? Eigen::Index(1) : p.sizes.at(dim); };
+    p.values[s] = sample(rng, size(sh.rows), size(sh.cols), d);
+  }
+  return p;
+}
+
+bool finite(const Eigen::MatrixXd& m) { return m.allFinite(); }
+
+}  // namespace
+
+NumericCheck compareNumerically(const Arena& a, Id x, Id y, int points, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto doms = domains(a, {x, y});
+  NumericCheck out;
+  for (int attempt = 0; attempt < points * 10 && out.points < points; ++attempt) {
+    Point p = drawPoint(a, doms, rng);
+    Bindings<double> b;
+    for (auto& [s, v] : p.values) b.bind(a, s, v);
+    for (auto [d, n] : p.sizes) b.sizes.emplace(d, n);
+    Eigen::MatrixXd vx, vy;
+    try {
+      vx = evaluate(a, x, b);
+      vy = evaluate(a, y, b);
+    } catch (const Error& e) {
+      if (e.category() == Error::Category::Domain) continue;
+      throw;
+    }
+    if (!finite(vx) || !finite(vy)) continue;
+    ++out.points;
+    if (vx.rows() != vy.rows() || vx.cols() != vy.cols()) {
+      out.maxError = INFINITY;
+      out.worst = "the sides have different sizes";
+      continue;
+    }
+    for (Eigen::Index i = 0; i < vx.size(); ++i) {
+      double e = relativeError(vx.data()[i], vy.data()[i]);
+      if (e > out.maxError) {
+        out.maxError = e;
+        out.worst = std::to_string(vx.data()[i]) + " vs " + std::to_string(vy.data()[i]);
+      }
+    }
+  }
+  return out;
+}
+
+NumericCheck checkGradient(const Arena& a, Id f, Id x, Id g, int points, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto doms = domains(a, {f, g});
+  doms.emplace(x, Domain::Any);
+  NumericCheck out;
+  for (int attempt = 0; attempt < points * 10 && out.points < points; ++attempt) {
+    Point p = drawPoint(a, doms, rng);
+    Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), Domain::Any);
+    if (doms.at(x) == Domain::Spd) direction = direction + direction.transpose();  // stay symmetric
+    Bindings<Dual> dual;
+    Bindings<double> real;
+    for (auto& [s, v] : p.values) {
+      Matrix<Dual> dv(v.rows(), v.cols());
+      for (Eigen::Index i = 0; i < v.size(); ++i)
+        dv.data()[i] = Dual(v.data()[i], Eigen::Matrix<double, 1, 1>(s == x ? direction.data()[i] : 0.0));
+      dual.bind(a, s, dv);
+      real.bind(a, s, v);
+    }
+    for (auto [d, n] : p.sizes) {
+      dual.sizes.emplace(d, n);
+      real.sizes.emplace(d, n);
+    }
+    double exact, claimed;
+    try {
+      exact = evaluate(a, f, dual)(0, 0).derivatives()(0);
+      Eigen::MatrixXd gv = evaluate(a, g, real);
+      claimed = gv.rows() == direction.rows() && gv.cols() == direction.cols() ? gv.cwiseProduct(direction).sum() : NAN;
+      if (gv.size() == 1 && direction.size() != 1) claimed = NAN;
+    } catch (const Error& e) {
+      if (e.category() == Error::Category::Domain) continue;
+      throw;
+    }
+    if (!std::isfinite(exact)) continue;
+    ++out.points;
+    double e = std::isfinite(claimed) ? relativeError(exact, claimed) : INFINITY;
+    if (e > out.maxError) {
+      out.maxError = e;
+      out.worst = "directional derivative " + std::to_string(exact) + ", <G, V> = " + std::to_string(claimed);
+    }
+  }
+  return out;
+}
+
+}  // namespace matcalc

@@ -1,0 +1,16 @@
+#include "matcalc/calculus.hpp"
+
+namespace matcalc {
+
+SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, Budget budget) {
+  Rewriter r(arena, rules, Phase::Simplify, presuppositions(arena, term), budget);
+  Id normal = r.normalize(term);
+  SimplifyResult out{normal, present(arena, normal), {}};
+  out.derivation.stages.push_back({"simplify", term, r.steps()});
+  out.derivation.assumptions = r.assumptions();
+  return out;
+}
+
+Id present(Arena&, Id term) { return term; }
+
+}  // namespace matcalc
