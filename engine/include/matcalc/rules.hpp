@@ -9,7 +9,7 @@
 namespace matcalc {
 
 enum class Guard {
-  Square, Symmetric, Invertible, Spd, Positive, Nonzero,  // about values: the checker samples them
+  Square, Symmetric, Invertible, Spd, Positive, Nonzero, Integer,  // about values: the checker samples them
   Constant,                                               // d(A) = 0: a zero direction
   Differential, NoDifferential,                           // structural: A contains d(·), or not
 };

@@ -61,6 +61,7 @@ class Arena {
   // products). Throws Error(Shape) naming the sub-expression.
   Id make(Kind kind, std::vector<Id> kids);
 
+  // Valid until the arena grows: copy the Node before calling make().
   const Node& node(Id id) const { return nodes_[id]; }
   Kind kind(Id id) const { return nodes_[id].kind; }
   Shape shape(Id id) const { return nodes_[id].shape; }

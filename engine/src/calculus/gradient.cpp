@@ -33,7 +33,7 @@ std::optional<Id> readOff(Arena& a, Id term, Id dx) {
 }  // namespace
 
 GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, Budget budget) {
-  if (a.kind(x) != Kind::Symbol || a.symbolOf(x).scope != 0)
+  if (a.kind(x) != Kind::Symbol)
     throw Error(Error::Category::Usage, "the variable to differentiate by must be a variable of the expression");
   if (!a.shape(f).isScalar())
     throw Error(Error::Category::Shape, "the function must be scalar-valued, but '" + toText(a, f) + "' is " +

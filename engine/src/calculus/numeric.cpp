@@ -61,9 +61,20 @@ struct Point {
   std::unordered_map<Dim, Eigen::Index> sizes;
 };
 
-Point drawPoint(const Arena& a, const std::map<Id, Domain>& doms, std::mt19937_64& rng) {
+void collectDims(const Arena& a, Id t, std::set<Dim>& out) {
+  out.insert(a.shape(t).rows);
+  out.insert(a.shape(t).cols);
+  for (Id k : a.kids(t)) collectDims(a, k, out);
+}
+
+// Sizes for every dimension of `terms` (also those only an I or 0 has), then values.
+Point drawPoint(const Arena& a, const std::vector<Id>& terms, const std::map<Id, Domain>& doms, std::mt19937_64& rng) {
   Point p;
   std::uniform_int_distribution<int> dimension(1, 4);
+  std::set<Dim> dims;
+  for (Id t : terms) collectDims(a, t, dims);
+  for (Dim d : dims)
+    if (d != kOne) p.sizes[d] = dimension(rng);
   for (auto& [s, d] : doms) {
     Shape sh = a.shape(s);
     for (Dim dim : {sh.rows, sh.cols})
@@ -83,7 +94,7 @@ NumericCheck compareNumerically(const Arena& a, Id x, Id y, int points, std::uin
   auto doms = domains(a, {x, y});
   NumericCheck out;
   for (int attempt = 0; attempt < points * 10 && out.points < points; ++attempt) {
-    Point p = drawPoint(a, doms, rng);
+    Point p = drawPoint(a, {x, y}, doms, rng);
     Bindings<double> b;
     for (auto& [s, v] : p.values) b.bind(a, s, v);
     for (auto [d, n] : p.sizes) b.sizes.emplace(d, n);
@@ -119,7 +130,7 @@ NumericCheck checkGradient(const Arena& a, Id f, Id x, Id g, int points, std::ui
   doms.emplace(x, Domain::Any);
   NumericCheck out;
   for (int attempt = 0; attempt < points * 10 && out.points < points; ++attempt) {
-    Point p = drawPoint(a, doms, rng);
+    Point p = drawPoint(a, {f, g, x}, doms, rng);
     Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), Domain::Any);
     if (doms.at(x) == Domain::Spd) direction = direction + direction.transpose();  // stay symmetric
     Bindings<Dual> dual;

@@ -11,6 +11,4 @@ SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, Budget budg
   return out;
 }
 
-Id present(Arena&, Id term) { return term; }
-
 }  // namespace matcalc

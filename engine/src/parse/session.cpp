@@ -86,7 +86,16 @@ struct ParseSession::Impl {
   bool unify(Var a, Var b) {
     a = find(a), b = find(b);
     if (a == b) return true;
-    if (a == 0 || b == 0) return false;  // symbolic never equals 1
+    // A user's symbolic dimension never equals 1, so whether a sub-expression
+    // is a scalar is known when it is parsed. In a rule a pattern variable may
+    // be forced to a row (1×n); its terms are rebuilt through make() anyway.
+    if (a == 0 || b == 0) {
+      if (options.scope == 0) return false;
+      if (a == 0) std::swap(a, b);
+      if (rigid[a] != kOne) return false;
+      parent[a] = 0;
+      return true;
+    }
     if (rigid[a] != kOne && rigid[b] != kOne) return false;
     if (rigid[b] != kOne) std::swap(a, b);
     parent[b] = a;
@@ -264,6 +273,19 @@ struct ParseSession::Impl {
     return e.shape = applyRule(e.kind, t, node, a.kids, in);
   }
 
+  // A rule may force a matrix variable to be a row (B*y = <B', y>), but if
+  // its sides agree only when a matrix variable is 1×1, or a vector 1×1, the
+  // shapes disagree: tr(A) = A is not a rule about matrices.
+  void requireGenuineShapes() {
+    for (const auto& [name, sym] : symbols) {
+      bool rowsOne = find(sym.shape.rows) == 0, colsOne = find(sym.shape.cols) == 0;
+      bool collapsed = (sym.kind == VarKind::Matrix && rowsOne && colsOne) || (sym.kind == VarKind::Vector && rowsOne);
+      if (collapsed)
+        throw Error(Error::Category::Shape, "shape error: the sides agree only if '" + name +
+                                                "' is 1×1 (write a Greek name for a scalar variable)");
+    }
+  }
+
   struct IdentityUse {
     Var size;
     std::size_t which;
@@ -362,6 +384,7 @@ bool ParseSession::requireSquare(const std::string& symbol) {
 
 std::vector<Id> ParseSession::finish() {
   if (impl_->options.scope == 0) impl_->requireSizedIdentities();
+  else impl_->requireGenuineShapes();
   std::map<Impl::Var, Dim> named;
   std::vector<Id> out;
   for (std::size_t i = 0; i < impl_->trees.size(); ++i) out.push_back(impl_->build(i, impl_->trees[i].root, named));

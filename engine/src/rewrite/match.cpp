@@ -149,7 +149,7 @@ bool Matcher::matchRoot(Id pattern, Id subject, const std::function<bool(const R
 
 Id Matcher::instantiate(Id pattern, const Binding& b) {
   if (isVar(pattern)) return b.vars.at(pattern);
-  const Node& n = a_.node(pattern);
+  const Node n = a_.node(pattern);  // a copy: make() below may grow the arena
   auto dim = [&](Dim d) { return d == kOne ? kOne : b.dims.at(d); };
   switch (n.kind) {
     case Kind::Identity: return a_.identity(dim(n.shape.rows));

@@ -109,6 +109,7 @@ bool Rewriter::guardsHold(const Rule& rule, const std::vector<std::pair<Guard, I
         ok = positive(t) || facts_.nonzero.count(t) || (a.kind(t) == Kind::Number && a.numberOf(t) != 0);
         break;
       case Guard::Spd: ok = a.kind(t) == Kind::Identity; break;
+      case Guard::Integer: ok = a.kind(t) == Kind::Number && a.numberOf(t).get_den() == 1; break;
     }
     if (!ok && differentialRule && facts_.differentiable &&
         (guard == Guard::Invertible || guard == Guard::Positive || guard == Guard::Nonzero || guard == Guard::Spd)) {

@@ -1,7 +1,6 @@
 // Loads and validates rule files. YAML entries are decoded into RuleSpec by
 // reflecting over its fields (Boost.Hana), so the accepted keys, their types
 // and the unknown-key check come from one struct definition.
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <boost/hana.hpp>
@@ -13,9 +12,9 @@
 #include "matcalc/parse.hpp"
 #include "matcalc/print.hpp"
 #include "matcalc/rules.hpp"
+#include "yaml_support.hpp"
 #include "../rewrite/order.hpp"
 
-namespace hana = boost::hana;
 
 namespace matcalc {
 
@@ -34,64 +33,7 @@ struct RuleSpec {
 const std::set<std::string> kOptional = {"where", "family", "order"};
 
 [[noreturn]] void fail(const std::string& where, const std::string& rule, const std::string& why) {
-  std::string who = rule.empty() ? "" : "rule '" + rule + "': ";
-  throw Error(Error::Category::Rule, where + ": " + who + why);
-}
-
-std::string at(const std::string& file, const YAML::Node& node) {
-  return file + ":" + std::to_string(node.Mark().line + 1);
-}
-
-void decodeField(const YAML::Node& n, std::string& out) {
-  if (!n.IsScalar()) throw std::invalid_argument("expected a string");
-  out = n.as<std::string>();
-}
-void decodeField(const YAML::Node& n, std::vector<std::string>& out) {
-  if (!n.IsSequence()) throw std::invalid_argument("expected a list");
-  for (const auto& item : n) {
-    if (!item.IsScalar()) throw std::invalid_argument("expected a list of strings");
-    out.push_back(item.as<std::string>());
-  }
-}
-
-RuleSpec decode(const std::string& file, const YAML::Node& entry) {
-  if (!entry.IsMap()) fail(at(file, entry), "", "a rule must be a mapping with name, lhs, rhs, source");
-  RuleSpec spec;
-  std::set<std::string> known;
-  hana::for_each(hana::accessors<RuleSpec>(), [&](auto pair) {
-    std::string key = hana::to<const char*>(hana::first(pair));
-    known.insert(key);
-    auto& field = hana::second(pair)(spec);
-    const YAML::Node value = entry[key];
-    if (!value) {
-      if (!kOptional.count(key)) {
-        std::string name = entry["name"] && entry["name"].IsScalar() ? entry["name"].as<std::string>() : "";
-        fail(at(file, entry), name, "missing '" + key + "'");
-      }
-      return;
-    }
-    try {
-      decodeField(value, field);
-    } catch (const std::exception& e) {
-      fail(at(file, value), spec.name, "'" + key + "': " + e.what());
-    }
-  });
-  for (const auto& kv : entry) {
-    std::string key = kv.first.as<std::string>();
-    if (!known.count(key)) fail(at(file, kv.first), spec.name, "unknown key '" + key + "'");
-  }
-  return spec;
-}
-
-Guard guardFrom(const std::string& word) {
-  static const std::map<std::string, Guard> table = {
-      {"square", Guard::Square},   {"symmetric", Guard::Symmetric}, {"invertible", Guard::Invertible},
-      {"spd", Guard::Spd},         {"positive", Guard::Positive},   {"nonzero", Guard::Nonzero},
-      {"constant", Guard::Constant},
-      {"differential", Guard::Differential}, {"nodifferential", Guard::NoDifferential}};
-  auto it = table.find(word);
-  if (it == table.end()) throw std::invalid_argument("unknown guard '" + word + "'");
-  return it->second;
+  detail::failAt(where, "rule", rule, why);
 }
 
 }  // namespace
@@ -104,6 +46,7 @@ const char* guardName(Guard g) {
     case Guard::Spd: return "spd";
     case Guard::Positive: return "positive";
     case Guard::Nonzero: return "nonzero";
+    case Guard::Integer: return "integer";
     case Guard::Constant: return "constant";
     case Guard::Differential: return "differential";
     case Guard::NoDifferential: return "nodifferential";
@@ -153,28 +96,16 @@ bool nestedDifferential(const Arena& arena, Id t, bool inside) {
 }  // namespace
 
 void RuleSet::loadFile(Arena& arena, const std::string& path) {
-  YAML::Node doc;
-  try {
-    doc = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw Error(Error::Category::Rule, path + ": cannot read the file");
-  } catch (const YAML::Exception& e) {
-    throw Error(Error::Category::Rule, path + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
-  }
+  YAML::Node doc = detail::loadYaml(path);
   if (!doc.IsMap() || !doc["rules"] || !doc["rules"].IsSequence())
     fail(path + ":1", "", "a rule file is a mapping with a 'rules:' list (and an optional 'family:')");
-  for (const auto& kv : doc) {
-    std::string key = kv.first.as<std::string>();
-    if (key != "rules" && key != "family") fail(at(path, kv.first), "", "unknown key '" + key + "'");
-  }
+  detail::requireKeys(path, doc, {"rules", "family"});
   std::string defaultFamily = doc["family"] ? doc["family"].as<std::string>() : "";
-  static const std::regex kebab("^[a-z0-9]+(-[a-z0-9]+)*$");
-  static const std::regex guardSyntax(R"(^\s*([A-Za-z_]+)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$)");
 
   for (const auto& entry : doc["rules"]) {
-    RuleSpec spec = decode(path, entry);
-    std::string where = at(path, entry);
-    if (!std::regex_match(spec.name, kebab)) fail(where, spec.name, "the name must be kebab-case (a-z, 0-9, -)");
+    RuleSpec spec = detail::decodeEntry<RuleSpec>(path, entry, kOptional, "rule");
+    std::string where = detail::lineOf(path, entry);
+    if (!detail::isKebabCase(spec.name)) fail(where, spec.name, "the name must be kebab-case (a-z, 0-9, -)");
     if (auto dup = byName_.find(spec.name); dup != byName_.end())
       fail(where, spec.name, "duplicate name (first defined at " + rules_[dup->second].location() + ")");
 
@@ -205,18 +136,17 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
         throw Error(Error::Category::Rule, "rhs: " + std::string(e.what()) + " (column " + std::to_string(e.position() + 1) + ")");
       }
       for (const std::string& g : spec.where) {
-        std::smatch m;
-        if (!std::regex_match(g, m, guardSyntax)) throw Error(Error::Category::Rule, "guard '" + g + "' is not of the form name(Variable)");
-        Guard guard;
+        std::pair<Guard, std::string> parsed;
         try {
-          guard = guardFrom(m[1]);
+          parsed = detail::parseGuard(g);
         } catch (const std::invalid_argument& e) {
           throw Error(Error::Category::Rule, e.what());
         }
-        if (!session.hasSymbol(m[2])) throw Error(Error::Category::Rule, "guard '" + g + "' names a variable the rule does not use");
+        auto [guard, variable] = parsed;
+        if (!session.hasSymbol(variable)) throw Error(Error::Category::Rule, "guard '" + g + "' names a variable the rule does not use");
         if (guard == Guard::Square || guard == Guard::Symmetric || guard == Guard::Invertible || guard == Guard::Spd)
-          session.requireSquare(m[2]);
-        guards.emplace_back(guard, m[2]);
+          session.requireSquare(variable);
+        guards.emplace_back(guard, variable);
       }
       session.requireSameShape(l, r);
       auto terms = session.finish();

@@ -58,6 +58,11 @@ struct Sampler {
   Matrix<mpq_class> value(Eigen::Index r, Eigen::Index c, const std::vector<Guard>& guards) {
     auto has = [&](Guard g) { return std::find(guards.begin(), guards.end(), g) != guards.end(); };
     bool positive = has(Guard::Positive), nonzero = has(Guard::Nonzero);
+    if (has(Guard::Integer)) {  // small integers: exponents
+      Matrix<mpq_class> m(r, c);
+      for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = random.integer(positive ? 1 : -4, 4);
+      return m;
+    }
     for (int attempt = 0; attempt < 50; ++attempt) {
       Matrix<mpq_class> m = randomMatrix(r, c, positive, nonzero);
       if (has(Guard::Spd)) {

@@ -1,0 +1,41 @@
+// The identity catalog (identities/*.yaml, docs/identity-format.md): known
+// results people look up, each verified numerically and, where the engine
+// can, reproduced symbolically.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "matcalc/calculus.hpp"
+#include "matcalc/verify.hpp"
+
+namespace matcalc {
+
+struct CatalogEntry {
+  enum class Form { Equality, Gradient } form;
+  std::string name, statement, section, source, file;
+  std::vector<std::string> tags;
+  int line = 0;
+  Id lhs = 0, rhs = 0;  // Equality: lhs = rhs. Gradient: lhs is F, rhs is G
+  Id wrt = 0;           // Gradient: the variable X
+  std::vector<GuardUse> where;
+  std::uint32_t scope = 0;  // the arena scope of the entry's variables
+  std::string location() const { return file + ":" + std::to_string(line); }
+};
+
+class Catalog {
+ public:
+  // Throws Error(Rule) "file:line: entry 'name': reason" on the first defect.
+  void loadFile(Arena& arena, const std::string& path);
+  void loadDirectory(Arena& arena, const std::string& dir);
+  const std::vector<CatalogEntry>& entries() const { return entries_; }
+  const CatalogEntry* find(const std::string& name) const;
+
+ private:
+  std::vector<CatalogEntry> entries_;
+};
+
+// The statement as an identity the checker verifies: an equality as it is; a
+// gradient as d(F) = <G, d(X)> with every other variable constant.
+Identity verificationIdentity(Arena& arena, const CatalogEntry& e);
+
+}  // namespace matcalc

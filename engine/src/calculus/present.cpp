@@ -1,0 +1,161 @@
+// Presentation of a normal form: the same value, written compactly. Normal
+// forms are fully expanded sums of products; people read (A + A')*x better
+// than A*x + A'*x, and x'*y better than <x, y>.
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "matcalc/calculus.hpp"
+
+namespace matcalc {
+
+namespace {
+
+// A term of a sum as coefficient * scalar factors * matrix factors.
+struct Term {
+  mpq_class coefficient = 1;
+  std::vector<Id> scalars;
+  std::vector<Id> factors;  // a matrix product, in order; empty for a scalar term
+  Shape shape;
+};
+
+Term split(const Arena& a, Id t) {
+  Term out;
+  out.shape = a.shape(t);
+  Id matrix = t;
+  bool hasMatrix = true;
+  if (a.kind(t) == Kind::Scale) {
+    auto k = a.kids(t);
+    std::size_t i = 0;
+    if (a.kind(k[0]) == Kind::Number) out.coefficient = a.numberOf(k[i++]);
+    for (; i < k.size(); ++i) {
+      if (a.shape(k[i]).isScalar()) out.scalars.push_back(k[i]);
+      else matrix = k[i];
+    }
+    hasMatrix = !a.shape(t).isScalar();
+  } else if (a.shape(t).isScalar() && a.kind(t) != Kind::Mul) {
+    if (a.kind(t) == Kind::Number) out.coefficient = a.numberOf(t);
+    else out.scalars.push_back(t);
+    hasMatrix = false;
+  }
+  if (hasMatrix) {
+    if (a.kind(matrix) == Kind::Mul) out.factors.assign(a.kids(matrix).begin(), a.kids(matrix).end());
+    else out.factors.push_back(matrix);
+  }
+  return out;
+}
+
+Id join(Arena& a, const Term& t) {
+  std::vector<Id> parts;
+  if (t.coefficient != 1) parts.push_back(a.number(t.coefficient));
+  parts.insert(parts.end(), t.scalars.begin(), t.scalars.end());
+  if (!t.factors.empty()) parts.push_back(t.factors.size() == 1 ? t.factors[0] : a.make(Kind::Mul, t.factors));
+  if (parts.empty()) return t.shape.isScalar() ? a.number(1) : a.identity(t.shape.rows);
+  return parts.size() == 1 ? parts[0] : a.make(Kind::Scale, parts);
+}
+
+mpq_class commonCoefficient(const std::vector<Term>& terms) {
+  mpz_class num = 0, den = 1;
+  for (const Term& t : terms) {
+    mpz_gcd(num.get_mpz_t(), num.get_mpz_t(), t.coefficient.get_num_mpz_t());
+    mpz_lcm(den.get_mpz_t(), den.get_mpz_t(), t.coefficient.get_den_mpz_t());
+  }
+  if (num == 0) return 1;
+  mpq_class c(num, den);
+  c.canonicalize();
+  bool allNegative = std::all_of(terms.begin(), terms.end(), [](const Term& t) { return t.coefficient < 0; });
+  return allNegative ? mpq_class(-c) : c;
+}
+
+Id factorSum(Arena& a, std::vector<Term> terms, Shape shape);
+
+// What the remaining terms of a group look like once `f` is taken out on
+// `side` (-1 left, +1 right, 0 a scalar factor).
+Term without(const Term& t, Id f, int side) {
+  Term r = t;
+  if (side == 0) r.scalars.erase(std::find(r.scalars.begin(), r.scalars.end(), f));
+  else if (side < 0) r.factors.erase(r.factors.begin());
+  else r.factors.pop_back();
+  return r;
+}
+
+Id factorSum(Arena& a, std::vector<Term> terms, Shape shape) {
+  if (terms.size() == 1) return join(a, terms[0]);
+  // 1. A numeric factor common to every term.
+  mpq_class c = commonCoefficient(terms);
+  if (c != 1) {
+    for (Term& t : terms) t.coefficient /= c;
+    return a.make(Kind::Scale, {a.number(c), factorSum(a, std::move(terms), shape)});
+  }
+  // 2. The factor shared by most terms: a scalar, a leftmost or a rightmost factor.
+  struct Candidate {
+    Id factor;
+    int side;
+    std::size_t count;
+  };
+  std::vector<Candidate> candidates;
+  auto consider = [&](Id f, int side) {
+    std::size_t n = std::count_if(terms.begin(), terms.end(), [&](const Term& t) {
+      if (side == 0) return std::find(t.scalars.begin(), t.scalars.end(), f) != t.scalars.end();
+      if (t.factors.empty()) return false;
+      return (side < 0 ? t.factors.front() : t.factors.back()) == f;
+    });
+    if (n >= 2) candidates.push_back({f, side, n});
+  };
+  for (const Term& t : terms) {
+    for (Id s : t.scalars) consider(s, 0);
+    if (!t.factors.empty()) {
+      consider(t.factors.front(), -1);
+      consider(t.factors.back(), +1);
+    }
+  }
+  if (candidates.empty()) {
+    std::vector<Id> parts;
+    for (const Term& t : terms) parts.push_back(join(a, t));
+    return a.make(Kind::Add, parts);
+  }
+  Candidate best = *std::max_element(candidates.begin(), candidates.end(),
+                                     [](const Candidate& x, const Candidate& y) { return x.count < y.count; });
+  std::vector<Term> inside, outside;
+  for (const Term& t : terms) {
+    bool has = best.side == 0 ? std::find(t.scalars.begin(), t.scalars.end(), best.factor) != t.scalars.end()
+                              : !t.factors.empty() && (best.side < 0 ? t.factors.front() : t.factors.back()) == best.factor;
+    if (has) inside.push_back(without(t, best.factor, best.side));
+    else outside.push_back(t);
+  }
+  Shape innerShape = shape;
+  if (best.side < 0) innerShape.rows = a.shape(best.factor).cols;
+  if (best.side > 0) innerShape.cols = a.shape(best.factor).rows;
+  for (Term& t : inside) t.shape = innerShape;
+  Id group = factorSum(a, std::move(inside), innerShape);
+  Id grouped = best.side == 0   ? a.make(Kind::Scale, {best.factor, group})
+               : best.side < 0 ? a.make(Kind::Mul, {best.factor, group})
+                               : a.make(Kind::Mul, {group, best.factor});
+  if (outside.empty()) return grouped;
+  Id rest = factorSum(a, std::move(outside), shape);
+  return a.make(Kind::Add, {grouped, rest});
+}
+
+}  // namespace
+
+Id present(Arena& a, Id t) {
+  const Node n = a.node(t);  // a copy: make() below may grow the arena
+  if (n.kids.empty()) return t;
+  std::vector<Id> kids;
+  for (Id k : n.kids) kids.push_back(present(a, k));
+  if (n.kind == Kind::Inner && a.shape(kids[0]).isColumn() && !a.shape(kids[0]).isScalar())
+    return a.make(Kind::Mul, {a.make(Kind::Transpose, {kids[0]}), kids[1]});  // <x, y> as x'*y
+  if (n.kind != Kind::Add) return a.make(n.kind, kids);
+  // Factor until nothing changes: A*(A + B) + B*(A + B) -> (A + B)*(A + B).
+  Id result = a.make(Kind::Add, kids);
+  for (int round = 0; round < 4 && a.kind(result) == Kind::Add; ++round) {
+    std::vector<Term> terms;
+    for (Id k : a.kids(result)) terms.push_back(split(a, k));
+    Id next = factorSum(a, std::move(terms), n.shape);
+    if (next == result) break;
+    result = next;
+  }
+  return result;
+}
+
+}  // namespace matcalc
