@@ -4,6 +4,9 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <functional>
+#include <set>
+
 #include "expression_gen.hpp"
 #include "matcalc/eval.hpp"
 #include "matcalc/parse.hpp"
@@ -41,6 +44,22 @@ bool close(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
   return true;
 }
 
+// Every dimension in the term is a dimension of one of its variables.
+bool sizedByItsVariables(const Arena& a, Id t) {
+  std::set<Dim> fixed{kOne}, used;
+  std::function<void(Id)> walk = [&](Id u) {
+    used.insert(a.shape(u).rows);
+    used.insert(a.shape(u).cols);
+    if (a.kind(u) == Kind::Symbol) {
+      fixed.insert(a.shape(u).rows);
+      fixed.insert(a.shape(u).cols);
+    }
+    for (Id k : a.kids(u)) walk(k);
+  };
+  walk(t);
+  return std::includes(fixed.begin(), fixed.end(), used.begin(), used.end());
+}
+
 RC_GTEST_PROP(Terms, PrintThenParseGivesTheSameTerm, ()) {
   ExpressionGen gen(rapidcheckChoose());
   auto sample = gen.generate(anySort(), *rc::gen::inRange(0, 4));
@@ -48,7 +67,18 @@ RC_GTEST_PROP(Terms, PrintThenParseGivesTheSameTerm, ()) {
   Id term = parse(arena, sample.text);
   std::string printed = toText(arena, term);
   RC_LOG() << sample.text << "  printed as  " << printed;
-  RC_ASSERT(parse(arena, printed) == term);
+  if (sizedByItsVariables(arena, term)) {
+    RC_ASSERT(parse(arena, printed) == term);
+  } else {
+    // (A - A)*x is zeros: once the variables cancel, no text carries the
+    // size, and parsing must say so rather than guess.
+    try {
+      parse(arena, printed);
+      RC_FAIL("'" + printed + "' parsed although its size cannot be inferred");
+    } catch (const Error& e) {
+      RC_ASSERT(std::string(e.what()).find("cannot be inferred") != std::string::npos);
+    }
+  }
 }
 
 RC_GTEST_PROP(Terms, CanonicalFormKeepsTheValue, ()) {

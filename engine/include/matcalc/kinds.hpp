@@ -21,7 +21,7 @@ enum class Form : std::uint8_t {
   X(Symbol,       "",          0, Leaf)               \
   X(Number,       "",          0, Leaf)               \
   X(Identity,     "I",         0, Leaf)               \
-  X(Zero,         "0",         0, Leaf)               \
+  X(Zero,         "zeros",     0, Leaf)               \
   X(Ones,         "ones",      0, Leaf)               \
   X(Add,          "+",        -1, Operator)           \
   X(Scale,        "*",        -1, Operator)           \

@@ -50,7 +50,8 @@ Id join(Arena& a, const Term& t) {
   if (t.coefficient != 1) parts.push_back(a.number(t.coefficient));
   parts.insert(parts.end(), t.scalars.begin(), t.scalars.end());
   if (!t.factors.empty()) parts.push_back(t.factors.size() == 1 ? t.factors[0] : a.make(Kind::Mul, t.factors));
-  if (parts.empty()) return t.shape.isScalar() ? a.number(1) : a.identity(t.shape.rows);
+  else if (!t.shape.isScalar()) parts.push_back(a.identity(t.shape.rows));  // 2*A with A taken out is 2*I
+  if (parts.empty()) return a.number(1);
   return parts.size() == 1 ? parts[0] : a.make(Kind::Scale, parts);
 }
 

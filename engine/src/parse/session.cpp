@@ -216,8 +216,8 @@ struct ParseSession::Impl {
           identities.push_back({n, which, node});
           return e.shape = {n, n};
         }
-        if (a.text == "ones") {
-          e.kind = Kind::Ones;
+        if (a.text == "ones" || a.text == "zeros") {
+          e.kind = a.text == "ones" ? Kind::Ones : Kind::Zero;
           Var r = fresh(), c = fresh();
           identities.push_back({r, which, node});
           identities.push_back({c, which, node});
@@ -337,6 +337,7 @@ struct ParseSession::Impl {
       case detail::Ast::Tag::Name:
         if (e.kind == Kind::Identity) return arena.identity(shape.rows);
         if (e.kind == Kind::Ones) return arena.ones(shape);
+        if (e.kind == Kind::Zero) return arena.zero(shape);
         return arena.symbol(a.text, symbols.at(a.text).kind, shape, options.scope);
       case detail::Ast::Tag::Neg: return arena.make(Kind::Scale, {arena.number(-1), kids[0]});
       default: break;

@@ -48,7 +48,7 @@ class TextPrinter {
       case Kind::Number:
       case Kind::Scale: break;  // handled above
       case Kind::Identity: return {"I", kAtom};
-      case Kind::Zero: return {"0", kAtom};
+      case Kind::Zero: return {"zeros", kAtom};  // "0" would read back as the scalar
       case Kind::Ones: return {"ones", kAtom};
       case Kind::Add: {
         // Positive terms first, for reading: "X*w - y" rather than "-y + X*w".

@@ -1,0 +1,109 @@
+// Properties of the normal form and its presentation on random expressions
+// whose values are computed independently (expression_gen.hpp).
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include "expression_gen.hpp"
+#include "matcalc/calculus.hpp"
+#include "matcalc/eval.hpp"
+#include "matcalc/parse.hpp"
+#include "matcalc/print.hpp"
+
+namespace matcalc {
+namespace {
+
+using testing::ExpressionGen;
+
+struct Sampled {
+  Arena arena;
+  RuleSet rules;
+  ExpressionGen gen;
+  testing::Sample sample;
+  Id term = 0;
+  Sampled() : gen([](long lo, long hi) { return *rc::gen::inRange<long>(lo, hi + 1); }) {
+    rules.loadDirectory(arena, MATCALC_RULES_DIR);
+    sample = gen.generate(static_cast<ExpressionGen::Sort>(*rc::gen::inRange(0, 3)), *rc::gen::inRange(0, 4));
+    term = parse(arena, sample.text);
+  }
+  Matrix<double> value(Id t) {
+    Bindings<double> b;
+    for (const auto& [name, v] : gen.variables())
+      if (const Symbol* s = arena.findSymbol(name, 0)) b.bind(arena, arena.symbol(name, s->kind, s->shape, 0), v);
+    return evaluate(arena, t, b);
+  }
+};
+
+bool close(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+  if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
+  for (Eigen::Index i = 0; i < a.size(); ++i) {
+    double x = a.data()[i], y = b.data()[i];
+    if (std::fabs(x - y) > 1e-7 * std::max({1.0, std::fabs(x), std::fabs(y)})) return false;
+  }
+  return true;
+}
+
+RC_GTEST_PROP(NormalForm, KeepsTheValue, ()) {
+  Sampled s;
+  SimplifyResult r = simplify(s.arena, s.rules, s.term);
+  RC_LOG() << s.sample.text << "  ->  " << toText(s.arena, r.normal);
+  RC_ASSERT(close(s.value(r.normal), s.sample.value));
+}
+
+RC_GTEST_PROP(NormalForm, IsIdempotent, ()) {
+  Sampled s;
+  Id once = simplify(s.arena, s.rules, s.term).normal;
+  RC_LOG() << s.sample.text << "  ->  " << toText(s.arena, once);
+  RC_ASSERT(simplify(s.arena, s.rules, once).normal == once);
+}
+
+RC_GTEST_PROP(NormalForm, PresentationKeepsTheValue, ()) {
+  Sampled s;
+  SimplifyResult r = simplify(s.arena, s.rules, s.term);
+  RC_LOG() << toText(s.arena, r.normal) << "  shown as  " << toText(s.arena, r.display);
+  RC_ASSERT(close(s.value(r.display), s.sample.value));
+}
+
+RC_GTEST_PROP(NormalForm, EveryStepNamesARuleAndKeepsTheValue, ()) {
+  Sampled s;
+  SimplifyResult r = simplify(s.arena, s.rules, s.term);
+  for (const Step& step : r.derivation.stages[0].steps) {
+    RC_ASSERT(s.rules.find(step.rule->name) == step.rule);
+    RC_ASSERT(close(s.value(step.term), s.sample.value));
+  }
+}
+
+TEST(Equivalence, TraceCyclicityIsDecidedByNormalForm) {
+  Arena arena;
+  RuleSet rules;
+  rules.loadDirectory(arena, MATCALC_RULES_DIR);
+  ParseSession session(arena);
+  session.add("tr(A*B*C)");
+  session.add("tr(C*A*B)");
+  session.add("tr(B*A*C)");
+  auto t = session.finish();
+  Id a = simplify(arena, rules, t[0]).normal, b = simplify(arena, rules, t[1]).normal, c = simplify(arena, rules, t[2]).normal;
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);  // not a rotation: must not be identified
+}
+
+TEST(Rewriter, BudgetsEndWithAClearError) {
+  Arena arena;
+  RuleSet rules;
+  rules.loadDirectory(arena, MATCALC_RULES_DIR);
+  // (A1 + B1)*...*(A8 + B8) expands to 256 products: more than a small budget allows.
+  std::string text;
+  for (int i = 1; i <= 8; ++i) text += std::string(i > 1 ? "*" : "") + "(A" + std::to_string(i) + " + B" + std::to_string(i) + ")";
+  Id t = parse(arena, text);
+  Budget small;
+  small.maxSize = 300;
+  try {
+    simplify(arena, rules, t, small);
+    ADD_FAILURE() << "the budget did not stop the expansion";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.category(), Error::Category::Budget);
+  }
+}
+
+}  // namespace
+}  // namespace matcalc
