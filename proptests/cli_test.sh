@@ -73,6 +73,65 @@ check "rules show prints the source" stdout_has "source:"
 run rules show no-such-rule
 check "an unknown rule exits 2" status_is 2
 
+run simplify "(A*B)' + tr(C*A*B) - tr(A*B*C)"
+check "simplify" status_is 0
+check "simplify pushes transposes and rotates traces" stdout_has "B'*A'"
+run simplify --steps "((X')')*inv(X)"
+check "simplify --steps names each rule" stdout_has "[inverse-right-cancel]"
+
+run equiv "tr(A*B*C)" "tr(C*A*B)"
+check "equiv of rotated traces" status_is 0
+check "equiv prints equal" bash -c "[ \"\$(cat '$out')\" = equal ]"
+run equiv "tr(A*B)" "tr(B*A) + 1"
+check "equiv of different expressions exits 1" status_is 1
+check "equiv prints different" stdout_has "different: largest relative difference"
+run equiv "x'*ones" "sum(x)"
+check "equiv that the rules cannot decide exits 1" status_is 1
+check "equiv prints not proven" stdout_has "not proven"
+
+run grad "x'*A*x" --wrt x
+check "grad of a quadratic form" status_is 0
+check "grad prints the compact form" bash -c "[ \"\$(cat '$out')\" = \"(A + A')*x\" ]"
+run grad "log(det(X))" --wrt X --emit numpy
+check "grad --emit numpy" status_is 0
+check "the NumPy gradient of log det X is inv(X)'" /usr/bin/python3 -c "
+import numpy as np
+rng = np.random.default_rng(1)
+X = rng.normal(size=(4, 4)) + 4 * np.eye(4)
+g = eval(open('$out').read().strip().splitlines()[-1])
+assert g.shape == X.shape and np.allclose(g, np.linalg.inv(X).T), g
+"
+run grad --wrt w --check -- "-<y, X*w> + logsumexp(X*w)"
+check "grad --check" status_is 0
+check "grad --check reports the agreement" stderr_has "check: agrees with the exact directional derivative"
+run grad "<X*w - y, X*w - y>" --wrt w --steps
+check "grad --steps" status_is 0
+check "grad --steps ends with the gradient" bash -c "tail -n 1 '$out' | grep -qx \"2\\*X'\\*(X\\*w - y)\""
+"$matcalc" rules list | awk '{print $1}' | sort >"$out.rules"
+grep -o '\[[a-z0-9-]*\]' "$out" | tr -d '[]' | sort -u >"$out.used"
+check "grad --steps names only rules that exist" bash -c "[ -s '$out.used' ] && comm -23 '$out.used' '$out.rules' | wc -l | grep -qx 0"
+rm -f "$out.rules" "$out.used"
+run grad "x'*A*x" --wrt x --emit json
+check "grad --emit json" /usr/bin/python3 -c "
+import json
+j = json.load(open('$out'))
+assert j['gradient']['text'] == \"(A + A')*x\" and j['gradient']['numpy'] and j['gradient']['latex']
+assert all(s['rule'] for stage in j['steps'] for s in stage['steps'])
+"
+run grad "x" --wrt x
+check "grad of a non-scalar exits 2" status_is 2
+check "grad of a non-scalar says so in one line" stderr_has "must be scalar-valued"
+run grad "tr(X)" --wrt Y
+check "grad by an absent variable exits 2" status_is 2
+run grad "x*y" --wrt x
+check "grad of an ill-shaped expression exits 2" status_is 2
+run grad "tr(X^7)" --wrt X
+check "grad the engine cannot do exits 2" status_is 2
+check "grad the engine cannot do says what" stderr_has "no rule differentiates"
+check "grad the engine cannot do is one line" stderr_lines 1
+run grad "x'*x" --wrt x --emit pdf
+check "an unknown --emit exits 2" status_is 2
+
 run frobnicate
 check "an unknown command exits 2" status_is 2
 check "an unknown command is one line" stderr_lines 1

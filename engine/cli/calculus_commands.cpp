@@ -61,11 +61,13 @@ int equivCommand(const Args& args) {
   ParseSession session(arena, declarations(args.vars));
   session.add(args.expressions[0]);
   session.add(args.expressions[1]);
-  auto terms = session.finish();
-  if (arena.shape(terms[0]) != arena.shape(terms[1])) {
-    std::cout << "different: " << arena.shapeText(arena.shape(terms[0])) << " vs " << arena.shapeText(arena.shape(terms[1])) << "\n";
+  try {
+    session.requireSameShape(0, 1);  // also sizes a bare I, ones or zeros from the other side
+  } catch (const Error& e) {
+    std::cout << "different: " << e.what() << "\n";
     return 1;
   }
+  auto terms = session.finish();
   Id a = simplify(arena, rules, terms[0]).normal;
   Id b = simplify(arena, rules, terms[1]).normal;
   if (a == b) {

@@ -69,6 +69,7 @@ struct ParseSession::Impl {
   ParseOptions options;
   std::vector<int> parent{0};
   std::vector<Dim> rigid{kOne};  // a dimension an existing arena symbol fixes
+  std::vector<bool> flexible{false};  // may become 1: the size of ones or zeros
   std::map<std::string, SymbolVars> symbols;
   std::map<Dim, Var> rigidVars;     // one variable per dimension an existing symbol fixes
   std::map<Var, std::string> labels;  // names shown in errors for not-yet-fixed dimensions
@@ -77,9 +78,10 @@ struct ParseSession::Impl {
 
   Impl(Arena& a, ParseOptions o) : arena(a), options(std::move(o)) {}
 
-  Var fresh(Dim fixed = kOne) {
+  Var fresh(Dim fixed = kOne, bool mayBeOne = false) {
     parent.push_back(static_cast<int>(parent.size()));
     rigid.push_back(fixed);
+    flexible.push_back(mayBeOne);
     return static_cast<Var>(parent.size() - 1);
   }
   Var find(Var v) { return parent[v] == v ? v : parent[v] = find(parent[v]); }
@@ -90,8 +92,8 @@ struct ParseSession::Impl {
     // is a scalar is known when it is parsed. In a rule a pattern variable may
     // be forced to a row (1×n); its terms are rebuilt through make() anyway.
     if (a == 0 || b == 0) {
-      if (options.scope == 0) return false;
       if (a == 0) std::swap(a, b);
+      if (options.scope == 0 && !flexible[a]) return false;
       if (rigid[a] != kOne) return false;
       parent[a] = 0;
       return true;
@@ -99,6 +101,7 @@ struct ParseSession::Impl {
     if (rigid[a] != kOne && rigid[b] != kOne) return false;
     if (rigid[b] != kOne) std::swap(a, b);
     parent[b] = a;
+    flexible[a] = flexible[a] && flexible[b];
     return true;
   }
 
@@ -218,7 +221,7 @@ struct ParseSession::Impl {
         }
         if (a.text == "ones" || a.text == "zeros") {
           e.kind = a.text == "ones" ? Kind::Ones : Kind::Zero;
-          Var r = fresh(), c = fresh();
+          Var r = fresh(kOne, true), c = fresh(kOne, true);
           identities.push_back({r, which, node});
           identities.push_back({c, which, node});
           return e.shape = {r, c};
