@@ -98,7 +98,7 @@ TEST(Rewriter, BudgetsEndWithAClearError) {
   Budget small;
   small.maxSize = 300;
   try {
-    simplify(arena, rules, t, small);
+    simplify(arena, rules, t, {}, small);
     ADD_FAILURE() << "the budget did not stop the expansion";
   } catch (const Error& e) {
     EXPECT_EQ(e.category(), Error::Category::Budget);

@@ -24,5 +24,6 @@ std::string rulesDirectory(const std::string& option);
 void addExpressionCommands(CLI::App& app, Commands& commands);
 void addRuleCommands(CLI::App& app, Commands& commands);
 void addCalculusCommands(CLI::App& app, Commands& commands);
+void addCatalogCommands(CLI::App& app, Commands& commands);
 
 }  // namespace matcalc::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   matcalc::cli::addExpressionCommands(app, commands);
   matcalc::cli::addCalculusCommands(app, commands);
   matcalc::cli::addRuleCommands(app, commands);
+  matcalc::cli::addCatalogCommands(app, commands);
   try {
     app.parse(argc, argv);
     return commands.run();

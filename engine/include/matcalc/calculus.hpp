@@ -23,7 +23,8 @@ struct SimplifyResult {
   Id display;  // the same value, presented compactly (common factors factored out)
   Derivation derivation;
 };
-SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, Budget budget = {});
+SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions = {},
+                        Budget budget = {});
 
 // A compact presentation of a normal form: common left/right factors and
 // numeric factors taken out of sums, <x, y> of vectors written x'*y.
@@ -37,7 +38,9 @@ struct GradientResult {
 // The gradient of a scalar f with respect to the symbol x. Throws
 // Error(Shape) for a non-scalar f, Error(Usage) when x is not a variable,
 // Error(Unsupported) when no rule applies where one is needed.
-GradientResult gradient(Arena& arena, const RuleSet& rules, Id f, Id x, Budget budget = {});
+// `assumptions` (symmetric(S), spd(S) …) let rules that need them apply.
+GradientResult gradient(Arena& arena, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions = {},
+                        Budget budget = {});
 
 }  // namespace matcalc
 

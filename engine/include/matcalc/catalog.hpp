@@ -39,3 +39,20 @@ class Catalog {
 Identity verificationIdentity(Arena& arena, const CatalogEntry& e);
 
 }  // namespace matcalc
+
+namespace matcalc {
+
+// An entry verified twice: numerically (as rules are) and symbolically (the
+// engine reproduces it up to normal form).
+struct EntryStatus {
+  enum class Symbolic { Reproduced, NumericOnly, Gap };
+  CheckSummary numeric;
+  Symbolic symbolic = Symbolic::Gap;
+  Id engine = 0;       // the engine's gradient, or the normal form of the left side
+  std::string detail;  // for a gap: what stopped the engine
+  Derivation derivation;
+};
+const char* symbolicName(EntryStatus::Symbolic s);
+EntryStatus verifyEntry(Arena& arena, const RuleSet& rules, const CatalogEntry& entry, int trials, std::uint64_t seed);
+
+}  // namespace matcalc

@@ -28,11 +28,14 @@ struct Facts {
   bool everythingVaries = true;                // constant(A): A has no variable at all …
   std::vector<Id> varying;                     // … or, when false, none of these
   std::set<Id> invertible, positive, nonzero;  // sub-terms the input presupposes to be so
+  std::set<Id> symmetric, spd;                 // … or that the user assumes (--assume, a catalog guard)
   bool differentiable = false;                 // a rule with d(·) may assume its domain guards
 };
 // What an expression presupposes: inv(A) and logdet(A) need A invertible,
 // log(A) and sqrt(A) need A positive, A in a denominator needs A nonzero.
 Facts presuppositions(const Arena& arena, Id term);
+// Adds guards as facts: spd(S) also makes S symmetric, invertible and nonzero.
+void assume(Facts& facts, const std::vector<GuardUse>& guards);
 
 enum class Phase {
   Simplify,  // rules in the recursive path order, and ordered rules on shrinking instances

@@ -32,7 +32,8 @@ std::optional<Id> readOff(Arena& a, Id term, Id dx) {
 
 }  // namespace
 
-GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, Budget budget) {
+GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions,
+                        Budget budget) {
   if (a.kind(x) != Kind::Symbol)
     throw Error(Error::Category::Usage, "the variable to differentiate by must be a variable of the expression");
   if (!a.shape(f).isScalar())
@@ -42,6 +43,7 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, Budget budge
     throw Error(Error::Category::Usage, "the function already contains d(·)");
 
   Facts facts = presuppositions(a, f);
+  assume(facts, assumptions);
   Facts plain = facts;
   facts.everythingVaries = false;
   facts.varying = {x};

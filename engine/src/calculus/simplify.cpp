@@ -2,8 +2,11 @@
 
 namespace matcalc {
 
-SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, Budget budget) {
-  Rewriter r(arena, rules, Phase::Simplify, presuppositions(arena, term), budget);
+SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions,
+                        Budget budget) {
+  Facts facts = presuppositions(arena, term);
+  assume(facts, assumptions);
+  Rewriter r(arena, rules, Phase::Simplify, facts, budget);
   Id normal = r.normalize(term);
   SimplifyResult out{normal, present(arena, normal), {}};
   out.derivation.stages.push_back({"simplify", term, r.steps()});

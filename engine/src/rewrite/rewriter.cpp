@@ -70,6 +70,27 @@ Facts presuppositions(const Arena& a, Id term) {
   return f;
 }
 
+void assume(Facts& f, const std::vector<GuardUse>& guards) {
+  for (const GuardUse& g : guards) {
+    switch (g.guard) {
+      case Guard::Spd: f.spd.insert(g.variable); [[fallthrough]];
+      case Guard::Symmetric: f.symmetric.insert(g.variable); break;
+      case Guard::Invertible: f.invertible.insert(g.variable); break;
+      case Guard::Positive: f.positive.insert(g.variable); break;
+      case Guard::Nonzero: f.nonzero.insert(g.variable); break;
+      case Guard::Square:
+      case Guard::Integer:
+      case Guard::Constant:
+      case Guard::Differential:
+      case Guard::NoDifferential: break;
+    }
+    if (g.guard == Guard::Spd) {
+      f.invertible.insert(g.variable);
+      f.nonzero.insert(g.variable);
+    }
+  }
+}
+
 Rewriter::Rewriter(Arena& arena, const RuleSet& rules, Phase phase, Facts facts, Budget budget)
     : arena_(arena), phase_(phase), facts_(std::move(facts)), budget_(budget), byHead_(std::size(kKindInfo)) {
   for (const Rule& r : rules.rules()) {
@@ -99,7 +120,7 @@ bool Rewriter::guardsHold(const Rule& rule, const std::vector<std::pair<Guard, I
                   ? !containsKind(a, t, Kind::Symbol)
                   : std::none_of(facts_.varying.begin(), facts_.varying.end(), [&](Id v) { return contains(a, t, v); }));
         break;
-      case Guard::Symmetric: ok = isSymmetric(a, t); break;
+      case Guard::Symmetric: ok = isSymmetric(a, t) || facts_.symmetric.count(t); break;
       case Guard::Invertible:
         ok = facts_.invertible.count(t) || a.kind(t) == Kind::Identity || a.kind(t) == Kind::Inverse ||
              (a.kind(t) == Kind::Transpose && facts_.invertible.count(a.kids(t)[0]));
@@ -108,7 +129,7 @@ bool Rewriter::guardsHold(const Rule& rule, const std::vector<std::pair<Guard, I
       case Guard::Nonzero:
         ok = positive(t) || facts_.nonzero.count(t) || (a.kind(t) == Kind::Number && a.numberOf(t) != 0);
         break;
-      case Guard::Spd: ok = a.kind(t) == Kind::Identity; break;
+      case Guard::Spd: ok = a.kind(t) == Kind::Identity || facts_.spd.count(t); break;
       case Guard::Integer: ok = a.kind(t) == Kind::Number && a.numberOf(t).get_den() == 1; break;
     }
     if (!ok && differentialRule && facts_.differentiable &&

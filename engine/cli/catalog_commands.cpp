@@ -1,0 +1,146 @@
+// identities check, lookup, catalog export.
+#include <fmt/core.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "matcalc/catalog.hpp"
+#include "matcalc/print.hpp"
+
+namespace matcalc::cli {
+
+namespace {
+
+struct CatalogArgs {
+  std::string rulesDir, identitiesDir, query;
+  std::vector<std::string> files;
+  int trials = 30;
+  std::uint64_t seed = 20261122;
+};
+
+std::string identitiesDirectory(const std::string& option) {
+  if (!option.empty()) return option;
+  if (const char* env = std::getenv("MATCALC_IDENTITIES")) return env;
+  return MATCALC_SOURCE_DIR "/identities";
+}
+
+struct Loaded {
+  Arena arena;
+  RuleSet rules;
+  Catalog catalog;
+};
+
+std::unique_ptr<Loaded> load(const CatalogArgs& args) {
+  auto l = std::make_unique<Loaded>();
+  l->rules.loadDirectory(l->arena, rulesDirectory(args.rulesDir));
+  if (args.files.empty()) l->catalog.loadDirectory(l->arena, identitiesDirectory(args.identitiesDir));
+  for (const std::string& f : args.files) l->catalog.loadFile(l->arena, f);
+  return l;
+}
+
+std::string guardsText(const Arena& a, const std::vector<GuardUse>& where) {
+  std::string s;
+  for (const GuardUse& g : where) s += (s.empty() ? "" : ", ") + std::string(guardName(g.guard)) + "(" + toText(a, g.variable) + ")";
+  return s;
+}
+
+int checkIdentities(const CatalogArgs& args) {
+  auto l = load(args);
+  int verified = 0, symbolic = 0, failed = 0;
+  for (const CatalogEntry& e : l->catalog.entries()) {
+    EntryStatus s = verifyEntry(l->arena, l->rules, e, args.trials, args.seed);
+    bool reproduced = s.symbolic == EntryStatus::Symbolic::Reproduced;
+    if (s.numeric.ok) ++verified;
+    else ++failed;
+    if (reproduced) ++symbolic;
+    std::cout << fmt::format("{:<6} {:<12} {:<44} {}\n", s.numeric.ok ? "ok" : "FAIL", symbolicName(s.symbolic), e.name,
+                             s.numeric.ok ? (reproduced ? "" : s.detail) : e.location() + ": " + s.numeric.detail);
+  }
+  std::cout << l->catalog.entries().size() << " entries: " << verified << " verified, " << symbolic << " symbolic, " << failed
+            << " failed\n";
+  return failed ? 1 : 0;
+}
+
+// "rules/trace.yaml:12" rather than an absolute path, for generated pages.
+std::string relative(const std::string& location) {
+  const std::string root = std::string(MATCALC_SOURCE_DIR) + "/";
+  return location.rfind(root, 0) == 0 ? location.substr(root.size()) : location;
+}
+
+nlohmann::json guardsJson(const Arena& a, const std::vector<GuardUse>& where) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const GuardUse& g : where) out.push_back(std::string(guardName(g.guard)) + "(" + toText(a, g.variable) + ")");
+  return out;
+}
+
+std::string statementLatex(const Arena& a, const CatalogEntry& e) {
+  if (e.form == CatalogEntry::Form::Equality) return toLatex(a, e.lhs) + " = " + toLatex(a, e.rhs);
+  return "\\frac{\\partial}{\\partial " + toLatex(a, e.wrt) + "} \\left(" + toLatex(a, e.lhs) + "\\right) = " + toLatex(a, e.rhs);
+}
+
+// Everything the generated catalog pages show, with each entry's verification.
+int exportCatalog(const CatalogArgs& args) {
+  auto l = load(args);
+  Arena& a = l->arena;
+  nlohmann::json rules = nlohmann::json::array();
+  for (const Rule& r : l->rules.rules()) {
+    CheckSummary c = check(a, identityOf(r), args.trials, args.seed);
+    rules.push_back({{"name", r.name},
+                     {"family", r.family},
+                     {"text", toText(a, r.lhs) + " = " + toText(a, r.rhs)},
+                     {"latex", toLatex(a, r.lhs) + " = " + toLatex(a, r.rhs)},
+                     {"where", guardsJson(a, r.where)},
+                     {"order", orderName(r.order)},
+                     {"source", r.source},
+                     {"file", relative(r.location())},
+                     {"numeric", {{"ok", c.ok}, {"method", methodName(c.method)}, {"trials", c.trials}, {"detail", c.detail}}}});
+  }
+  nlohmann::json entries = nlohmann::json::array();
+  for (const CatalogEntry& e : l->catalog.entries()) {
+    EntryStatus s = verifyEntry(a, l->rules, e, args.trials, args.seed);
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& stage : s.derivation.stages)
+      for (const Step& st : stage.steps) steps.push_back({{"stage", stage.title}, {"rule", st.rule->name}, {"term", toText(a, st.term)}});
+    entries.push_back({{"name", e.name},
+                       {"section", e.section},
+                       {"form", e.form == CatalogEntry::Form::Gradient ? "gradient" : "equality"},
+                       {"statement", e.statement},
+                       {"latex", statementLatex(a, e)},
+                       {"where", guardsJson(a, e.where)},
+                       {"source", e.source},
+                       {"tags", e.tags},
+                       {"file", relative(e.location())},
+                       {"numeric", {{"ok", s.numeric.ok}, {"method", methodName(s.numeric.method)}, {"trials", s.numeric.trials}, {"detail", s.numeric.detail}}},
+                       {"symbolic", {{"status", symbolicName(s.symbolic)}, {"engine", s.engine ? toText(a, s.engine) : ""}, {"detail", s.detail}}},
+                       {"derivation", steps}});
+  }
+  nlohmann::json out = {{"generator", "matcalc catalog export"}, {"rules", rules}, {"identities", entries}};
+  std::cout << out.dump(1) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void addCatalogCommands(CLI::App& app, Commands& commands) {
+  auto args = std::make_shared<CatalogArgs>();
+  CLI::App* ids = app.add_subcommand("identities", "verify the identity catalog");
+  ids->require_subcommand(1);
+  ids->add_option("--rules", args->rulesDir, "the rules directory");
+  CLI::App* check = ids->add_subcommand("check", "verify every entry numerically and symbolically");
+  check->add_option("files", args->files, "catalog files (default: identities/)");
+  check->add_option("--identities", args->identitiesDir, "the catalog directory (default: $MATCALC_IDENTITIES or identities/)");
+  check->add_option("--trials", args->trials, "random instances per entry")->check(CLI::Range(1, 100000));
+  check->add_option("--seed", args->seed, "random seed");
+  check->callback([&commands, args] { commands.chosen = [args] { return checkIdentities(*args); }; });
+
+  CLI::App* catalog = app.add_subcommand("catalog", "export the rules and identities with their verification");
+  catalog->require_subcommand(1);
+  CLI::App* exp = catalog->add_subcommand("export", "print everything the catalog pages show, as JSON");
+  exp->add_option("--rules", args->rulesDir, "the rules directory");
+  exp->add_option("--identities", args->identitiesDir, "the catalog directory");
+  exp->add_option("--trials", args->trials, "random instances per entry")->check(CLI::Range(1, 100000));
+  exp->callback([&commands, args] { commands.chosen = [args] { return exportCatalog(*args); }; });
+}
+
+}  // namespace matcalc::cli

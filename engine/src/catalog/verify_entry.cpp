@@ -1,0 +1,47 @@
+#include "matcalc/catalog.hpp"
+#include "matcalc/print.hpp"
+
+namespace matcalc {
+
+const char* symbolicName(EntryStatus::Symbolic s) {
+  switch (s) {
+    case EntryStatus::Symbolic::Reproduced: return "reproduced";
+    case EntryStatus::Symbolic::NumericOnly: return "numeric-only";
+    case EntryStatus::Symbolic::Gap: return "gap";
+  }
+  return "?";
+}
+
+EntryStatus verifyEntry(Arena& a, const RuleSet& rules, const CatalogEntry& e, int trials, std::uint64_t seed) {
+  EntryStatus s;
+  s.numeric = check(a, verificationIdentity(a, e), trials, seed);
+  try {
+    if (e.form == CatalogEntry::Form::Gradient) {
+      GradientResult g = gradient(a, rules, e.lhs, e.wrt, e.where);
+      s.engine = g.display;
+      s.derivation = g.derivation;
+      Id stated = simplify(a, rules, e.rhs, e.where).normal;
+      if (stated == g.gradient) {
+        s.symbolic = EntryStatus::Symbolic::Reproduced;
+      } else if (check(a, Identity{g.gradient, e.rhs, e.where}, trials, seed).ok) {
+        s.symbolic = EntryStatus::Symbolic::NumericOnly;
+        s.detail = "the engine derives " + toText(a, g.display) + ", equal in value but not in normal form";
+      } else {
+        s.detail = "the engine derives " + toText(a, g.display) + ", which differs";
+      }
+    } else {
+      SimplifyResult l = simplify(a, rules, e.lhs, e.where), r = simplify(a, rules, e.rhs, e.where);
+      s.engine = l.display;
+      s.derivation = l.derivation;
+      s.derivation.stages.push_back({"simplify the right-hand side", e.rhs, r.derivation.stages[0].steps});
+      if (l.normal == r.normal) s.symbolic = EntryStatus::Symbolic::Reproduced;
+      else s.detail = "normal forms differ: " + toText(a, l.normal) + " vs " + toText(a, r.normal);
+    }
+  } catch (const Error& err) {
+    if (err.category() != Error::Category::Unsupported && err.category() != Error::Category::Budget) throw;
+    s.detail = err.what();
+  }
+  return s;
+}
+
+}  // namespace matcalc
