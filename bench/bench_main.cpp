@@ -208,7 +208,7 @@ void BM_SimplifyProductOfSums(benchmark::State& state) {
 // The largest k of each family: where a point would take about a second, or
 // the largest k before the engine gives up with Error(Budget) (the term grows
 // beyond Budget::maxSize, 4000 nodes counted as a tree):
-//   tr(A1*...*Ak*X)        k = 48 takes ~1.5 s
+//   tr(A1*...*Ak*X)        k = 48 takes ~1.7 s
 //   sum of tr(Ai*X)        k = 128 takes ~0.8 s
 //   exp nested k deep      Error(Budget) from k = 86
 //   sin nested k deep      k = 80 takes ~0.9 s; Error(Budget) from k = 86

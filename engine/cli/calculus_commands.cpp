@@ -25,15 +25,6 @@ RuleSet loadRules(Arena& arena, const Args& args) {
   return rules;
 }
 
-void printDerivation(const Arena& a, const Derivation& d, std::ostream& out) {
-  for (const auto& stage : d.stages) {
-    out << stage.title << ":\n";
-    out << "    " << toText(a, stage.start) << "\n";
-    for (const Step& s : stage.steps) out << "  = " << toText(a, s.term) << "    [" << s.rule->name << "]\n";
-  }
-  for (const std::string& s : d.assumptions) out << "assuming " << s << "\n";
-}
-
 nlohmann::json stepsJson(const Arena& a, const Derivation& d) {
   nlohmann::json stages = nlohmann::json::array();
   for (const auto& stage : d.stages) {

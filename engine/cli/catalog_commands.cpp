@@ -1,6 +1,8 @@
 // identities check, lookup, catalog export.
 #include <fmt/core.h>
 
+#include <optional>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -60,6 +62,35 @@ int checkIdentities(const CatalogArgs& args) {
   std::cout << l->catalog.entries().size() << " entries: " << verified << " verified, " << symbolic << " symbolic, " << failed
             << " failed\n";
   return failed ? 1 : 0;
+}
+
+int lookupCommand(const CatalogArgs& args) {
+  auto l = load(args);
+  Arena& a = l->arena;
+  auto hits = lookup(a, l->rules, l->catalog, args.query);
+  if (hits.empty()) {
+    std::cout << "no entry matches '" << args.query << "'\n";
+    return 1;
+  }
+  std::size_t shown = 0;
+  for (const LookupHit& h : hits) {
+    if (shown++ == static_cast<std::size_t>(args.trials)) break;  // --limit
+    const CatalogEntry& e = *h.entry;
+    EntryStatus s = verifyEntry(a, l->rules, e, 20, args.seed);
+    std::string guards = guardsText(a, e.where);
+    std::cout << e.name << (h.score == 1 ? "  (words)" : "") << "\n"
+              << "  statement: " << e.statement << "\n"
+              << "  where:     " << (guards.empty() ? "(no guards)" : guards) << "\n"
+              << "  source:    " << e.source << (e.section.empty() ? "" : "; " + e.section) << "\n"
+              << "  verified:  " << (s.numeric.ok ? "numerically (" + std::string(methodName(s.numeric.method)) + ", " + std::to_string(s.numeric.trials) + " trials)" : "NO: " + s.numeric.detail)
+              << "; symbolically: " << symbolicName(s.symbolic) << "\n";
+    std::cout << "  derivation by the engine:\n";
+    printDerivation(a, s.derivation, std::cout, "    ");
+    if (s.engine) std::cout << "    result: " << toText(a, s.engine) << "\n";
+    std::cout << "\n";
+  }
+  if (hits.size() > shown) std::cout << "(" << hits.size() - shown << " more; --limit N shows more)\n";
+  return 0;
 }
 
 // "rules/trace.yaml:12" rather than an absolute path, for generated pages.
@@ -133,6 +164,14 @@ void addCatalogCommands(CLI::App& app, Commands& commands) {
   check->add_option("--trials", args->trials, "random instances per entry")->check(CLI::Range(1, 100000));
   check->add_option("--seed", args->seed, "random seed");
   check->callback([&commands, args] { commands.chosen = [args] { return checkIdentities(*args); }; });
+
+  CLI::App* lk = app.add_subcommand("lookup", "find catalog entries by structure (tr(A*X*B)) or by words");
+  lk->add_option("query", args->query, "an expression, 'grad F wrt X', or words")->required();
+  lk->add_option("--limit", args->trials, "how many entries to show (default 5)")->check(CLI::Range(1, 1000));
+  lk->add_option("--rules", args->rulesDir, "the rules directory");
+  lk->add_option("--identities", args->identitiesDir, "the catalog directory");
+  lk->preparse_callback([args](std::size_t) { args->trials = 5; });
+  lk->callback([&commands, args] { commands.chosen = [args] { return lookupCommand(*args); }; });
 
   CLI::App* catalog = app.add_subcommand("catalog", "export the rules and identities with their verification");
   catalog->require_subcommand(1);

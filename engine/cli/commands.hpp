@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "matcalc/calculus.hpp"
 #include "matcalc/parse.hpp"
 
 namespace matcalc::cli {
@@ -20,6 +21,9 @@ struct Commands {
 ParseOptions declarations(const std::vector<std::string>& vars);
 // The rules directory: --rules, else $MATCALC_RULES, else the source tree's rules/.
 std::string rulesDirectory(const std::string& option);
+
+// A derivation the way the slides write one: each stage, then a line per step naming its rule.
+void printDerivation(const Arena& arena, const Derivation& derivation, std::ostream& out, const std::string& indent = "");
 
 void addExpressionCommands(CLI::App& app, Commands& commands);
 void addRuleCommands(CLI::App& app, Commands& commands);

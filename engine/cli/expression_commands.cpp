@@ -17,6 +17,14 @@ ParseOptions declarations(const std::vector<std::string>& vars) {
   return options;
 }
 
+void printDerivation(const Arena& a, const Derivation& d, std::ostream& out, const std::string& indent) {
+  for (const auto& stage : d.stages) {
+    out << indent << stage.title << ":\n" << indent << "    " << toText(a, stage.start) << "\n";
+    for (const Step& s : stage.steps) out << indent << "  = " << toText(a, s.term) << "    [" << s.rule->name << "]\n";
+  }
+  for (const std::string& s : d.assumptions) out << indent << "assuming " << s << "\n";
+}
+
 std::string rulesDirectory(const std::string& option) {
   if (!option.empty()) return option;
   if (const char* env = std::getenv("MATCALC_RULES")) return env;

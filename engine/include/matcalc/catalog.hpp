@@ -56,3 +56,18 @@ const char* symbolicName(EntryStatus::Symbolic s);
 EntryStatus verifyEntry(Arena& arena, const RuleSet& rules, const CatalogEntry& entry, int trials, std::uint64_t seed);
 
 }  // namespace matcalc
+
+namespace matcalc {
+
+struct LookupHit {
+  const CatalogEntry* entry;
+  int score;  // 4: the query's structure with its letters renamed; 3: exactly, some letters equal; 2: with longer products; 1: words
+};
+// Entries matching `query`: as an expression it is parsed with every name a
+// pattern variable and matched against each entry's function / sides (and
+// their normal forms), so tr(P*Y*Q) finds tr(A*X*B); "grad F wrt X" queries
+// match F. Otherwise, or also, every word must occur in the entry's name,
+// statement, tags, section or source. Best matches first.
+std::vector<LookupHit> lookup(Arena& arena, const RuleSet& rules, const Catalog& catalog, const std::string& query);
+
+}  // namespace matcalc

@@ -1,0 +1,104 @@
+#include <algorithm>
+#include <regex>
+#include <set>
+#include <optional>
+#include <sstream>
+
+#include "../rewrite/match.hpp"
+#include "../rewrite/order.hpp"
+#include "matcalc/catalog.hpp"
+#include "matcalc/parse.hpp"
+
+namespace matcalc {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+bool wordsMatch(const CatalogEntry& e, const std::string& query) {
+  std::string hay = lower(e.name + " " + e.statement + " " + e.section + " " + e.source);
+  for (const std::string& t : e.tags) hay += " " + lower(t);
+  std::istringstream words(lower(query));
+  std::string w;
+  bool any = false;
+  while (words >> w) {
+    any = true;
+    if (hay.find(w) == std::string::npos) return false;
+  }
+  return any;
+}
+
+// 4 when the pattern matches with distinct variables bound to distinct
+// leaves, 3 when some share one, 2 when a variable stands for a longer
+// product, 0 when it does not match.
+int structuralScore(Arena& a, Id pattern, std::uint32_t scope, Id subject, std::optional<std::pair<Id, Id>> wrt = {}) {
+  detail::Matcher m(a, scope);
+  int best = 0;
+  m.matchRoot(pattern, subject, [&](const detail::RootMatch& rm) {
+    if (!rm.before.empty() || !rm.after.empty()) return false;  // the whole term, not part of it
+    bool exact = detail::termSize(a, m.instantiate(pattern, rm.binding)) == detail::termSize(a, subject) &&
+                 std::all_of(rm.binding.vars.begin(), rm.binding.vars.end(),
+                             [&](const auto& kv) { return a.kind(kv.second) == Kind::Symbol || a.kind(kv.second) == Kind::Number; });
+    std::set<Id> distinct;
+    for (const auto& kv : rm.binding.vars) distinct.insert(kv.second);
+    bool injective = distinct.size() == rm.binding.vars.size();
+    // "grad F wrt X": the query's X must stand for the entry's variable.
+    bool sameVariable = wrt && rm.binding.vars.count(wrt->first) && rm.binding.vars.at(wrt->first) == wrt->second;
+    if (wrt && !sameVariable) return false;
+    best = std::max(best, exact ? (injective ? 4 : 3) : 2);
+    return best == 4;
+  });
+  return best;
+}
+
+}  // namespace
+
+std::vector<LookupHit> lookup(Arena& a, const RuleSet& rules, const Catalog& catalog, const std::string& query) {
+  static const std::regex gradQuery(R"(^\s*grad\s+(.+?)(\s+wrt\s+([A-Za-z_][A-Za-z0-9_]*))?\s*$)");
+  std::smatch m;
+  bool isGrad = std::regex_match(query, m, gradQuery);
+  std::string expression = isGrad ? std::string(m[1]) : query;
+  std::string wrtName = isGrad ? std::string(m[3]) : "";
+  std::optional<Id> pattern, wrtVar;
+  std::uint32_t scope = a.newScope();
+  try {
+    ParseSession session(a, ParseOptions{{}, scope});
+    session.add(expression);
+    if (!wrtName.empty()) session.add(wrtName);
+    auto terms = session.finish();
+    pattern = terms[0];
+    if (!wrtName.empty()) wrtVar = terms[1];
+  } catch (const Error&) {
+    // not an expression: words only
+  }
+  std::vector<LookupHit> hits;
+  for (const CatalogEntry& e : catalog.entries()) {
+    int score = 0;
+    if (pattern && a.kind(*pattern) != Kind::Symbol) {
+      bool gradientEntry = e.form == CatalogEntry::Form::Gradient;
+      if (wrtVar && !gradientEntry) continue;
+      std::optional<std::pair<Id, Id>> wrt;
+      if (wrtVar) wrt = std::make_pair(*wrtVar, e.wrt);
+      std::vector<Id> sides = gradientEntry ? std::vector<Id>{e.lhs} : std::vector<Id>{e.lhs, e.rhs};
+      for (Id side : sides) {
+        score = std::max(score, structuralScore(a, *pattern, scope, side, wrt));
+        if (score < 4) {
+          try {
+            Id normal = simplify(a, rules, side, e.where).normal;
+            score = std::max(score, structuralScore(a, simplify(a, rules, *pattern).normal, scope, normal, wrt));
+          } catch (const Error&) {
+          }
+        }
+      }
+    }
+    if (score == 0 && wordsMatch(e, query)) score = 1;
+    if (score > 0) hits.push_back({&e, score});
+  }
+  std::stable_sort(hits.begin(), hits.end(), [](const LookupHit& x, const LookupHit& y) { return x.score > y.score; });
+  return hits;
+}
+
+}  // namespace matcalc
