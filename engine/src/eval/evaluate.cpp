@@ -163,7 +163,14 @@ class Evaluator {
       case Kind::Inner: return scalar(sumOf(eval(k[0]).cwiseProduct(eval(k[1]))));
       case Kind::Sum: return scalar(sumOf(eval(k[0])));
       case Kind::Norm1: return scalar(sumOf(map(k[0], [](const S& x) { return absolute(x); })));
-      case Kind::Norm2: return scalar(sqrt(sumOf(map(k[0], [](const S& x) { return S(x * x); }))));
+      case Kind::Norm2: {
+        S squares = sumOf(map(k[0], [](const S& x) { return S(x * x); }));
+        // At 0, where norm2 has no derivative, take the minimal-norm
+        // subgradient 0 (as sign(0) = 0 for abs): norm2(x - a)^2 stays smooth.
+        if constexpr (std::is_same_v<S, Dual>)
+          if (squares.value() == 0) return scalar(ops::constantLike(0));
+        return scalar(sqrt(squares));
+      }
       case Kind::LogSumExp: return scalar(log(sumOf(map(k[0], [](const S& x) { return exp(x); }))));
       case Kind::Softmax: {
         Matrix<S> e = map(k[0], [](const S& x) { return exp(x); });

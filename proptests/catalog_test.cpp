@@ -1,14 +1,17 @@
-// Every gradient in identities/ is its own test (Gradient.<name>): the
-// engine's gradient must agree with the exact directional derivative (dual
-// numbers) at random points, and with the catalog's stated gradient. An
-// entry the engine cannot derive yet is reported as skipped, with the reason;
-// GradientCoverage fails if too many are.
+// The identity catalog, verified twice.
+//  - Identity.<name>: every entry's statement is a RapidCheck property, as rules are.
+//  - Gradient.<name>: the engine's gradient of every gradient entry agrees with
+//    the exact directional derivative (dual numbers) and with the stated
+//    gradient; an entry the engine cannot derive is skipped, with the reason.
+//  - Catalog.*: coverage (sections, counts, symbolic reproduction) and lookup.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "matcalc/catalog.hpp"
 #include "matcalc/print.hpp"
+#include "rapidcheck_source.hpp"
 
 namespace matcalc {
 namespace {
@@ -79,15 +82,69 @@ TEST(GradientCoverage, SlidesExamplesAndAtLeastFortyMoreAreDerived) {
   EXPECT_GE(reproduced, 44);
 }
 
+class IdentityProperty : public ::testing::Test {
+ public:
+  explicit IdentityProperty(const CatalogEntry& e) : e_(e) {}
+  void TestBody() override {
+    Arena& a = fixture().arena;
+    Identity id = verificationIdentity(a, e_);
+    bool ok = rc::check(e_.name + " [" + e_.location() + "]", [&] {
+      testing::RapidCheckSource source;
+      TrialResult t = checkOnce(a, id, source);
+      RC_PRE(t.outcome != TrialResult::Outcome::NoSample);
+      if (t.outcome != TrialResult::Outcome::Equal) RC_FAIL(std::string(methodName(t.method)) + ": " + t.detail);
+    });
+    EXPECT_TRUE(ok) << "catalog entry " << e_.name << " (" << e_.location() << ") does not hold: " << e_.statement;
+  }
+
+ private:
+  const CatalogEntry& e_;
+};
+
+TEST(Catalog, CoversTheCookbookSectionsAndTheSlides) {
+  std::set<std::string> sections;
+  for (const CatalogEntry& e : fixture().catalog.entries()) sections.insert(e.section.substr(0, 3));
+  for (const char* s : {"2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "Sli"}) EXPECT_TRUE(sections.count(s)) << "no section " << s;
+  EXPECT_GE(fixture().catalog.entries().size(), 100u);
+}
+
+TEST(Catalog, AtLeastNinetyPercentAreReproducedSymbolically) {
+  Fixture& f = fixture();
+  std::size_t symbolic = 0, total = f.catalog.entries().size();
+  for (const CatalogEntry& e : f.catalog.entries()) {
+    EntryStatus s = verifyEntry(f.arena, f.rules, e, 10, 1);
+    EXPECT_TRUE(s.numeric.ok) << e.name << ": " << s.numeric.detail;
+    if (s.symbolic == EntryStatus::Symbolic::Reproduced) ++symbolic;
+  }
+  std::cout << symbolic << " of " << total << " entries reproduced symbolically\n";
+  EXPECT_GE(symbolic * 10, total * 9);
+}
+
+TEST(Catalog, LookupFindsEntriesByStructureWhateverTheLetters) {
+  Fixture& f = fixture();
+  auto hits = lookup(f.arena, f.rules, f.catalog, "tr(P*Y*Q)");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].entry->statement.rfind("grad tr(A*X*B) wrt X", 0), 0u) << hits[0].entry->statement;
+  auto grad = lookup(f.arena, f.rules, f.catalog, "grad logdet(S) wrt S");
+  ASSERT_FALSE(grad.empty());
+  EXPECT_NE(grad[0].entry->statement.find("logdet(X) wrt X"), std::string::npos) << grad[0].entry->statement;
+  auto words = lookup(f.arena, f.rules, f.catalog, "softmax regression");
+  ASSERT_FALSE(words.empty());
+  for (const LookupHit& h : words) EXPECT_EQ(h.score, 1);
+  EXPECT_TRUE(lookup(f.arena, f.rules, f.catalog, "no such thing anywhere").empty());
+}
+
 }  // namespace
 }  // namespace matcalc
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   for (const matcalc::CatalogEntry& e : matcalc::fixture().catalog.entries()) {
-    if (e.form != matcalc::CatalogEntry::Form::Gradient) continue;
     std::string testName = e.name;
     std::replace(testName.begin(), testName.end(), '-', '_');  // '-' means "exclude" in gtest filters
+    ::testing::RegisterTest("Identity", testName.c_str(), nullptr, nullptr, e.file.c_str(), e.line,
+                            [&e]() -> ::testing::Test* { return new matcalc::IdentityProperty(e); });
+    if (e.form != matcalc::CatalogEntry::Form::Gradient) continue;
     ::testing::RegisterTest("Gradient", testName.c_str(), nullptr, nullptr, e.file.c_str(), e.line,
                             [&e]() -> ::testing::Test* { return new matcalc::GradientEntry(e); });
   }

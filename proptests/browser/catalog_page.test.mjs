@@ -1,0 +1,191 @@
+// Opens the generated catalog page in headless Chromium (Debian's
+// /usr/bin/chromium, driven by playwright-core from docs/site/node_modules)
+// via file:// and checks that it works as a person would use it: no script
+// or console errors, every formula rendered by KaTeX with its fonts loaded
+// offline, and the search box filtering (also from ?q=).
+//
+//   node proptests/browser/catalog_page.test.mjs PATH/TO/catalog.html [SCREENSHOT.png]
+//
+// The last line printed is "N passed, M failed"; exits non-zero on any failure.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const siteRequire = createRequire(path.join(here, '..', '..', 'docs', 'site', 'package.json'));
+const { chromium } = siteRequire('playwright-core');
+
+const [pagePath, screenshotPath] = process.argv.slice(2);
+if (!pagePath || !fs.existsSync(pagePath)) {
+  process.stderr.write('usage: node proptests/browser/catalog_page.test.mjs PATH/TO/catalog.html [SCREENSHOT.png]\n');
+  process.exit(2);
+}
+const pageUrl = pathToFileURL(path.resolve(pagePath)).href;
+
+let passed = 0;
+let failed = 0;
+function check(what, ok, detail = '') {
+  if (ok) {
+    passed++;
+    console.log(`ok: ${what}`);
+  } else {
+    failed++;
+    console.log(`FAIL: ${what}${detail ? `\n  ${detail}` : ''}`);
+  }
+}
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'catalog-page-chromium-'));
+const started = Date.now();
+let context;
+try {
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1000, height: 900 },
+  });
+
+  // Everything the page asks for must be the page itself (file://) or data:.
+  const requests = [];
+  context.on('request', (r) => requests.push(r.url()));
+
+  const errors = [];
+  const page = context.pages()[0] || (await context.newPage());
+  const watch = (p) => {
+    p.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    p.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console error: ${m.text()}`);
+    });
+  };
+  watch(page);
+
+  await page.goto(pageUrl, { waitUntil: 'load' });
+  await page.evaluate(() => document.fonts.ready);
+
+  const stats = await page.evaluate(() => {
+    const entries = [...document.querySelectorAll('.entry')];
+    return {
+      entries: entries.length,
+      withFormula: entries.filter((e) => e.querySelector('.formula')).length,
+      katex: document.querySelectorAll('.entry .katex').length,
+      katexErrors: document.querySelectorAll('.katex-error').length,
+      identities: document.querySelectorAll('.entry.identity').length,
+      rules: document.querySelectorAll('.entry.rule').length,
+      count: document.getElementById('count')?.textContent,
+      searchType: document.getElementById('search')?.getAttribute('type'),
+      mainFont: document.fonts.check('12px KaTeX_Main'),
+      mathFont: document.fonts.check('italic 12px KaTeX_Math'),
+      nomatchHidden: document.getElementById('nomatch')?.hidden,
+      derivations: document.querySelectorAll('.entry.identity details:not([open])').length,
+    };
+  });
+
+  check('the page has entries, identities and rules', stats.entries > 0 && stats.identities > 0 && stats.rules > 0,
+    JSON.stringify(stats));
+  check('every entry has a formula', stats.withFormula === stats.entries, `${stats.withFormula} of ${stats.entries}`);
+  check('every formula is rendered by KaTeX', stats.katex >= stats.withFormula,
+    `${stats.katex} .katex for ${stats.withFormula} formulas`);
+  check('no .katex-error', stats.katexErrors === 0, `${stats.katexErrors} errors`);
+  check('KaTeX_Main font loaded', stats.mainFont === true);
+  check('KaTeX_Math font loaded', stats.mathFont === true);
+  check('#search is a search box', stats.searchType === 'search');
+  check('#count shows all entries at first', stats.count === String(stats.entries), `count=${stats.count}`);
+  check('no-match message hidden at first', stats.nomatchHidden === true);
+  check('every identity has a collapsed derivation', stats.derivations === stats.identities,
+    `${stats.derivations} of ${stats.identities}`);
+
+  // A formula's glyphs are laid out with KaTeX's metrics (non-zero width).
+  const formulaWidth = await page.evaluate(() => document.querySelector('.entry .katex-html')?.getBoundingClientRect().width || 0);
+  check('formulas have a laid-out width', formulaWidth > 10, `width=${formulaWidth}`);
+
+  if (screenshotPath) await page.screenshot({ path: screenshotPath });
+
+  const visible = () =>
+    page.evaluate(() => {
+      const shown = [...document.querySelectorAll('.entry')].filter((e) => !e.hidden && e.offsetParent !== null);
+      return {
+        n: shown.length,
+        texts: shown.map((e) => e.textContent.toLowerCase()),
+        count: document.getElementById('count').textContent,
+        nomatch: !document.getElementById('nomatch').hidden && document.getElementById('nomatch').offsetParent !== null,
+      };
+    });
+
+  await page.fill('#search', 'logdet');
+  let v = await visible();
+  check('"logdet" leaves some entries visible', v.n > 0, `visible=${v.n}`);
+  check('"logdet" hides some entries', v.n < stats.entries, `visible=${v.n} of ${stats.entries}`);
+  check('every visible entry mentions logdet', v.texts.every((t) => t.includes('logdet')),
+    `${v.texts.filter((t) => !t.includes('logdet')).length} do not`);
+  check('#count follows the filter', v.count === String(v.n), `count=${v.count} visible=${v.n}`);
+  check('no-match message hidden while something matches', !v.nomatch);
+
+  await page.fill('#search', '  LOGDET   Trace ');
+  const v2 = await visible();
+  check('search is case-insensitive and needs every word', v2.n > 0 && v2.n < v.n &&
+    v2.texts.every((t) => t.includes('logdet') && t.includes('trace')), `visible=${v2.n} (logdet alone: ${v.n})`);
+
+  await page.fill('#search', 'qwzxv-no-such-thing');
+  v = await visible();
+  check('a nonsense word shows no entry', v.n === 0, `visible=${v.n}`);
+  check('#count is 0', v.count === '0', `count=${v.count}`);
+  check('the no-match message is shown', v.nomatch);
+  if (screenshotPath) await page.screenshot({ path: screenshotPath.replace(/(\.png)?$/, '-nomatch.png') });
+
+  await page.fill('#search', '');
+  v = await visible();
+  check('clearing the search shows every entry again', v.n === stats.entries, `visible=${v.n} of ${stats.entries}`);
+  check('#count back to all', v.count === String(stats.entries), `count=${v.count}`);
+  check('no-match message hidden again', !v.nomatch);
+
+  // A link can carry a search.
+  const page2 = await context.newPage();
+  watch(page2);
+  await page2.goto(`${pageUrl}?q=trace`, { waitUntil: 'load' });
+  const q = await page2.evaluate(() => {
+    const shown = [...document.querySelectorAll('.entry')].filter((e) => !e.hidden && e.offsetParent !== null);
+    return {
+      value: document.getElementById('search').value,
+      n: shown.length,
+      all: document.querySelectorAll('.entry').length,
+      texts: shown.map((e) => e.textContent.toLowerCase()),
+      count: document.getElementById('count').textContent,
+    };
+  });
+  check('?q=trace fills the search box', q.value === 'trace', `value=${q.value}`);
+  check('?q=trace filters the entries', q.n > 0 && q.n < q.all, `visible=${q.n} of ${q.all}`);
+  check('?q=trace: every visible entry mentions trace', q.texts.every((t) => t.includes('trace')));
+  check('?q=trace: #count follows', q.count === String(q.n), `count=${q.count}`);
+  if (screenshotPath) await page2.screenshot({ path: screenshotPath.replace(/(\.png)?$/, '-q-trace.png') });
+
+  // Open a derivation: it shows rule names and terms.
+  const opened = await page.evaluate(() => {
+    const d = document.querySelector('.entry.identity details');
+    d.open = true;
+    return d.querySelectorAll('li').length > 0 && d.querySelector('li code') !== null && d.offsetHeight > 40;
+  });
+  check('a derivation opens and lists steps', opened);
+
+  const foreign = requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'));
+  check('no request leaves the file system', foreign.length === 0, foreign.slice(0, 5).join(' '));
+  check('no page error and no console error', errors.length === 0, errors.slice(0, 10).join('\n  '));
+} catch (e) {
+  check('the browser run completes', false, e && e.stack ? e.stack : String(e));
+} finally {
+  if (context) await context.close().catch(() => {});
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+
+console.log(`browser test took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
