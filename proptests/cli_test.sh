@@ -132,6 +132,14 @@ check "grad the engine cannot do is one line" stderr_lines 1
 run grad "x'*x" --wrt x --emit pdf
 check "an unknown --emit exits 2" status_is 2
 
+run grad "x'*B*x" --wrt x --assume "symmetric(B)" --check
+check "grad --assume lets symmetric(B) simplify" bash -c "[ \"\$(cat '$out')\" = '2*B*x' ]"
+check "grad --assume is checked with symmetric samples" stderr_has "check: agrees"
+run grad "x'*B*x" --wrt x --assume "unitary(B)"
+check "an unknown --assume exits 2" status_is 2
+run grad "x'*B*x" --wrt x --assume "spd(Q)"
+check "--assume of an absent variable exits 2" status_is 2
+
 run frobnicate
 check "an unknown command exits 2" status_is 2
 check "an unknown command is one line" stderr_lines 1

@@ -15,9 +15,35 @@ namespace {
 struct Args {
   std::vector<std::string> expressions;
   std::string wrt, emit = "text", rulesDir;
-  std::vector<std::string> vars;
+  std::vector<std::string> vars, assumptions;
   bool steps = false, check = false;
 };
+
+// The expressions, parsed in one session with --assume 'spd(S)' facts: a
+// guard that needs a square matrix makes it square before shapes are fixed.
+struct Parsed {
+  std::vector<Id> terms;
+  std::vector<GuardUse> facts;
+};
+Parsed parseWithAssumptions(Arena& arena, const Args& args, const std::vector<std::string>& texts, bool sameShape = false) {
+  ParseSession session(arena, declarations(args.vars));
+  for (const std::string& t : texts) session.add(t);
+  if (sameShape) session.requireSameShape(0, 1);  // also sizes a bare I, ones or zeros from the other side
+  std::vector<std::pair<Guard, std::string>> guards;
+  for (const std::string& text : args.assumptions) {
+    auto [guard, name] = parseGuardText(text);
+    if (!session.hasSymbol(name)) throw Error(Error::Category::Usage, "--assume " + text + ": '" + name + "' does not occur in the expression");
+    if (guard == Guard::Square || guard == Guard::Symmetric || guard == Guard::Spd || guard == Guard::Invertible)
+      session.requireSquare(name);
+    guards.emplace_back(guard, name);
+  }
+  Parsed out{session.finish(), {}};
+  for (auto& [guard, name] : guards) {
+    const Symbol* s = arena.findSymbol(name, 0);
+    out.facts.push_back({guard, arena.symbol(s->name, s->kind, s->shape, 0)});
+  }
+  return out;
+}
 
 RuleSet loadRules(Arena& arena, const Args& args) {
   RuleSet rules;
@@ -39,8 +65,8 @@ nlohmann::json stepsJson(const Arena& a, const Derivation& d) {
 int simplifyCommand(const Args& args) {
   Arena arena;
   RuleSet rules = loadRules(arena, args);
-  Id term = parse(arena, args.expressions[0], declarations(args.vars));
-  SimplifyResult r = simplify(arena, rules, term);
+  Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
+  SimplifyResult r = simplify(arena, rules, p.terms[0], p.facts);
   if (args.steps) printDerivation(arena, r.derivation, std::cout);
   std::cout << toText(arena, r.display) << "\n";
   return 0;
@@ -49,23 +75,23 @@ int simplifyCommand(const Args& args) {
 int equivCommand(const Args& args) {
   Arena arena;
   RuleSet rules = loadRules(arena, args);
-  ParseSession session(arena, declarations(args.vars));
-  session.add(args.expressions[0]);
-  session.add(args.expressions[1]);
+  Parsed p;
   try {
-    session.requireSameShape(0, 1);  // also sizes a bare I, ones or zeros from the other side
+    p = parseWithAssumptions(arena, args, {args.expressions[0], args.expressions[1]}, true);
   } catch (const Error& e) {
-    std::cout << "different: " << e.what() << "\n";
+    if (e.category() != Error::Category::Shape) throw;
+    std::cout << "different: " << e.what() << "\n";  // the two sides cannot have one shape
     return 1;
   }
-  auto terms = session.finish();
-  Id a = simplify(arena, rules, terms[0]).normal;
-  Id b = simplify(arena, rules, terms[1]).normal;
+  const auto& terms = p.terms;
+  const auto& facts = p.facts;
+  Id a = simplify(arena, rules, terms[0], facts).normal;
+  Id b = simplify(arena, rules, terms[1], facts).normal;
   if (a == b) {
     std::cout << "equal\n";
     return 0;
   }
-  NumericCheck n = compareNumerically(arena, terms[0], terms[1], 20, 1);
+  NumericCheck n = compareNumerically(arena, terms[0], terms[1], 20, 1, facts);
   if (n.points == 0) throw Error(Error::Category::Domain, "found no point where both expressions are defined");
   if (n.maxError > 1e-9) {
     std::cout << fmt::format("different: largest relative difference {:.3g} ({}) over {} random points\n", n.maxError, n.worst, n.points);
@@ -79,15 +105,16 @@ int equivCommand(const Args& args) {
 int gradCommand(const Args& args) {
   Arena arena;
   RuleSet rules = loadRules(arena, args);
-  ParseOptions options = declarations(args.vars);
-  Id f = parse(arena, args.expressions[0], options);
+  Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
+  Id f = p.terms[0];
+  const std::vector<GuardUse>& facts = p.facts;
   const Symbol* x = arena.findSymbol(args.wrt, 0);
   if (!x) throw Error(Error::Category::Usage, "'" + args.wrt + "' does not occur in the expression");
   Id xv = arena.symbol(x->name, x->kind, x->shape, 0);
-  GradientResult g = gradient(arena, rules, f, xv);
+  GradientResult g = gradient(arena, rules, f, xv, facts);
 
   // Never show a gradient that disagrees with the exact directional derivative.
-  NumericCheck check = checkGradient(arena, f, xv, g.gradient, args.check ? 20 : 4, 7);
+  NumericCheck check = checkGradient(arena, f, xv, g.gradient, args.check ? 20 : 4, 7, facts);
   if (check.points > 0 && check.maxError > kGradientTolerance)
     throw Error(Error::Category::Eval, fmt::format("the derived gradient {} fails its numeric check ({}): this is a bug, please report it",
                                                    toText(arena, g.display), check.worst));
@@ -124,6 +151,7 @@ void addCalculusCommands(CLI::App& app, Commands& commands) {
   auto common = [&](CLI::App* cmd) {
     cmd->add_option("--var", args->vars, "declare a variable's kind: NAME:scalar|vector|matrix");
     cmd->add_option("--rules", args->rulesDir, "the rules directory");
+    cmd->add_option("--assume", args->assumptions, "a fact rules may use: symmetric(S), spd(S), invertible(A), positive(x), nonzero(x)");
   };
   CLI::App* s = app.add_subcommand("simplify", "rewrite an expression to its normal form");
   s->add_option("expression", args->expressions, "the expression")->required()->expected(1);

@@ -87,6 +87,9 @@ try {
       mathFont: document.fonts.check('italic 12px KaTeX_Math'),
       nomatchHidden: document.getElementById('nomatch')?.hidden,
       derivations: document.querySelectorAll('.entry.identity details:not([open])').length,
+      // check() is also true for a family the page never declares, so look
+      // at the faces themselves too.
+      faces: [...document.fonts].map((f) => ({ family: f.family.replace(/["']/g, ''), status: f.status })),
     };
   });
 
@@ -98,6 +101,11 @@ try {
   check('no .katex-error', stats.katexErrors === 0, `${stats.katexErrors} errors`);
   check('KaTeX_Main font loaded', stats.mainFont === true);
   check('KaTeX_Math font loaded', stats.mathFont === true);
+  const loaded = (family) => stats.faces.some((f) => f.family === family && f.status === 'loaded');
+  check('KaTeX_Main and KaTeX_Math faces declared and loaded', loaded('KaTeX_Main') && loaded('KaTeX_Math'),
+    JSON.stringify(stats.faces.filter((f) => /Main|Math/.test(f.family))));
+  const broken = stats.faces.filter((f) => f.status === 'error');
+  check('no font face failed to load', broken.length === 0, JSON.stringify(broken));
   check('#search is a search box', stats.searchType === 'search');
   check('#count shows all entries at first', stats.count === String(stats.entries), `count=${stats.count}`);
   check('no-match message hidden at first', stats.nomatchHidden === true);

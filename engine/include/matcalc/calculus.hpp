@@ -58,8 +58,12 @@ struct NumericCheck {
   std::string worst;      // where the largest error was found
 };
 inline constexpr double kGradientTolerance = 1e-6;
-NumericCheck compareNumerically(const Arena& arena, Id a, Id b, int points, std::uint64_t seed);
-// <G, V> against the exact directional derivative of f along V (dual numbers).
-NumericCheck checkGradient(const Arena& arena, Id f, Id x, Id g, int points, std::uint64_t seed);
+// `assumptions` (symmetric(S), spd(S), positive(x)) are sampled as such.
+NumericCheck compareNumerically(const Arena& arena, Id a, Id b, int points, std::uint64_t seed,
+                                const std::vector<GuardUse>& assumptions = {});
+// <G, V> against the exact directional derivative of f along V (dual numbers);
+// V is symmetric when X is assumed symmetric.
+NumericCheck checkGradient(const Arena& arena, Id f, Id x, Id g, int points, std::uint64_t seed,
+                           const std::vector<GuardUse>& assumptions = {});
 
 }  // namespace matcalc

@@ -14,6 +14,8 @@ enum class Guard {
   Differential, NoDifferential,                           // structural: A contains d(·), or not
 };
 const char* guardName(Guard g);
+// "spd(S)" -> {Guard::Spd, "S"}; throws Error(Usage) naming what is wrong.
+std::pair<Guard, std::string> parseGuardText(const std::string& text);
 
 struct GuardUse {
   Guard guard;

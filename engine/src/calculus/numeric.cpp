@@ -11,11 +11,18 @@ namespace matcalc {
 
 namespace {
 
-enum class Domain { Any, Positive, Spd };
+enum class Domain { Any, Positive, Symmetric, Spd };  // later ones are stronger
 
 // What each variable must be for the expressions to be defined.
-std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms) {
+std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const std::vector<GuardUse>& assumptions) {
   std::map<Id, Domain> out;
+  for (const GuardUse& g : assumptions) {
+    Domain d = g.guard == Guard::Spd ? Domain::Spd
+               : g.guard == Guard::Symmetric ? Domain::Symmetric
+               : g.guard == Guard::Positive ? Domain::Positive
+                                            : Domain::Any;
+    out[g.variable] = std::max(out[g.variable], d);
+  }
   std::function<void(Id, Domain)> mark = [&](Id t, Domain d) {
     if (a.kind(t) == Kind::Symbol) {
       if (d == Domain::Spd && a.shape(t).rows != a.shape(t).cols) d = Domain::Any;
@@ -51,6 +58,7 @@ Eigen::MatrixXd sample(std::mt19937_64& rng, Eigen::Index r, Eigen::Index c, Dom
   Eigen::MatrixXd m(r, c);
   for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = d == Domain::Positive ? pos(rng) : any(rng);
   if (d == Domain::Spd) m = m * m.transpose() + Eigen::MatrixXd::Identity(r, r);
+  if (d == Domain::Symmetric) m = (m + m.transpose()).eval();  // eval: m is read while written
   return m;
 }
 
@@ -89,9 +97,10 @@ bool finite(const Eigen::MatrixXd& m) { return m.allFinite(); }
 
 }  // namespace
 
-NumericCheck compareNumerically(const Arena& a, Id x, Id y, int points, std::uint64_t seed) {
+NumericCheck compareNumerically(const Arena& a, Id x, Id y, int points, std::uint64_t seed,
+                                const std::vector<GuardUse>& assumptions) {
   std::mt19937_64 rng(seed);
-  auto doms = domains(a, {x, y});
+  auto doms = domains(a, {x, y}, assumptions);
   NumericCheck out;
   for (int attempt = 0; attempt < points * 10 && out.points < points; ++attempt) {
     Point p = drawPoint(a, {x, y}, doms, rng);
@@ -124,15 +133,16 @@ NumericCheck compareNumerically(const Arena& a, Id x, Id y, int points, std::uin
   return out;
 }
 
-NumericCheck checkGradient(const Arena& a, Id f, Id x, Id g, int points, std::uint64_t seed) {
+NumericCheck checkGradient(const Arena& a, Id f, Id x, Id g, int points, std::uint64_t seed,
+                           const std::vector<GuardUse>& assumptions) {
   std::mt19937_64 rng(seed);
-  auto doms = domains(a, {f, g});
+  auto doms = domains(a, {f, g}, assumptions);
   doms.emplace(x, Domain::Any);
   NumericCheck out;
   for (int attempt = 0; attempt < points * 10 && out.points < points; ++attempt) {
     Point p = drawPoint(a, {f, g, x}, doms, rng);
     Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), Domain::Any);
-    if (doms.at(x) == Domain::Spd) direction = direction + direction.transpose();  // stay symmetric
+    if (doms.at(x) >= Domain::Symmetric) direction = (direction + direction.transpose()).eval();  // stay symmetric
     Bindings<Dual> dual;
     Bindings<double> real;
     for (auto& [s, v] : p.values) {

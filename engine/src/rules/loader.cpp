@@ -54,6 +54,14 @@ const char* guardName(Guard g) {
   return "?";
 }
 
+std::pair<Guard, std::string> parseGuardText(const std::string& text) {
+  try {
+    return detail::parseGuard(text);
+  } catch (const std::invalid_argument& e) {
+    throw Error(Error::Category::Usage, e.what());
+  }
+}
+
 const char* orderName(Order o) {
   switch (o) {
     case Order::Rpo: return "rpo";
