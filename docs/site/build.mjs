@@ -146,7 +146,7 @@ function derivationHtml(steps) {
   const items = steps
     .map(
       (s) =>
-        `<li><span class="stage">${html(s.stage)}</span> <span class="rule">${html(s.rule)}</span><br><code>${html(s.term)}</code></li>`,
+        `<li><span class="stage">${html(s.stage)}</span> <span class="step-rule">${html(s.rule)}</span><br><code>${html(s.term)}</code></li>`,
     )
     .join('');
   return `<details><summary>derivation (${steps.length} step${steps.length === 1 ? '' : 's'})</summary><ol class="steps">${items}</ol></details>`;
@@ -278,7 +278,7 @@ summary { cursor: pointer; color: #0969da; }
 .steps { padding-left: 2rem; margin: .3rem 0; }
 .steps li { margin: .2rem 0; }
 .stage { color: #57606a; }
-.rule { font-weight: 600; }
+.step-rule { font-weight: 600; }
 footer { margin-top: 3rem; font-size: .85rem; color: #57606a; }
 `;
 
