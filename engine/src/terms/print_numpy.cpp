@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "matcalc/print.hpp"
+#include "print_common.hpp"
 
 namespace matcalc {
 namespace {
@@ -52,8 +53,16 @@ class NumpyPrinter {
       case Kind::Ones: return {"np.ones((" + size(n.shape.rows) + ", " + size(n.shape.cols) + "))", kAtom};
       case Kind::Zero: return {"np.zeros((" + size(n.shape.rows) + ", " + size(n.shape.cols) + "))", kAtom};
       case Kind::Add: {
-        std::string s = print(n.kids[0], kAdd);
-        for (std::size_t i = 1; i < n.kids.size(); ++i) s += " + " + print(n.kids[i], kMul);
+        // Positive terms first, then "- term" for each negative one.
+        std::string s;
+        bool first = true;
+        for (bool negatives : {false, true})
+          for (Id k : n.kids) {
+            if (detail::isNegativeTerm(a_, k) != negatives) continue;
+            if (!negatives) s += first ? print(k, kAdd) : " + " + print(k, kMul);
+            else s += (first ? "-" : " - ") + negated(k);
+            first = false;
+          }
         return {s, kAdd};
       }
       case Kind::Scale: return {join(n.kids, " * ", kUnary), kMul};
@@ -94,6 +103,21 @@ class NumpyPrinter {
       case Kind::Step: return {"np.heaviside(" + print(n.kids[0]) + ", 0.0)", kAtom};
     }
     throw std::logic_error("unprintable kind");
+  }
+
+  // A negative number or product printed without its sign, as a subtrahend.
+  std::string negated(Id t) {
+    if (a_.kind(t) == Kind::Number) {
+      mpq_class v = -a_.numberOf(t);
+      return v.get_den() != 1 ? "(" + v.get_num().get_str() + "/" + v.get_den().get_str() + ")" : v.get_str();
+    }
+    auto kids = a_.kids(t);
+    mpq_class c = -a_.numberOf(kids[0]);
+    std::vector<Id> rest(kids.begin() + 1, kids.end());
+    std::string factors = join(rest, " * ", kUnary);
+    if (c == 1) return rest.size() == 1 ? print(rest[0], kMul + 1) : factors;
+    std::string coefficient = c.get_den() != 1 ? "(" + c.get_num().get_str() + "/" + c.get_den().get_str() + ")" : c.get_str();
+    return coefficient + " * " + factors;
   }
 
   std::string join(std::span<const Id> kids, const char* sep, int need) {
