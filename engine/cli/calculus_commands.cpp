@@ -29,19 +29,9 @@ Parsed parseWithAssumptions(Arena& arena, const Args& args, const std::vector<st
   ParseSession session(arena, declarations(args.vars));
   for (const std::string& t : texts) session.add(t);
   if (sameShape) session.requireSameShape(0, 1);  // also sizes a bare I, ones or zeros from the other side
-  std::vector<std::pair<Guard, std::string>> guards;
-  for (const std::string& text : args.assumptions) {
-    auto [guard, name] = parseGuardText(text);
-    if (!session.hasSymbol(name)) throw Error(Error::Category::Usage, "--assume " + text + ": '" + name + "' does not occur in the expression");
-    if (guard == Guard::Square || guard == Guard::Symmetric || guard == Guard::Spd || guard == Guard::Invertible)
-      session.requireSquare(name);
-    guards.emplace_back(guard, name);
-  }
+  auto guards = constrainGuards(session, args.assumptions);
   Parsed out{session.finish(), {}};
-  for (auto& [guard, name] : guards) {
-    const Symbol* s = arena.findSymbol(name, 0);
-    out.facts.push_back({guard, arena.symbol(s->name, s->kind, s->shape, 0)});
-  }
+  out.facts = resolveGuards(arena, 0, guards);
   return out;
 }
 

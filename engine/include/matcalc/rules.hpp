@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "matcalc/parse.hpp"
 #include "matcalc/term.hpp"
 
 namespace matcalc {
@@ -17,10 +18,21 @@ const char* guardName(Guard g);
 // "spd(S)" -> {Guard::Spd, "S"}; throws Error(Usage) naming what is wrong.
 std::pair<Guard, std::string> parseGuardText(const std::string& text);
 
+
 struct GuardUse {
   Guard guard;
   Id variable;  // a pattern variable of the rule
 };
+
+// Guards on variables of expressions being parsed (a rule's, a catalog
+// entry's, or a user's --assume): each must name a variable of the session,
+// and one that needs a square matrix makes it square before shapes are fixed.
+// Call before session.finish(); resolveGuards() after it.
+std::vector<std::pair<Guard, std::string>> constrainGuards(ParseSession& session, const std::vector<std::string>& texts);
+std::vector<GuardUse> resolveGuards(Arena& arena, std::uint32_t scope, const std::vector<std::pair<Guard, std::string>>& guards);
+
+// The *.yaml files of a directory, in name order; throws Error(Rule) if it is not one.
+std::vector<std::string> yamlFilesIn(const std::string& dir);
 
 // How a rule is kept from looping (docs/reduction-order.md).
 enum class Order {

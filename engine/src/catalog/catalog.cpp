@@ -76,15 +76,7 @@ void Catalog::loadFile(Arena& arena, const std::string& path) {
         b = session.add(spec.statement.substr(eq + 1));
         session.requireSameShape(a, b);
       }
-      std::vector<std::pair<Guard, std::string>> guards;
-      for (const std::string& g : spec.where) {
-        auto parsed = detail::parseGuard(g);
-        if (!session.hasSymbol(parsed.second)) throw Error(Error::Category::Rule, "guard '" + g + "' names a variable the statement does not use");
-        if (parsed.first == Guard::Square || parsed.first == Guard::Symmetric || parsed.first == Guard::Invertible ||
-            parsed.first == Guard::Spd)
-          session.requireSquare(parsed.second);
-        guards.push_back(parsed);
-      }
+      auto guards = constrainGuards(session, spec.where);
       auto terms = session.finish();
       e.lhs = terms[a];
       e.rhs = terms[b];
@@ -93,10 +85,7 @@ void Catalog::loadFile(Arena& arena, const std::string& path) {
         if (arena.kind(e.wrt) != Kind::Symbol) throw Error(Error::Category::Rule, "'wrt' must name a variable");
         if (!arena.shape(e.lhs).isScalar()) throw Error(Error::Category::Rule, "the function of a gradient must be scalar-valued");
       }
-      for (auto& [guard, name] : guards) {
-        const Symbol* s = arena.findSymbol(name, e.scope);
-        e.where.push_back({guard, arena.symbol(s->name, s->kind, s->shape, e.scope)});
-      }
+      e.where = resolveGuards(arena, e.scope, guards);
     } catch (const std::invalid_argument& ex) {
       fail(where, spec.name, ex.what());
     } catch (const Error& ex) {
@@ -107,13 +96,7 @@ void Catalog::loadFile(Arena& arena, const std::string& path) {
 }
 
 void Catalog::loadDirectory(Arena& arena, const std::string& dir) {
-  namespace fs = std::filesystem;
-  if (!fs::is_directory(dir)) throw Error(Error::Category::Rule, dir + ": not a directory");
-  std::vector<fs::path> files;
-  for (const auto& f : fs::directory_iterator(dir))
-    if (f.path().extension() == ".yaml") files.push_back(f.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) loadFile(arena, f.string());
+  for (const std::string& f : yamlFilesIn(dir)) loadFile(arena, f);
 }
 
 const CatalogEntry* Catalog::find(const std::string& name) const {

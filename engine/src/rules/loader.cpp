@@ -54,6 +54,37 @@ const char* guardName(Guard g) {
   return "?";
 }
 
+std::vector<std::pair<Guard, std::string>> constrainGuards(ParseSession& session, const std::vector<std::string>& texts) {
+  std::vector<std::pair<Guard, std::string>> out;
+  for (const std::string& text : texts) {
+    auto [guard, name] = parseGuardText(text);
+    if (!session.hasSymbol(name)) throw Error(Error::Category::Usage, "guard '" + text + "' names a variable that does not occur");
+    if (guard == Guard::Square || guard == Guard::Symmetric || guard == Guard::Invertible || guard == Guard::Spd)
+      session.requireSquare(name);
+    out.emplace_back(guard, name);
+  }
+  return out;
+}
+
+std::vector<GuardUse> resolveGuards(Arena& arena, std::uint32_t scope, const std::vector<std::pair<Guard, std::string>>& guards) {
+  std::vector<GuardUse> out;
+  for (const auto& [guard, name] : guards) {
+    const Symbol* s = arena.findSymbol(name, scope);
+    out.push_back({guard, arena.symbol(s->name, s->kind, s->shape, scope)});
+  }
+  return out;
+}
+
+std::vector<std::string> yamlFilesIn(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(dir)) throw Error(Error::Category::Rule, dir + ": not a directory");
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 std::pair<Guard, std::string> parseGuardText(const std::string& text) {
   try {
     return detail::parseGuard(text);
@@ -143,19 +174,7 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
       } catch (const ParseError& e) {
         throw Error(Error::Category::Rule, "rhs: " + std::string(e.what()) + " (column " + std::to_string(e.position() + 1) + ")");
       }
-      for (const std::string& g : spec.where) {
-        std::pair<Guard, std::string> parsed;
-        try {
-          parsed = detail::parseGuard(g);
-        } catch (const std::invalid_argument& e) {
-          throw Error(Error::Category::Rule, e.what());
-        }
-        auto [guard, variable] = parsed;
-        if (!session.hasSymbol(variable)) throw Error(Error::Category::Rule, "guard '" + g + "' names a variable the rule does not use");
-        if (guard == Guard::Square || guard == Guard::Symmetric || guard == Guard::Invertible || guard == Guard::Spd)
-          session.requireSquare(variable);
-        guards.emplace_back(guard, variable);
-      }
+      guards = constrainGuards(session, spec.where);
       session.requireSameShape(l, r);
       auto terms = session.finish();
       rule.lhs = terms[0];
@@ -168,11 +187,10 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
     for (Id v : variablesOf(arena, rule.rhs))
       if (std::find(lhsVars.begin(), lhsVars.end(), v) == lhsVars.end())
         fail(where, spec.name, "the right-hand side uses '" + arena.symbolOf(v).name + "', which the left-hand side does not bind");
-    for (auto& [guard, name] : guards) {
-      auto v = std::find_if(lhsVars.begin(), lhsVars.end(), [&](Id s) { return arena.symbolOf(s).name == name; });
-      if (v == lhsVars.end()) fail(where, spec.name, "guard on '" + name + "', which the left-hand side does not bind");
-      rule.where.push_back({guard, *v});
-    }
+    rule.where = resolveGuards(arena, rule.scope, guards);
+    for (const GuardUse& g : rule.where)
+      if (std::find(lhsVars.begin(), lhsVars.end(), g.variable) == lhsVars.end())
+        fail(where, spec.name, "guard on '" + arena.symbolOf(g.variable).name + "', which the left-hand side does not bind");
     if (rule.lhs == rule.rhs)
       fail(where, spec.name, "both sides are the same term after canonicalisation: " + toText(arena, rule.lhs));
     if (nestedDifferential(arena, rule.lhs, false) || nestedDifferential(arena, rule.rhs, false))
@@ -192,13 +210,7 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
 }
 
 void RuleSet::loadDirectory(Arena& arena, const std::string& dir) {
-  namespace fs = std::filesystem;
-  if (!fs::is_directory(dir)) throw Error(Error::Category::Rule, dir + ": not a directory");
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".yaml") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) loadFile(arena, f.string());
+  for (const std::string& f : yamlFilesIn(dir)) loadFile(arena, f);
 }
 
 const Rule* RuleSet::find(const std::string& name) const {

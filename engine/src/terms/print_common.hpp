@@ -1,5 +1,8 @@
 // Shared by the printers.
 #pragma once
+#include <span>
+#include <vector>
+
 #include "matcalc/term.hpp"
 
 namespace matcalc::detail {
@@ -11,6 +14,16 @@ inline bool isNegativeTerm(const Arena& a, Id t) {
   if (a.kind(t) != Kind::Scale) return false;
   Id first = a.kids(t)[0];
   return a.kind(first) == Kind::Number && a.numberOf(first) < 0;
+}
+
+// A sum's terms in reading order: positive ones first, so that "X*w - y"
+// rather than "-y + X*w".
+inline std::vector<Id> positivesFirst(const Arena& a, std::span<const Id> terms) {
+  std::vector<Id> out;
+  for (bool negatives : {false, true})
+    for (Id t : terms)
+      if (isNegativeTerm(a, t) == negatives) out.push_back(t);
+  return out;
 }
 
 }  // namespace matcalc::detail

@@ -72,19 +72,17 @@ class LatexPrinter {
       case Kind::Add: {
         std::string s;
         bool first = true;
-        for (bool negatives : {false, true})
-          for (Id k : n.kids) {
-            if (detail::isNegativeTerm(a_, k) != negatives) continue;
-            if (first) {
-              s = print(k, kAdd);
-            } else if (negatives) {
-              auto r = render(k, true);
-              s += " - " + (r.second < kMul ? "\\left(" + r.first + "\\right)" : r.first);
-            } else {
-              s += " + " + print(k, kMul);
-            }
-            first = false;
+        for (Id k : detail::positivesFirst(a_, n.kids)) {
+          if (first) {
+            s = print(k, kAdd);
+          } else if (detail::isNegativeTerm(a_, k)) {
+            auto r = render(k, true);
+            s += " - " + (r.second < kMul ? "\\left(" + r.first + "\\right)" : r.first);
+          } else {
+            s += " + " + print(k, kMul);
           }
+          first = false;
+        }
         return {s, kAdd};
       }
       case Kind::Mul: return {join(n.kids, " ", kUnary), kMul};

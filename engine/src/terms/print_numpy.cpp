@@ -53,16 +53,13 @@ class NumpyPrinter {
       case Kind::Ones: return {"np.ones((" + size(n.shape.rows) + ", " + size(n.shape.cols) + "))", kAtom};
       case Kind::Zero: return {"np.zeros((" + size(n.shape.rows) + ", " + size(n.shape.cols) + "))", kAtom};
       case Kind::Add: {
-        // Positive terms first, then "- term" for each negative one.
         std::string s;
         bool first = true;
-        for (bool negatives : {false, true})
-          for (Id k : n.kids) {
-            if (detail::isNegativeTerm(a_, k) != negatives) continue;
-            if (!negatives) s += first ? print(k, kAdd) : " + " + print(k, kMul);
-            else s += (first ? "-" : " - ") + negated(k);
-            first = false;
-          }
+        for (Id k : detail::positivesFirst(a_, n.kids)) {
+          if (!detail::isNegativeTerm(a_, k)) s += first ? print(k, kAdd) : " + " + print(k, kMul);
+          else s += (first ? "-" : " - ") + negated(k);
+          first = false;
+        }
         return {s, kAdd};
       }
       case Kind::Scale: return {join(n.kids, " * ", kUnary), kMul};

@@ -51,18 +51,15 @@ class TextPrinter {
       case Kind::Zero: return {"zeros", kAtom};  // "0" would read back as the scalar
       case Kind::Ones: return {"ones", kAtom};
       case Kind::Add: {
-        // Positive terms first, for reading: "X*w - y" rather than "-y + X*w".
         std::string s;
-        bool first = true;
-        for (bool negatives : {false, true})
-          for (Id k : n.kids) {
-            if (detail::isNegativeTerm(a_, k) != negatives) continue;
-            bool broadcast = !n.shape.isScalar();
-            if (first) s = broadcast ? printBroadcast(k, kAdd) : print(k, kAdd);
-            else if (negatives) s += " - " + (broadcast ? printBroadcast(k, kMul, true) : wrap(render(k, true), kMul));
-            else s += " + " + (broadcast ? printBroadcast(k, kMul) : print(k, kMul));
-            first = false;
-          }
+        bool first = true, broadcast = !n.shape.isScalar();
+        for (Id k : detail::positivesFirst(a_, n.kids)) {
+          bool negative = detail::isNegativeTerm(a_, k);
+          if (first) s = broadcast ? printBroadcast(k, kAdd) : print(k, kAdd);
+          else if (negative) s += " - " + (broadcast ? printBroadcast(k, kMul, true) : wrap(render(k, true), kMul));
+          else s += " + " + (broadcast ? printBroadcast(k, kMul) : print(k, kMul));
+          first = false;
+        }
         return {s, kAdd};
       }
       case Kind::Mul: return {join(n.kids, "*", kUnary), kMul};
