@@ -188,6 +188,19 @@ Id Arena::make(Kind kind, std::vector<Id> kids) {
           }
         }
       }
+      // (alpha*beta)^q = alpha^q*beta^q for an integer q, so powers of one base can meet.
+      if (this->kind(kids[0]) == Kind::Scale && this->kind(kids[1]) == Kind::Number && numberOf(kids[1]).get_den() == 1) {
+        std::vector<Id> factors;
+        for (Id f : std::vector<Id>(nodes_[kids[0]].kids)) factors.push_back(make(Kind::Pow, {f, kids[1]}));
+        return makeScale(std::move(factors));
+      }
+      // (b^p)^q = b^(p*q) for an integer q: alpha^-1 stays a power of alpha.
+      if (this->kind(kids[0]) == Kind::Pow && this->kind(kids[1]) == Kind::Number &&
+          numberOf(kids[1]).get_den() == 1 && this->kind(nodes_[kids[0]].kids[1]) == Kind::Number) {
+        Id base = nodes_[kids[0]].kids[0];
+        mpq_class e = numberOf(nodes_[kids[0]].kids[1]) * numberOf(kids[1]);
+        return make(Kind::Pow, {base, number(e)});
+      }
       return finish(kind, std::move(kids));
     default:
       break;
