@@ -3,11 +3,23 @@
 // canonicalisation and evaluator, so those can be checked against it.
 #pragma once
 #include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <string>
 
 namespace matcalc::testing {
+
+// Equal shapes, and entries equal up to a relative tolerance.
+inline bool closeEnough(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, double tolerance) {
+  if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
+  for (Eigen::Index i = 0; i < a.size(); ++i) {
+    double x = a.data()[i], y = b.data()[i];
+    if (std::fabs(x - y) > tolerance * std::max({1.0, std::fabs(x), std::fabs(y)})) return false;
+  }
+  return true;
+}
 
 // choose(lo, hi): an integer in [lo, hi], from RapidCheck or a seeded generator.
 using Choose = std::function<long(long lo, long hi)>;

@@ -34,14 +34,7 @@ struct Sampled {
   }
 };
 
-bool close(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-  if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
-  for (Eigen::Index i = 0; i < a.size(); ++i) {
-    double x = a.data()[i], y = b.data()[i];
-    if (std::fabs(x - y) > 1e-7 * std::max({1.0, std::fabs(x), std::fabs(y)})) return false;
-  }
-  return true;
-}
+bool close(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) { return testing::closeEnough(a, b, 1e-7); }
 
 RC_GTEST_PROP(NormalForm, KeepsTheValue, ()) {
   Sampled s;

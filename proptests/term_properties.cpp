@@ -35,14 +35,7 @@ Bindings<double> bind(Arena& arena, const ExpressionGen& gen) {
   return b;
 }
 
-bool close(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-  if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
-  for (Eigen::Index i = 0; i < a.size(); ++i) {
-    double x = a.data()[i], y = b.data()[i];
-    if (std::fabs(x - y) > 1e-8 * std::max({1.0, std::fabs(x), std::fabs(y)})) return false;
-  }
-  return true;
-}
+bool close(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) { return testing::closeEnough(a, b, 1e-8); }
 
 // Every dimension in the term is a dimension of one of its variables.
 bool sizedByItsVariables(const Arena& a, Id t) {

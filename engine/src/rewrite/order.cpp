@@ -71,20 +71,7 @@ bool occurs(const Arena& a, Id var, Id t) {
 }
 
 bool multisetGreater(const Arena& a, std::vector<Id> m, std::vector<Id> n, std::uint32_t scope) {
-  // Remove common elements, then every remaining t in n needs a bigger s in m.
-  for (auto it = n.begin(); it != n.end();) {
-    auto same = std::find(m.begin(), m.end(), *it);
-    if (same != m.end()) {
-      m.erase(same);
-      it = n.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  if (m.empty()) return false;
-  for (Id t : n)
-    if (std::none_of(m.begin(), m.end(), [&](Id s) { return rpoGreater(a, s, t, scope); })) return false;
-  return true;
+  return multisetGreaterBy(std::move(m), std::move(n), [&](Id s, Id t) { return rpoGreater(a, s, t, scope); });
 }
 
 }  // namespace
@@ -117,21 +104,6 @@ bool groundLess(const Arena& a, Id x, Id y) {
   return a.compare(x, y) < 0;
 }
 
-bool multisetLess(PathMeasure a, PathMeasure b) {
-  for (auto it = a.begin(); it != a.end();) {
-    auto same = std::find(b.begin(), b.end(), *it);
-    if (same != b.end()) {
-      b.erase(same);
-      it = a.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  if (b.empty()) return false;
-  for (auto& x : a)
-    if (std::none_of(b.begin(), b.end(), [&](auto& y) { return y > x; })) return false;
-  return true;
-}
 
 namespace {
 

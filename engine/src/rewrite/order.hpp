@@ -1,6 +1,7 @@
 // The reduction orders that keep rewriting from looping
 // (docs/reduction-order.md), and the load-time checks against them.
 #pragma once
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,7 +49,27 @@ PathMeasure isolationMeasure(const Arena& arena, Id t, Pred isCarrier) {
   }
   return out;
 }
-bool multisetLess(PathMeasure a, PathMeasure b);  // a < b in the multiset extension
+// m > n in the multiset extension of `greater`: once common elements are
+// removed, m keeps something and each element left in n has a bigger one in m.
+template <class T, class Greater>
+bool multisetGreaterBy(std::vector<T> m, std::vector<T> n, Greater greater) {
+  for (auto it = n.begin(); it != n.end();) {
+    auto same = std::find(m.begin(), m.end(), *it);
+    if (same != m.end()) {
+      m.erase(same);
+      it = n.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (m.empty()) return false;
+  for (const T& t : n)
+    if (std::none_of(m.begin(), m.end(), [&](const T& s) { return greater(s, t); })) return false;
+  return true;
+}
+inline bool multisetLess(const PathMeasure& a, const PathMeasure& b) {
+  return multisetGreaterBy(b, a, [](std::size_t x, std::size_t y) { return x > y; });
+}
 
 // Why the rule is not oriented by its order (empty when it is).
 std::string orientationProblem(const Arena& arena, const Rule& rule);

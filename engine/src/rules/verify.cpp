@@ -92,30 +92,21 @@ mpq_class convert(const mpq_class& q) { return q; }
 template <>
 double convert(const mpq_class& q) { return q.get_d(); }
 
-std::string show(const Matrix<mpq_class>& m, bool exact) {
-  std::ostringstream out;
-  out << "[";
-  for (Eigen::Index i = 0; i < m.rows(); ++i) {
-    if (i) out << "; ";
-    for (Eigen::Index j = 0; j < m.cols(); ++j) {
-      if (j) out << " ";
-      if (exact) out << m(i, j).get_str();
-      else out << m(i, j).get_d();
-    }
-  }
-  return out.str() + "]";
-}
-
+// "[1 2; 3 4]": rationals exactly when `exact`, else as doubles.
 template <class S>
-std::string showValue(const Matrix<S>& m) {
+std::string show(const Matrix<S>& m, bool exact = true) {
   std::ostringstream out;
   out << "[";
   for (Eigen::Index i = 0; i < m.rows(); ++i) {
     if (i) out << "; ";
     for (Eigen::Index j = 0; j < m.cols(); ++j) {
       if (j) out << " ";
-      if constexpr (std::is_same_v<S, mpq_class>) out << m(i, j).get_str();
-      else out << toDouble(m(i, j));
+      if constexpr (std::is_same_v<S, mpq_class>) {
+        if (exact) out << m(i, j).get_str();
+        else out << m(i, j).get_d();
+      } else {
+        out << toDouble(m(i, j));
+      }
     }
   }
   return out.str() + "]";
@@ -198,7 +189,7 @@ TrialResult compare(const Arena& arena, const Identity& id, const Instance& inst
     throw;
   }
   auto detail = [&](const std::string& what) {
-    return what + " at " + inst.describe(arena, method) + ": lhs = " + showValue(l) + ", rhs = " + showValue(r);
+    return what + " at " + inst.describe(arena, method) + ": lhs = " + show(l) + ", rhs = " + show(r);
   };
   if (l.rows() != r.rows() || l.cols() != r.cols()) return {TrialResult::Outcome::Different, method, detail("sizes differ")};
   for (Eigen::Index i = 0; i < l.size(); ++i) {
