@@ -2,6 +2,7 @@
 // Built and run by the test suite, so this example stays true.
 #include <iostream>
 
+#include "matcalc/calculus.hpp"
 #include "matcalc/eval.hpp"
 #include "matcalc/parse.hpp"
 #include "matcalc/print.hpp"
@@ -27,5 +28,17 @@ int main() {
   for (const char* name : {"A", "B", "C"}) values.bind(arena, parse(arena, name), Eigen::MatrixXd::Random(3, 3));
   double a = evaluate(arena, terms[0], values)(0, 0), b = evaluate(arena, terms[1], values)(0, 0);
   std::cout << "at a random point: " << a << " vs " << b << "\n";
-  return s.ok && std::abs(a - b) < 1e-12 ? 0 : 1;
+
+  // A gradient by the differential method, with its derivation.
+  RuleSet rules;
+  rules.loadDirectory(arena, MATCALC_RULES_DIR);
+  Id f = parse(arena, "log(det(Sigma)) + <x - m, inv(Sigma)*(x - m)>");
+  Id sigma = parse(arena, "Sigma");
+  GradientResult g = gradient(arena, rules, f, sigma);
+  std::size_t steps = 0;
+  for (const auto& stage : g.derivation.stages) steps += stage.steps.size();
+  std::cout << "gradient: " << toText(arena, g.display) << " (" << steps << " rule steps)\n";
+  NumericCheck n = checkGradient(arena, f, sigma, g.gradient, 10, 1);
+  std::cout << "largest error against dual numbers: " << n.maxError << " at " << n.points << " points\n";
+  return s.ok && std::abs(a - b) < 1e-12 && n.points > 0 && n.maxError < kGradientTolerance ? 0 : 1;
 }
