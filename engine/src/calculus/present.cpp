@@ -19,7 +19,29 @@ struct Term {
   Shape shape;
 };
 
-Term split(const Arena& a, Id t) {
+Id negate(Arena& a, Id sum) {
+  std::vector<Id> terms;
+  for (Id k : std::vector<Id>(a.kids(sum).begin(), a.kids(sum).end())) terms.push_back(a.make(Kind::Scale, {a.number(-1), k}));
+  return a.make(Kind::Add, terms);
+}
+
+// A sum standing first or last in a product is written with the sign that
+// makes it the smaller of S and -S, the coefficient taking the other sign, so
+// that m*(x' - m') + x*(m' - x') shows the common factor (x' - m').
+void normaliseSigns(Arena& a, Term& t) {
+  if (t.factors.empty()) return;
+  for (Id* end : {&t.factors.front(), &t.factors.back()}) {
+    if (a.kind(*end) != Kind::Add) continue;
+    Id negated = negate(a, *end);
+    if (a.compare(negated, *end) < 0) {
+      *end = negated;
+      t.coefficient = -t.coefficient;
+    }
+    if (t.factors.size() == 1) break;
+  }
+}
+
+Term split(Arena& a, Id t) {
   Term out;
   out.shape = a.shape(t);
   Id matrix = t;
@@ -42,6 +64,7 @@ Term split(const Arena& a, Id t) {
     if (a.kind(matrix) == Kind::Mul) out.factors.assign(a.kids(matrix).begin(), a.kids(matrix).end());
     else out.factors.push_back(matrix);
   }
+  normaliseSigns(a, out);
   return out;
 }
 
@@ -69,6 +92,18 @@ mpq_class commonCoefficient(const std::vector<Term>& terms) {
 }
 
 Id factorSum(Arena& a, std::vector<Term> terms, Shape shape);
+
+// Factor a sum until nothing changes: A*(A + B) + B*(A + B) -> (A + B)*(A + B).
+Id factorFully(Arena& a, Id sum, Shape shape) {
+  for (int round = 0; round < 4 && a.kind(sum) == Kind::Add; ++round) {
+    std::vector<Term> terms;
+    for (Id k : std::vector<Id>(a.kids(sum).begin(), a.kids(sum).end())) terms.push_back(split(a, k));
+    Id next = factorSum(a, std::move(terms), shape);
+    if (next == sum) break;
+    sum = next;
+  }
+  return sum;
+}
 
 // What the remaining terms of a group look like once `f` is taken out on
 // `side` (-1 left, +1 right, 0 a scalar factor).
@@ -128,7 +163,7 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape) {
   if (best.side < 0) innerShape.rows = a.shape(best.factor).cols;
   if (best.side > 0) innerShape.cols = a.shape(best.factor).rows;
   for (Term& t : inside) t.shape = innerShape;
-  Id group = factorSum(a, std::move(inside), innerShape);
+  Id group = factorFully(a, factorSum(a, std::move(inside), innerShape), innerShape);
   Id grouped = best.side == 0   ? a.make(Kind::Scale, {best.factor, group})
                : best.side < 0 ? a.make(Kind::Mul, {best.factor, group})
                                : a.make(Kind::Mul, {group, best.factor});
@@ -137,26 +172,49 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape) {
   return a.make(Kind::Add, {grouped, rest});
 }
 
+
+Id presentSums(Arena& a, Id t);
+
+// A sum of transposes as a transposed sum: x' - m' -> (x - m)'.
+Id transposedSums(Arena& a, Id t) {
+  const Node n = a.node(t);
+  if (n.kids.empty()) return t;
+  std::vector<Id> kids;
+  for (Id k : n.kids) kids.push_back(transposedSums(a, k));
+  Id rebuilt = a.make(n.kind, kids);
+  if (a.kind(rebuilt) != Kind::Add) return rebuilt;
+  std::vector<Id> inner;
+  for (Id k : std::vector<Id>(a.kids(rebuilt).begin(), a.kids(rebuilt).end())) {
+    Id core = k;
+    std::vector<Id> scalars;
+    if (a.kind(k) == Kind::Scale) {
+      auto f = a.kids(k);
+      scalars.assign(f.begin(), f.end() - 1);
+      core = f.back();
+    }
+    if (a.kind(core) != Kind::Transpose) return rebuilt;
+    scalars.push_back(a.kids(core)[0]);
+    inner.push_back(a.make(Kind::Scale, scalars));
+  }
+  return a.make(Kind::Transpose, {a.make(Kind::Add, inner)});
+}
+
 }  // namespace
 
-Id present(Arena& a, Id t) {
+Id present(Arena& a, Id t) { return transposedSums(a, presentSums(a, t)); }
+
+namespace {
+
+Id presentSums(Arena& a, Id t) {
   const Node n = a.node(t);  // a copy: make() below may grow the arena
   if (n.kids.empty()) return t;
   std::vector<Id> kids;
-  for (Id k : n.kids) kids.push_back(present(a, k));
+  for (Id k : n.kids) kids.push_back(presentSums(a, k));
   if (n.kind == Kind::Inner && a.shape(kids[0]).isColumn() && !a.shape(kids[0]).isScalar())
     return a.make(Kind::Mul, {a.make(Kind::Transpose, {kids[0]}), kids[1]});  // <x, y> as x'*y
   if (n.kind != Kind::Add) return a.make(n.kind, kids);
-  // Factor until nothing changes: A*(A + B) + B*(A + B) -> (A + B)*(A + B).
-  Id result = a.make(Kind::Add, kids);
-  for (int round = 0; round < 4 && a.kind(result) == Kind::Add; ++round) {
-    std::vector<Term> terms;
-    for (Id k : a.kids(result)) terms.push_back(split(a, k));
-    Id next = factorSum(a, std::move(terms), n.shape);
-    if (next == result) break;
-    result = next;
-  }
-  return result;
+  return factorFully(a, a.make(Kind::Add, kids), n.shape);
 }
 
+}  // namespace
 }  // namespace matcalc
