@@ -140,6 +140,23 @@ check "an unknown --assume exits 2" status_is 2
 run grad "x'*B*x" --wrt x --assume "spd(Q)"
 check "--assume of an absent variable exits 2" status_is 2
 
+# Random token soup through parse, simplify and grad: an answer or a clean
+# error (exit 0, 1 or 2), never a crash or an internal error.
+tokens=(A B x y alpha I ones 2 0.5 0 + - '*' / .* ./ .^ ^ "'" '(' ')' '<' '>' , 'tr(' 'det(' 'inv(' 'exp(' 'log(' 'sum(' 'norm2(' 'softmax(' 'd(' 'foo(' ' ')
+RANDOM=20261122
+bad=0
+for i in $(seq 1 150); do
+  expr=""
+  for j in $(seq 1 $((RANDOM % 9 + 1))); do expr+="${tokens[RANDOM % ${#tokens[@]}]}"; done
+  for cmd in parse simplify "grad --wrt x"; do
+    # shellcheck disable=SC2086
+    "$matcalc" $cmd -- "$expr" >/dev/null 2>"$err"
+    code=$?
+    if [ $code -gt 2 ] || grep -q "internal error" "$err"; then bad=$((bad + 1)); echo "  '$expr' ($cmd): exit $code: $(head -c 200 "$err")"; fi
+  done
+done
+check "random input never crashes the CLI" [ "$bad" -eq 0 ]
+
 run frobnicate
 check "an unknown command exits 2" status_is 2
 check "an unknown command is one line" stderr_lines 1

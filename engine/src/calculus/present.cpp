@@ -91,14 +91,23 @@ mpq_class commonCoefficient(const std::vector<Term>& terms) {
   return allNegative ? mpq_class(-c) : c;
 }
 
-Id factorSum(Arena& a, std::vector<Term> terms, Shape shape);
+// The sums being factored, outermost first: a group that comes back as one
+// of them is left as it is, so factoring cannot recurse forever.
+using InProgress = std::vector<Id>;
+Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open);
 
 // Factor a sum until nothing changes: A*(A + B) + B*(A + B) -> (A + B)*(A + B).
-Id factorFully(Arena& a, Id sum, Shape shape) {
+Id factorFully(Arena& a, Id sum, Shape shape, InProgress& open) {
+  if (std::find(open.begin(), open.end(), sum) != open.end() || open.size() > 16) return sum;
+  open.push_back(sum);
+  struct Pop {
+    InProgress& open;
+    ~Pop() { open.pop_back(); }
+  } pop{open};
   for (int round = 0; round < 4 && a.kind(sum) == Kind::Add; ++round) {
     std::vector<Term> terms;
     for (Id k : std::vector<Id>(a.kids(sum).begin(), a.kids(sum).end())) terms.push_back(split(a, k));
-    Id next = factorSum(a, std::move(terms), shape);
+    Id next = factorSum(a, std::move(terms), shape, open);
     if (next == sum) break;
     sum = next;
   }
@@ -115,13 +124,13 @@ Term without(const Term& t, Id f, int side) {
   return r;
 }
 
-Id factorSum(Arena& a, std::vector<Term> terms, Shape shape) {
+Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
   if (terms.size() == 1) return join(a, terms[0]);
   // 1. A numeric factor common to every term.
   mpq_class c = commonCoefficient(terms);
   if (c != 1) {
     for (Term& t : terms) t.coefficient /= c;
-    return a.make(Kind::Scale, {a.number(c), factorSum(a, std::move(terms), shape)});
+    return a.make(Kind::Scale, {a.number(c), factorSum(a, std::move(terms), shape, open)});
   }
   // 2. The factor shared by most terms: a scalar, a leftmost or a rightmost factor.
   struct Candidate {
@@ -163,12 +172,12 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape) {
   if (best.side < 0) innerShape.rows = a.shape(best.factor).cols;
   if (best.side > 0) innerShape.cols = a.shape(best.factor).rows;
   for (Term& t : inside) t.shape = innerShape;
-  Id group = factorFully(a, factorSum(a, std::move(inside), innerShape), innerShape);
+  Id group = factorFully(a, factorSum(a, std::move(inside), innerShape, open), innerShape, open);
   Id grouped = best.side == 0   ? a.make(Kind::Scale, {best.factor, group})
                : best.side < 0 ? a.make(Kind::Mul, {best.factor, group})
                                : a.make(Kind::Mul, {group, best.factor});
   if (outside.empty()) return grouped;
-  Id rest = factorSum(a, std::move(outside), shape);
+  Id rest = factorSum(a, std::move(outside), shape, open);
   return a.make(Kind::Add, {grouped, rest});
 }
 
@@ -213,7 +222,8 @@ Id presentSums(Arena& a, Id t) {
   if (n.kind == Kind::Inner && a.shape(kids[0]).isColumn() && !a.shape(kids[0]).isScalar())
     return a.make(Kind::Mul, {a.make(Kind::Transpose, {kids[0]}), kids[1]});  // <x, y> as x'*y
   if (n.kind != Kind::Add) return a.make(n.kind, kids);
-  return factorFully(a, a.make(Kind::Add, kids), n.shape);
+  InProgress open;
+  return factorFully(a, a.make(Kind::Add, kids), n.shape, open);
 }
 
 }  // namespace
