@@ -114,10 +114,29 @@ Id factorFully(Arena& a, Id sum, Shape shape, InProgress& open) {
   return sum;
 }
 
+// The operands of a term read as a Hadamard product (a plain matrix or
+// matrix product is one operand).
+std::vector<Id> hadamardFactors(Arena& a, const Term& t) {
+  if (t.factors.empty()) return {};
+  if (t.factors.size() > 1) return {a.make(Kind::Mul, t.factors)};
+  Id f = t.factors[0];
+  if (a.kind(f) == Kind::Hadamard) return {a.kids(f).begin(), a.kids(f).end()};
+  return {f};
+}
+
+constexpr int kHadamard = 2;  // a side: a common operand of Hadamard products
+
 // What the remaining terms of a group look like once `f` is taken out on
-// `side` (-1 left, +1 right, 0 a scalar factor).
-Term without(const Term& t, Id f, int side) {
+// `side` (-1 left, +1 right, 0 a scalar factor, kHadamard a Hadamard operand).
+Term without(Arena& a, const Term& t, Id f, int side) {
   Term r = t;
+  if (side == kHadamard) {
+    std::vector<Id> rest = hadamardFactors(a, t);
+    rest.erase(std::find(rest.begin(), rest.end(), f));
+    Id remaining = rest.empty() ? a.ones(t.shape) : rest.size() == 1 ? rest[0] : a.make(Kind::Hadamard, rest);
+    r.factors = {remaining};  // A .* B with A taken out is B; A alone leaves ones
+    return r;
+  }
   if (side == 0) r.scalars.erase(std::find(r.scalars.begin(), r.scalars.end(), f));
   else if (side < 0) r.factors.erase(r.factors.begin());
   else r.factors.pop_back();
@@ -139,12 +158,17 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
     std::size_t count;
   };
   std::vector<Candidate> candidates;
+  auto has = [&](const Term& t, Id f, int side) {
+    if (side == 0) return std::find(t.scalars.begin(), t.scalars.end(), f) != t.scalars.end();
+    if (side == kHadamard) {
+      auto h = hadamardFactors(a, t);
+      return std::find(h.begin(), h.end(), f) != h.end();
+    }
+    if (t.factors.empty()) return false;
+    return (side < 0 ? t.factors.front() : t.factors.back()) == f;
+  };
   auto consider = [&](Id f, int side) {
-    std::size_t n = std::count_if(terms.begin(), terms.end(), [&](const Term& t) {
-      if (side == 0) return std::find(t.scalars.begin(), t.scalars.end(), f) != t.scalars.end();
-      if (t.factors.empty()) return false;
-      return (side < 0 ? t.factors.front() : t.factors.back()) == f;
-    });
+    std::size_t n = std::count_if(terms.begin(), terms.end(), [&](const Term& t) { return has(t, f, side); });
     if (n >= 2) candidates.push_back({f, side, n});
   };
   for (const Term& t : terms) {
@@ -153,6 +177,8 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
       consider(t.factors.front(), -1);
       consider(t.factors.back(), +1);
     }
+    if (!shape.isScalar())
+      for (Id h : hadamardFactors(a, t)) consider(h, kHadamard);
   }
   if (candidates.empty()) {
     std::vector<Id> parts;
@@ -163,19 +189,18 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
                                      [](const Candidate& x, const Candidate& y) { return x.count < y.count; });
   std::vector<Term> inside, outside;
   for (const Term& t : terms) {
-    bool has = best.side == 0 ? std::find(t.scalars.begin(), t.scalars.end(), best.factor) != t.scalars.end()
-                              : !t.factors.empty() && (best.side < 0 ? t.factors.front() : t.factors.back()) == best.factor;
-    if (has) inside.push_back(without(t, best.factor, best.side));
+    if (has(t, best.factor, best.side)) inside.push_back(without(a, t, best.factor, best.side));
     else outside.push_back(t);
   }
   Shape innerShape = shape;
-  if (best.side < 0) innerShape.rows = a.shape(best.factor).cols;
-  if (best.side > 0) innerShape.cols = a.shape(best.factor).rows;
+  if (best.side == -1) innerShape.rows = a.shape(best.factor).cols;
+  if (best.side == +1) innerShape.cols = a.shape(best.factor).rows;
   for (Term& t : inside) t.shape = innerShape;
   Id group = factorFully(a, factorSum(a, std::move(inside), innerShape, open), innerShape, open);
-  Id grouped = best.side == 0   ? a.make(Kind::Scale, {best.factor, group})
-               : best.side < 0 ? a.make(Kind::Mul, {best.factor, group})
-                               : a.make(Kind::Mul, {group, best.factor});
+  Id grouped = best.side == 0          ? a.make(Kind::Scale, {best.factor, group})
+               : best.side == kHadamard ? a.make(Kind::Hadamard, {best.factor, group})
+               : best.side < 0          ? a.make(Kind::Mul, {best.factor, group})
+                                        : a.make(Kind::Mul, {group, best.factor});
   if (outside.empty()) return grouped;
   Id rest = factorSum(a, std::move(outside), shape, open);
   return a.make(Kind::Add, {grouped, rest});
@@ -184,13 +209,28 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
 
 Id presentSums(Arena& a, Id t);
 
-// A sum of transposes as a transposed sum: x' - m' -> (x - m)'.
+// A sum of transposes as a transposed sum: x' - m' -> (x - m)'; and an
+// elementwise function of a transpose as a transposed function.
 Id transposedSums(Arena& a, Id t) {
   const Node n = a.node(t);
   if (n.kids.empty()) return t;
   std::vector<Id> kids;
   for (Id k : n.kids) kids.push_back(transposedSums(a, k));
   Id rebuilt = a.make(n.kind, kids);
+  // f(x'*W') -> f(W*x)' for an elementwise f: the transpose read once, outside.
+  if (info(a.kind(rebuilt)).form == Form::Elementwise) {
+    Id arg = a.kids(rebuilt)[0];
+    std::vector<Id> inner;
+    if (a.kind(arg) == Kind::Transpose) inner.push_back(a.kids(arg)[0]);
+    else if (a.kind(arg) == Kind::Mul)
+      for (auto k = a.kids(arg).rbegin(); k != a.kids(arg).rend(); ++k) {
+        if (a.kind(*k) != Kind::Transpose) return rebuilt;
+        inner.push_back(a.kids(*k)[0]);
+      }
+    if (inner.empty()) return rebuilt;
+    Id untransposed = inner.size() == 1 ? inner[0] : a.make(Kind::Mul, inner);
+    return a.make(Kind::Transpose, {a.make(a.kind(rebuilt), {untransposed})});
+  }
   if (a.kind(rebuilt) != Kind::Add) return rebuilt;
   std::vector<Id> inner;
   for (Id k : std::vector<Id>(a.kids(rebuilt).begin(), a.kids(rebuilt).end())) {
