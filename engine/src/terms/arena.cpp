@@ -26,6 +26,26 @@ struct CheckOnly {
 
 }  // namespace
 
+namespace {
+
+// Sums rational weights by key, keeping first-seen order: the coefficients of
+// like terms (2*X + 3*X) and the exponents of one base (alpha*alpha^2).
+struct WeightsByKey {
+  std::vector<Id> keys;
+  std::vector<mpq_class> weights;
+  void add(Id key, const mpq_class& w) {
+    auto it = std::find(keys.begin(), keys.end(), key);
+    if (it == keys.end()) {
+      keys.push_back(key);
+      weights.push_back(w);
+    } else {
+      weights[it - keys.begin()] += w;
+    }
+  }
+};
+
+}  // namespace
+
 std::size_t Arena::NodeHash::operator()(const Node& n) const {
   std::size_t h = static_cast<std::size_t>(n.kind) * 0x9E3779B97F4A7C15ull ^ n.payload;
   h = h * 31 + n.shape.rows;
@@ -225,8 +245,7 @@ Id Arena::makeAdd(std::vector<Id> kids) {
       if (shape(k).isScalar()) k = makeScale({k, ones(result)});
   // Like terms: c1*T + c2*T -> (c1 + c2)*T, numbers fold into one constant.
   mpq_class constant = 0;
-  std::vector<Id> cores;
-  std::vector<mpq_class> coefficients;
+  WeightsByKey like;  // core term -> coefficient
   for (Id k : flat) {
     if (kind(k) == Kind::Zero) continue;
     if (kind(k) == Kind::Number) {
@@ -240,18 +259,12 @@ Id Arena::makeAdd(std::vector<Id> kids) {
       std::vector<Id> rest(nodes_[k].kids.begin() + 1, nodes_[k].kids.end());
       core = rest.size() == 1 ? rest[0] : finish(Kind::Scale, std::move(rest));
     }
-    auto it = std::find(cores.begin(), cores.end(), core);
-    if (it == cores.end()) {
-      cores.push_back(core);
-      coefficients.push_back(c);
-    } else {
-      coefficients[it - cores.begin()] += c;
-    }
+    like.add(core, c);
   }
   std::vector<Id> terms;
-  for (std::size_t i = 0; i < cores.size(); ++i) {
-    if (coefficients[i] == 0) continue;
-    terms.push_back(coefficients[i] == 1 ? cores[i] : makeScale({number(coefficients[i]), cores[i]}));
+  for (std::size_t i = 0; i < like.keys.size(); ++i) {
+    if (like.weights[i] == 0) continue;
+    terms.push_back(like.weights[i] == 1 ? like.keys[i] : makeScale({number(like.weights[i]), like.keys[i]}));
   }
   std::sort(terms.begin(), terms.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
   if (constant != 0) terms.push_back(number(constant));  // constants last: "alpha + 1"
@@ -282,27 +295,16 @@ Id Arena::makeScale(std::vector<Id> kids) {
   Shape result = hasMatrix ? shape(matrix) : Shape{};
   if (coefficient == 0 || isZero) return result.isScalar() ? number(0) : zero(result);
   // Powers of one base combine: alpha^-1*alpha -> 1, alpha*alpha^2 -> alpha^3.
-  std::vector<Id> bases;
-  std::vector<mpq_class> exponents;
+  WeightsByKey powers;  // base -> exponent
   for (Id f : factors) {
-    Id base = f;
-    mpq_class e = 1;
-    if (kind(f) == Kind::Pow && kind(nodes_[f].kids[1]) == Kind::Number) {
-      base = nodes_[f].kids[0];
-      e = numberOf(nodes_[f].kids[1]);
-    }
-    auto it = std::find(bases.begin(), bases.end(), base);
-    if (it == bases.end()) {
-      bases.push_back(base);
-      exponents.push_back(e);
-    } else {
-      exponents[it - bases.begin()] += e;
-    }
+    bool power = kind(f) == Kind::Pow && kind(nodes_[f].kids[1]) == Kind::Number;
+    powers.add(power ? nodes_[f].kids[0] : f, power ? numberOf(nodes_[f].kids[1]) : mpq_class(1));
   }
   factors.clear();
-  for (std::size_t i = 0; i < bases.size(); ++i) {
-    if (exponents[i] == 0) continue;
-    factors.push_back(exponents[i] == 1 ? bases[i] : make(Kind::Pow, {bases[i], number(exponents[i])}));
+  for (std::size_t i = 0; i < powers.keys.size(); ++i) {
+    if (powers.weights[i] == 0) continue;
+    Id base = powers.keys[i];
+    factors.push_back(powers.weights[i] == 1 ? base : make(Kind::Pow, {base, number(powers.weights[i])}));
   }
   std::sort(factors.begin(), factors.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
   std::vector<Id> out;
