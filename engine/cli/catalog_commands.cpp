@@ -41,12 +41,6 @@ std::unique_ptr<Loaded> load(const CatalogArgs& args) {
   return l;
 }
 
-std::string guardsText(const Arena& a, const std::vector<GuardUse>& where) {
-  std::string s;
-  for (const GuardUse& g : where) s += (s.empty() ? "" : ", ") + std::string(guardName(g.guard)) + "(" + toText(a, g.variable) + ")";
-  return s;
-}
-
 int checkIdentities(const CatalogArgs& args) {
   auto l = load(args);
   int verified = 0, symbolic = 0, failed = 0;
@@ -99,12 +93,6 @@ std::string relative(const std::string& location) {
   return location.rfind(root, 0) == 0 ? location.substr(root.size()) : location;
 }
 
-nlohmann::json guardsJson(const Arena& a, const std::vector<GuardUse>& where) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const GuardUse& g : where) out.push_back(std::string(guardName(g.guard)) + "(" + toText(a, g.variable) + ")");
-  return out;
-}
-
 std::string statementLatex(const Arena& a, const CatalogEntry& e) {
   if (e.form == CatalogEntry::Form::Equality) return toLatex(a, e.lhs) + " = " + toLatex(a, e.rhs);
   return "\\frac{\\partial}{\\partial " + toLatex(a, e.wrt) + "} \\left(" + toLatex(a, e.lhs) + "\\right) = " + toLatex(a, e.rhs);
@@ -121,7 +109,7 @@ int exportCatalog(const CatalogArgs& args) {
                      {"family", r.family},
                      {"text", toText(a, r.lhs) + " = " + toText(a, r.rhs)},
                      {"latex", toLatex(a, r.lhs) + " = " + toLatex(a, r.rhs)},
-                     {"where", guardsJson(a, r.where)},
+                     {"where", guardStrings(a, r.where)},
                      {"order", orderName(r.order)},
                      {"source", r.source},
                      {"file", relative(r.location())},
@@ -138,7 +126,7 @@ int exportCatalog(const CatalogArgs& args) {
                        {"form", e.form == CatalogEntry::Form::Gradient ? "gradient" : "equality"},
                        {"statement", e.statement},
                        {"latex", statementLatex(a, e)},
-                       {"where", guardsJson(a, e.where)},
+                       {"where", guardStrings(a, e.where)},
                        {"source", e.source},
                        {"tags", e.tags},
                        {"file", relative(e.location())},

@@ -9,6 +9,7 @@
 
 #include "matcalc/calculus.hpp"
 #include "matcalc/parse.hpp"
+#include "matcalc/rules.hpp"
 
 namespace matcalc::cli {
 
@@ -21,6 +22,10 @@ struct Commands {
 ParseOptions declarations(const std::vector<std::string>& vars);
 // The rules directory: --rules, else $MATCALC_RULES, else the source tree's rules/.
 std::string rulesDirectory(const std::string& option);
+
+// "invertible(A), spd(S)": a rule's or an entry's guards, as written.
+std::vector<std::string> guardStrings(const Arena& arena, const std::vector<GuardUse>& where);
+std::string guardsText(const Arena& arena, const std::vector<GuardUse>& where);
 
 // A derivation the way the slides write one: each stage, then a line per step naming its rule.
 void printDerivation(const Arena& arena, const Derivation& derivation, std::ostream& out, const std::string& indent = "");

@@ -17,6 +17,18 @@ ParseOptions declarations(const std::vector<std::string>& vars) {
   return options;
 }
 
+std::vector<std::string> guardStrings(const Arena& a, const std::vector<GuardUse>& where) {
+  std::vector<std::string> out;
+  for (const GuardUse& g : where) out.push_back(std::string(guardName(g.guard)) + "(" + toText(a, g.variable) + ")");
+  return out;
+}
+
+std::string guardsText(const Arena& a, const std::vector<GuardUse>& where) {
+  std::string s;
+  for (const std::string& g : guardStrings(a, where)) s += (s.empty() ? "" : ", ") + g;
+  return s;
+}
+
 void printDerivation(const Arena& a, const Derivation& d, std::ostream& out, const std::string& indent) {
   for (const auto& stage : d.stages) {
     out << indent << stage.title << ":\n" << indent << "    " << toText(a, stage.start) << "\n";

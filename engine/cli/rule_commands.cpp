@@ -25,12 +25,6 @@ RuleSet load(Arena& arena, const RuleArgs& args) {
   return set;
 }
 
-std::string guardsText(const Arena& arena, const Rule& r) {
-  std::string s;
-  for (const GuardUse& g : r.where) s += (s.empty() ? "" : ", ") + std::string(guardName(g.guard)) + "(" + arena.symbolOf(g.variable).name + ")";
-  return s;
-}
-
 int list(const RuleArgs& args) {
   Arena arena;
   RuleSet set = load(arena, args);
@@ -49,7 +43,7 @@ int show(const RuleArgs& args) {
   RuleSet set = load(arena, args);
   const Rule* r = set.find(args.name);
   if (!r) throw Error(Error::Category::Usage, "no rule named '" + args.name + "' (see matcalc rules list)");
-  std::string guards = guardsText(arena, *r);
+  std::string guards = guardsText(arena, r->where);
   std::cout << "name:   " << r->name << "\n"
             << "family: " << r->family << "\n"
             << "text:   " << toText(arena, r->lhs) << " = " << toText(arena, r->rhs) << "\n"

@@ -1,6 +1,7 @@
 // Rules as data: loaded from rules/*.yaml (format: docs/rule-format.md).
 #pragma once
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,5 +73,8 @@ class RuleSet {
 // The pattern variables of a term (symbols), in first-seen order.
 std::vector<Id> variablesOf(const Arena& arena, Id term);
 bool containsKind(const Arena& arena, Id term, Kind kind);
+bool containsTerm(const Arena& arena, Id term, Id sub);
+// Every dimension of the term and its sub-terms (also those only I or 0 has).
+std::set<Dim> dimensionsOf(const Arena& arena, Id term);
 
 }  // namespace matcalc

@@ -69,20 +69,13 @@ struct Point {
   std::unordered_map<Dim, Eigen::Index> sizes;
 };
 
-void collectDims(const Arena& a, Id t, std::set<Dim>& out) {
-  out.insert(a.shape(t).rows);
-  out.insert(a.shape(t).cols);
-  for (Id k : a.kids(t)) collectDims(a, k, out);
-}
-
 // Sizes for every dimension of `terms` (also those only an I or 0 has), then values.
 Point drawPoint(const Arena& a, const std::vector<Id>& terms, const std::map<Id, Domain>& doms, std::mt19937_64& rng) {
   Point p;
   std::uniform_int_distribution<int> dimension(1, 4);
-  std::set<Dim> dims;
-  for (Id t : terms) collectDims(a, t, dims);
-  for (Dim d : dims)
-    if (d != kOne) p.sizes[d] = dimension(rng);
+  for (Id t : terms)
+    for (Dim d : dimensionsOf(a, t))
+      if (d != kOne && !p.sizes.count(d)) p.sizes[d] = dimension(rng);
   for (auto& [s, d] : doms) {
     Shape sh = a.shape(s);
     for (Dim dim : {sh.rows, sh.cols})

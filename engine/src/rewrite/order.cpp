@@ -63,12 +63,6 @@ bool isVariable(const Arena& a, Id t, std::uint32_t scope) {
   return a.kind(t) == Kind::Symbol && a.symbolOf(t).scope == scope;
 }
 
-bool occurs(const Arena& a, Id var, Id t) {
-  if (t == var) return true;
-  for (Id k : a.kids(t))
-    if (occurs(a, var, k)) return true;
-  return false;
-}
 
 bool multisetGreater(const Arena& a, std::vector<Id> m, std::vector<Id> n, std::uint32_t scope) {
   return multisetGreaterBy(std::move(m), std::move(n), [&](Id s, Id t) { return rpoGreater(a, s, t, scope); });
@@ -78,7 +72,7 @@ bool multisetGreater(const Arena& a, std::vector<Id> m, std::vector<Id> n, std::
 
 bool rpoGreater(const Arena& a, Id s, Id t, std::uint32_t scope) {
   if (s == t) return false;
-  if (isVariable(a, t, scope)) return occurs(a, t, s);
+  if (isVariable(a, t, scope)) return containsTerm(a, s, t);
   if (isVariable(a, s, scope)) return false;
   auto sk = a.kids(s), tk = a.kids(t);
   for (Id si : sk)
@@ -105,21 +99,9 @@ bool groundLess(const Arena& a, Id x, Id y) {
 }
 
 
-namespace {
-
-void collectDims(const Arena& a, Id t, std::set<Dim>& out) {
-  out.insert(a.shape(t).rows);
-  out.insert(a.shape(t).cols);
-  for (Id k : a.kids(t)) collectDims(a, k, out);
-}
-
-}  // namespace
-
 std::optional<std::string> dimensionOnlyOnRight(const Arena& a, Id lhs, Id rhs) {
-  std::set<Dim> left, right;
-  collectDims(a, lhs, left);
-  collectDims(a, rhs, right);
-  for (Dim d : right)
+  std::set<Dim> left = dimensionsOf(a, lhs);
+  for (Dim d : dimensionsOf(a, rhs))
     if (d != kOne && !left.count(d)) return a.dimName(d);
   return std::nullopt;
 }

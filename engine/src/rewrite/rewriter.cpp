@@ -10,13 +10,6 @@ namespace matcalc {
 
 namespace {
 
-bool contains(const Arena& a, Id t, Id sub) {
-  if (t == sub) return true;
-  for (Id k : a.kids(t))
-    if (contains(a, k, sub)) return true;
-  return false;
-}
-
 bool isSymmetric(const Arena& a, Id t) {
   switch (a.kind(t)) {
     case Kind::Identity:
@@ -118,7 +111,7 @@ bool Rewriter::guardsHold(const Rule& rule, const std::vector<std::pair<Guard, I
         ok = !containsKind(a, t, Kind::Differential) &&
              (facts_.everythingVaries
                   ? !containsKind(a, t, Kind::Symbol)
-                  : std::none_of(facts_.varying.begin(), facts_.varying.end(), [&](Id v) { return contains(a, t, v); }));
+                  : std::none_of(facts_.varying.begin(), facts_.varying.end(), [&](Id v) { return containsTerm(a, t, v); }));
         break;
       case Guard::Symmetric: ok = isSymmetric(a, t) || facts_.symmetric.count(t); break;
       case Guard::Invertible:

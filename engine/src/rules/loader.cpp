@@ -109,6 +109,24 @@ bool containsKind(const Arena& arena, Id term, Kind kind) {
   return false;
 }
 
+bool containsTerm(const Arena& arena, Id term, Id sub) {
+  if (term == sub) return true;
+  for (Id k : arena.kids(term))
+    if (containsTerm(arena, k, sub)) return true;
+  return false;
+}
+
+std::set<Dim> dimensionsOf(const Arena& arena, Id term) {
+  std::set<Dim> out;
+  std::function<void(Id)> walk = [&](Id t) {
+    out.insert(arena.shape(t).rows);
+    out.insert(arena.shape(t).cols);
+    for (Id k : arena.kids(t)) walk(k);
+  };
+  walk(term);
+  return out;
+}
+
 std::vector<Id> variablesOf(const Arena& arena, Id term) {
   std::vector<Id> out;
   std::function<void(Id)> walk = [&](Id t) {

@@ -135,11 +135,6 @@ Instance sample(const Arena& arena, const Identity& id, RandomSource& random, Me
     return it->second;
   };
   Instance inst;
-  std::function<void(Id)> sizeAll = [&](Id t) {
-    size(arena.shape(t).rows);
-    size(arena.shape(t).cols);
-    for (Id k : arena.kids(t)) sizeAll(k);
-  };
   for (Id v : variablesOf(arena, id.lhs)) {
     std::vector<Guard> guards;
     for (const GuardUse& g : id.where)
@@ -158,8 +153,8 @@ Instance sample(const Arena& arena, const Identity& id, RandomSource& random, Me
       inst.directions[v] = dir;
     }
   }
-  sizeAll(id.lhs);
-  sizeAll(id.rhs);
+  for (Id side : {id.lhs, id.rhs})
+    for (Dim d : dimensionsOf(arena, side)) size(d);  // also dimensions only I or 0 has
   inst.sizes = sizes;
   return inst;
 }
