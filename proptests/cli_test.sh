@@ -86,6 +86,8 @@ run equiv "tr(A*B)" "tr(B*A) + 1"
 check "equiv of different expressions exits 1" status_is 1
 check "equiv prints different" stdout_has "different: largest relative difference"
 run equiv "x'*ones" "sum(x)"
+check "equiv decides sum(x) = x'*ones by the normal form" status_is 0
+run equiv "sin(x).^2 + cos(x).^2" "ones"
 check "equiv that the rules cannot decide exits 1" status_is 1
 check "equiv prints not proven" stdout_has "not proven"
 

@@ -152,7 +152,7 @@ TEST(Canonical, SumsAndProductsAreFlattenedSortedAndFolded) {
 
 TEST(Printer, Latex) {
   Arena arena;
-  EXPECT_EQ(latex("tr(A'*B)"), "\\operatorname{tr}\\left(A^\\top B\\right)");
+  EXPECT_EQ(latex("A'*B*C"), "A^\\top B C");
   EXPECT_EQ(latex("<A, B .* C>"), "\\left\\langle A, B \\odot C\\right\\rangle");
   EXPECT_EQ(latex("inv(Sigma) - 1/2*X"), "\\Sigma^{-1} - \\frac{1}{2} X");
   EXPECT_EQ(latex("logdet(X) + det(X)"), "\\det\\left(X\\right) + \\log\\det\\left(X\\right)");

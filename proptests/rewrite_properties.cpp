@@ -59,7 +59,7 @@ RC_GTEST_PROP(NormalForm, PresentationKeepsTheValue, ()) {
 
 RC_GTEST_PROP(NormalForm, EveryStepNamesARuleAndKeepsTheValue, ()) {
   Sampled s;
-  SimplifyResult r = simplify(s.arena, s.rules, s.term);
+  SimplifyResult r = simplify(s.arena, s.rules, s.term, {}, {}, true);
   for (const Step& step : r.derivation.stages[0].steps) {
     RC_ASSERT(s.rules.find(step.rule->name) == step.rule);
     RC_ASSERT(close(s.value(step.term), s.sample.value));
@@ -89,7 +89,7 @@ TEST(Rewriter, BudgetsEndWithAClearError) {
   for (int i = 1; i <= 8; ++i) text += std::string(i > 1 ? "*" : "") + "(A" + std::to_string(i) + " + B" + std::to_string(i) + ")";
   Id t = parse(arena, text);
   Budget small;
-  small.maxSize = 300;
+  small.maxNewNodes = 300;
   try {
     simplify(arena, rules, t, {}, small);
     ADD_FAILURE() << "the budget did not stop the expansion";

@@ -46,7 +46,7 @@ nlohmann::json stepsJson(const Arena& a, const Derivation& d) {
   for (const auto& stage : d.stages) {
     nlohmann::json steps = nlohmann::json::array();
     for (const Step& s : stage.steps)
-      steps.push_back({{"rule", s.rule->name}, {"before", toText(a, s.before)}, {"after", toText(a, s.after)}, {"term", toText(a, s.term)}});
+      steps.push_back({{"rule", s.rule->name}, {"before", toText(a, s.before)}, {"after", toText(a, s.after)}, {"term", s.term != kNoId ? toText(a, s.term) : ""}});
     stages.push_back({{"stage", stage.title}, {"start", toText(a, stage.start)}, {"steps", steps}});
   }
   return stages;

@@ -107,8 +107,8 @@ int exportCatalog(const CatalogArgs& args) {
     CheckSummary c = check(a, identityOf(r), args.trials, args.seed);
     rules.push_back({{"name", r.name},
                      {"family", r.family},
-                     {"text", toText(a, r.lhs) + " = " + toText(a, r.rhs)},
-                     {"latex", toLatex(a, r.lhs) + " = " + toLatex(a, r.rhs)},
+                     {"text", toText(a, r.lhsRaw) + " = " + toText(a, r.rhsRaw)},
+                     {"latex", toLatex(a, r.lhsRaw) + " = " + toLatex(a, r.rhsRaw)},
                      {"where", guardStrings(a, r.where)},
                      {"order", orderName(r.order)},
                      {"source", r.source},
@@ -120,7 +120,9 @@ int exportCatalog(const CatalogArgs& args) {
     EntryStatus s = verifyEntry(a, l->rules, e, args.trials, args.seed);
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& stage : s.derivation.stages)
-      for (const Step& st : stage.steps) steps.push_back({{"stage", stage.title}, {"rule", st.rule->name}, {"term", toText(a, st.term)}});
+      for (const Step& st : stage.steps) steps.push_back({{"stage", stage.title}, {"rule", st.rule->name}, {"term", toText(a, st.term != kNoId ? st.term : st.after)}});
+    if (steps.empty() && s.symbolic == EntryStatus::Symbolic::Reproduced)  // tr(A*B) = tr(B*A): one term as built
+      steps.push_back({{"stage", "build both sides"}, {"rule", "the term constructors (builtin rules)"}, {"term", toText(a, s.engine)}});
     entries.push_back({{"name", e.name},
                        {"section", e.section},
                        {"form", e.form == CatalogEntry::Form::Gradient ? "gradient" : "equality"},

@@ -32,7 +32,10 @@ std::string guardsText(const Arena& a, const std::vector<GuardUse>& where) {
 void printDerivation(const Arena& a, const Derivation& d, std::ostream& out, const std::string& indent) {
   for (const auto& stage : d.stages) {
     out << indent << stage.title << ":\n" << indent << "    " << toText(a, stage.start) << "\n";
-    for (const Step& s : stage.steps) out << indent << "  = " << toText(a, s.term) << "    [" << s.rule->name << "]\n";
+    for (const Step& s : stage.steps) {
+      if (s.term != kNoId) out << indent << "  = " << toText(a, s.term) << "    [" << s.rule->name << "]\n";
+      else out << indent << "  : " << toText(a, s.before) << "  ->  " << toText(a, s.after) << "    [" << s.rule->name << "]\n";
+    }
   }
   for (const std::string& s : d.assumptions) out << indent << "assuming " << s << "\n";
 }

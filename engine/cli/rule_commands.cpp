@@ -31,7 +31,7 @@ int list(const RuleArgs& args) {
   int shown = 0;
   for (const Rule& r : set.rules()) {
     if (!args.family.empty() && r.family != args.family) continue;
-    std::cout << fmt::format("{:<34} {:<18} {} = {}\n", r.name, r.family, toText(arena, r.lhs), toText(arena, r.rhs));
+    std::cout << fmt::format("{:<34} {:<18} {} = {}\n", r.name, r.family, toText(arena, r.lhsRaw), toText(arena, r.rhsRaw));
     ++shown;
   }
   if (shown == 0 && !args.family.empty()) throw Error(Error::Category::Usage, "no rules in family '" + args.family + "'");
@@ -46,8 +46,8 @@ int show(const RuleArgs& args) {
   std::string guards = guardsText(arena, r->where);
   std::cout << "name:   " << r->name << "\n"
             << "family: " << r->family << "\n"
-            << "text:   " << toText(arena, r->lhs) << " = " << toText(arena, r->rhs) << "\n"
-            << "latex:  " << toLatex(arena, r->lhs) << " = " << toLatex(arena, r->rhs) << "\n"
+            << "text:   " << toText(arena, r->lhsRaw) << " = " << toText(arena, r->rhsRaw) << "\n"
+            << "latex:  " << toLatex(arena, r->lhsRaw) << " = " << toLatex(arena, r->rhsRaw) << "\n"
             << "where:  " << (guards.empty() ? "(no guards)" : guards) << "\n"
             << "source: " << r->source << "\n"
             << "file:   " << r->location() << "\n";

@@ -23,8 +23,9 @@ struct SimplifyResult {
   Id display;  // the same value, presented compactly (common factors factored out)
   Derivation derivation;
 };
+// With recordSteps, every step of the derivation carries the whole term (--steps).
 SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions = {},
-                        Budget budget = {});
+                        Budget budget = {}, bool recordSteps = false);
 
 // A compact presentation of a normal form: common left/right factors and
 // numeric factors taken out of sums, <x, y> of vectors written x'*y.
@@ -40,7 +41,7 @@ struct GradientResult {
 // Error(Unsupported) when no rule applies where one is needed.
 // `assumptions` (symmetric(S), spd(S) …) let rules that need them apply.
 GradientResult gradient(Arena& arena, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions = {},
-                        Budget budget = {});
+                        Budget budget = {}, bool recordSteps = false);
 
 }  // namespace matcalc
 

@@ -20,6 +20,7 @@ VarKind parseVarKind(std::string_view word);  // "scalar" | "vector" | "matrix",
 struct ParseOptions {
   std::map<std::string, VarKind> declared;  // overrides defaultVarKind
   std::uint32_t scope = 0;                  // 0: the user's variables; else a rule's pattern scope
+  bool raw = false;                         // build terms as written, not canonicalised (Arena::raw)
 };
 
 // Several expressions parsed together share their symbols' dimensions.

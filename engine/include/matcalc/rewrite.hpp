@@ -1,7 +1,11 @@
-// Rewriting to normal form with the rules of rules/, one step at a time, each
-// step recorded with the rule that made it.
+// Rewriting to normal form with the rules of rules/, on the shared DAG: the
+// normal form of each distinct sub-term is computed once and remembered, so a
+// sub-term shared n times is rewritten once. Every step is recorded with the
+// rule that made it.
 #pragma once
-#include <set>
+#include <functional>
+#include <memory>
+#include <unordered_map>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -10,26 +14,33 @@
 
 namespace matcalc {
 
-// Limits that end rewriting with Error(Budget) rather than a hang.
+namespace detail {
+struct Deadline;
+class Matcher;
+}  // namespace detail
+class RuleMatch;
+
+// Limits that end a job with Error(Budget) rather than a hang: rewrite
+// steps, distinct nodes the job adds to the arena, and wall time.
 struct Budget {
-  std::size_t maxSteps = 4000;
-  std::size_t maxSize = 4000;  // nodes of the term, counted as a tree
-  std::size_t maxDepth = 200;
+  std::size_t maxSteps = 200'000;
+  std::size_t maxNewNodes = 2'000'000;
+  double seconds = 5.0;
 };
 
 struct Step {
-  const Rule* rule;
+  const Rule* rule;  // null for a step of the isolation phase that only splits a sum
   Id before, after;  // the sub-term rewritten, and what replaced it
-  Id term;           // the whole term after the step
+  Id term;           // the whole term after the step (when steps are recorded for display)
 };
 
 // What guards may rely on beyond the shape of a term.
 struct Facts {
-  bool everythingVaries = true;                // constant(A): A has no variable at all …
-  std::vector<Id> varying;                     // … or, when false, none of these
-  std::set<Id> invertible, positive, nonzero;  // sub-terms the input presupposes to be so
-  std::set<Id> symmetric, spd;                 // … or that the user assumes (--assume, a catalog guard)
-  bool differentiable = false;                 // a rule with d(·) may assume its domain guards
+  bool everythingVaries = true;                                  // constant(A): A has no variable at all …
+  std::vector<Id> varying;                                       // … or, when false, none of these
+  std::unordered_set<Id> invertible, positive, nonzero;          // sub-terms the input presupposes to be so
+  std::unordered_set<Id> symmetric, spd;                         // … or that the user assumes (--assume, a catalog guard)
+  bool differentiable = false;                                   // a rule with d(·) may assume its domain guards
 };
 // What an expression presupposes: inv(A) and logdet(A) need A invertible,
 // log(A) and sqrt(A) need A positive, A in a denominator needs A nonzero.
@@ -38,33 +49,77 @@ Facts presuppositions(const Arena& arena, Id term);
 void assume(Facts& facts, const std::vector<GuardUse>& guards);
 
 enum class Phase {
-  Simplify,  // rules in the recursive path order, and ordered rules on shrinking instances
-  Gradient,  // any rule whose instance brings the differentials closer to <G, d(X)>
+  Simplify,       // every rpo and ordered rule: the canonical normal form (products expanded)
+  Tidy,           // the same without family `expand`: no product is distributed over a sum
+  Differentiate,  // the rules that push d(·) inward, nothing else
+};
+
+// One job's shared limits: the deadline and the arena size it started with.
+class Job {
+ public:
+  explicit Job(const Arena& arena, Budget budget = {});
+  ~Job();
+  const Budget& budget() const { return budget_; }
+  const detail::Deadline& deadline() const { return *deadline_; }
+  // Throws Error(Budget) past the deadline or the node budget.
+  void check(const Arena& arena) const;
+
+ private:
+  Budget budget_;
+  std::unique_ptr<detail::Deadline> deadline_;
+  std::size_t startNodes_;
 };
 
 class Rewriter {
  public:
-  Rewriter(Arena& arena, const RuleSet& rules, Phase phase, Facts facts = {}, Budget budget = {});
+  // With `record`, every step also carries the whole term after it (for --steps).
+  Rewriter(Arena& arena, const RuleSet& rules, Phase phase, Facts facts, const Job& job, bool record = false);
+  ~Rewriter();
   Id normalize(Id term);
   const std::vector<Step>& steps() const { return steps_; }
   // Guards a rule with d(·) assumed, e.g. "invertible(X)", in first-use order.
   const std::vector<std::string>& assumptions() const { return assumed_; }
 
+  // One rule of `candidates` applied at the root of term, the first whose
+  // match, guards and `accept` agree; kNoId when none does.
+  struct Applied {
+    const Rule* rule = nullptr;
+    Id result = kNoId;
+  };
+  Applied applyAtRoot(Id term, const std::vector<const Rule*>& candidates, const std::function<bool(Id)>& accept = {});
+  bool guardsHold(const Rule& rule, RuleMatch& match);
+
  private:
-  bool rewriteOnce(Id term, Id& out, std::size_t depth);
-  bool tryRules(Id term, Id& out);
-  bool guardsHold(const Rule& rule, const std::vector<std::pair<Guard, Id>>& guards);
+  Id norm(Id term);
+  Applied tryRules(Id term);
+  Id view(Id t, std::unordered_map<Id, Id>& memo);
+  void record(const Rule* rule, Id before, Id after);
 
   Arena& arena_;
   Phase phase_;
   Facts facts_;
-  Budget budget_;
+  const Job& job_;
+  bool record_;
   std::vector<std::vector<const Rule*>> byHead_;  // indexed by Kind
-  std::unordered_set<Id> normal_;                 // known to be in normal form
+  std::vector<const Rule*> wrapRules_;            // product rules also tried across the end of a closed word
+  std::vector<Id> memo_;                          // the normal form of each id, kNoId if not known yet
+  std::unordered_map<Id, Id> latest_;             // while recording: the current form of a sub-term in progress
+  Id root_ = kNoId;
   std::vector<Step> steps_;
   std::vector<std::string> assumed_;
-  const Rule* lastRule_ = nullptr;
-  Id lastBefore_ = 0, lastAfter_ = 0;
+  std::unique_ptr<detail::Matcher> matcher_;
+};
+
+// The matcher's view of a match, for guards.
+class RuleMatch {
+ public:
+  explicit RuleMatch(detail::Matcher& m) : m_(m) {}
+  Id term(Id var);
+  bool hasDifferential(Id var) const;
+  Shape shape(Id var) const;
+
+ private:
+  detail::Matcher& m_;
 };
 
 }  // namespace matcalc

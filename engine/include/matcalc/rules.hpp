@@ -40,13 +40,17 @@ enum class Order {
   Rpo,       // lhs > rhs in the recursive path order: always applied
   Ordered,   // permutes its variables: applied only when the instance gets smaller
   Gradient,  // moves a differential towards <G, d(X)>: the differential's path shrinks
+  Builtin,   // applied by the term constructors (a canonical choice): verified, and
+             // checked at load time to be what the constructors do, never matched
 };
 const char* orderName(Order o);
 
 struct Rule {
   std::string name, family, source;
   std::string lhsText, rhsText;
-  Id lhs = 0, rhs = 0;
+  Id lhs = 0, rhs = 0;        // canonical: what the rewriter matches and builds
+  Id lhsRaw = 0, rhsRaw = 0;  // as written, not canonicalised: what a builtin rule is verified on
+  std::vector<Id> variables;  // the pattern variables of lhs, in first-seen order
   std::vector<GuardUse> where;
   Order order = Order::Rpo;
   std::uint32_t scope = 0;  // the arena scope of its pattern variables
@@ -72,8 +76,8 @@ class RuleSet {
 
 // The pattern variables of a term (symbols), in first-seen order.
 std::vector<Id> variablesOf(const Arena& arena, Id term);
-bool containsKind(const Arena& arena, Id term, Kind kind);
-bool containsTerm(const Arena& arena, Id term, Id sub);
+inline bool containsKind(const Arena& arena, Id term, Kind kind) { return arena.hasKind(term, kind); }
+inline bool containsTerm(const Arena& arena, Id term, Id sub) { return arena.contains(term, sub); }
 // Every dimension of the term and its sub-terms (also those only I or 0 has).
 std::set<Dim> dimensionsOf(const Arena& arena, Id term);
 

@@ -1,6 +1,7 @@
 // Terms: immutable, hash-consed nodes in an arena, referred to by 32-bit ids.
 // Structural equality is id equality. Every node carries its shape over
-// symbolic dimensions, so a term alone determines its shape.
+// symbolic dimensions, so a term alone determines its shape. The arena only
+// grows: a Node reference and its kids span stay valid for its lifetime.
 #pragma once
 #include <gmpxx.h>
 
@@ -19,6 +20,7 @@ namespace matcalc {
 using Id = std::uint32_t;
 using Dim = std::uint32_t;      // a symbolic dimension, interned by name
 inline constexpr Dim kOne = 0;  // the literal dimension 1
+inline constexpr Id kNoId = 0xFFFFFFFFu;
 
 struct Shape {
   Dim rows = kOne, cols = kOne;
@@ -40,7 +42,25 @@ struct Node {
   Kind kind;
   std::uint32_t payload;  // Symbol: symbol index; Number: number index; else 0
   Shape shape;
-  std::vector<Id> kids;
+  std::span<const Id> kids;
+};
+
+// Facts about a node's whole sub-DAG, computed once when it is interned.
+struct NodeFacts {
+  std::uint64_t kinds;       // bit k: the kind k occurs (isKindIn)
+  std::uint64_t symbols;     // a Bloom filter of the symbols that occur
+  std::uint32_t depth;       // 0 for a leaf
+  std::uint32_t height;      // a leaf 0; an n-ary node max(kids) + n: a run of factors is lower than its product
+  std::uint32_t treeSize;    // nodes counted as a tree, saturating at 2^31
+  std::uint32_t transposes;  // Transpose nodes counted as a tree, saturating
+};
+constexpr std::uint64_t kindBit(Kind k) { return std::uint64_t{1} << static_cast<int>(k); }
+
+// The arena's limits, checked as nodes are made: a job that would exceed
+// them ends with Error(Budget) instead of running out of memory or stack.
+struct ArenaLimits {
+  std::uint32_t maxDepth = 1500;       // nesting depth of any term
+  std::size_t maxNodes = 20'000'000;   // distinct nodes in the arena
 };
 
 class Arena {
@@ -56,19 +76,30 @@ class Arena {
   Id ones(Shape shape);  // the all-ones matrix: a scalar added to a matrix is c*ones
 
   // The smart constructor for every non-leaf kind: checks the shape rule and
-  // canonicalises (flattens and sorts +, scalar products and Hadamard
-  // products, folds numbers, pulls scalar factors out of matrix and Hadamard
-  // products). Throws Error(Shape) naming the sub-expression.
+  // canonicalises (docs/architecture.md, "What the constructors decide").
+  // Throws Error(Shape) naming the sub-expression, Error(Domain) for a
+  // division by an exact zero.
   Id make(Kind kind, std::vector<Id> kids);
+  // A node exactly as given: shape-checked, hash-consed, not canonicalised.
+  // For the right-hand sides the constructors are verified against, and for
+  // pairs <G, T> the isolation phase matches rules on.
+  Id raw(Kind kind, std::vector<Id> kids);
+  // The canonical transpose (transposes pushed to the leaves and atoms); an
+  // involution on canonical terms. Memoised.
+  Id transpose(Id t);
 
-  // Valid until the arena grows: copy the Node before calling make().
-  const Node& node(Id id) const { return nodes_[id]; }
-  Kind kind(Id id) const { return nodes_[id].kind; }
-  Shape shape(Id id) const { return nodes_[id].shape; }
-  std::span<const Id> kids(Id id) const { return nodes_[id].kids; }
-  const Symbol& symbolOf(Id id) const { return symbols_[nodes_[id].payload]; }
-  const mpq_class& numberOf(Id id) const { return numbers_[nodes_[id].payload]; }
+  Node node(Id id) const { return {records_[id].kind, records_[id].payload, records_[id].shape, kids(id)}; }
+  Kind kind(Id id) const { return records_[id].kind; }
+  Shape shape(Id id) const { return records_[id].shape; }
+  std::span<const Id> kids(Id id) const;
+  const NodeFacts& facts(Id id) const { return facts_[id]; }
+  bool hasKind(Id id, Kind k) const { return (facts_[id].kinds & kindBit(k)) != 0; }
+  const Symbol& symbolOf(Id id) const { return symbols_[records_[id].payload]; }
+  const mpq_class& numberOf(Id id) const { return numbers_[records_[id].payload]; }
   bool isNumber(Id id, long value) const { return kind(id) == Kind::Number && numberOf(id) == value; }
+  bool isZero(Id id) const { return kind(id) == Kind::Zero || isNumber(id, 0); }
+  // Whether `sub` occurs in `term` (a Bloom filter first, then a memoised walk).
+  bool contains(Id term, Id sub) const;
 
   // Dimensions.
   Dim dim(std::string_view name);  // interns
@@ -84,39 +115,59 @@ class Arena {
   const Symbol* findSymbol(std::string_view name, std::uint32_t scope) const;
   std::uint32_t newScope() { return ++lastScope_; }
 
-  std::size_t size() const { return nodes_.size(); }
+  std::size_t size() const { return records_.size(); }
+  ArenaLimits& limits() { return limits_; }
 
   // Structural order used to sort operands: deterministic, independent of ids.
   int compare(Id a, Id b) const;
 
  private:
-  Id intern(Node node);
+  // A node as stored: its kids live in kidChunks_[chunk][offset, offset + count),
+  // and chunks are never reallocated, so spans handed out stay valid.
+  struct Record {
+    Kind kind;
+    std::uint32_t payload;
+    Shape shape;
+    std::uint32_t chunk, offset, count;
+  };
+  Id intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids);
   Id makeAdd(std::vector<Id> kids);
   Id makeScale(std::vector<Id> kids);
   Id makeMul(std::vector<Id> kids);
   Id makeHadamard(std::vector<Id> kids);
-  Shape checkShape(Kind kind, std::span<const Id> kids) const;
+  Id makePow(Id base, Id exponent);
+  Id makeHadamardDiv(Id a, Id b);
+  Id makeTrace(Id m);
+  Id makeSum(Id m);
+  Id makeOriented(Kind kind, Id arg);  // f(A') as f(A)' where the argument reads better untransposed
   Id finish(Kind kind, std::vector<Id> kids);  // shape-check and intern, no rewriting
-  std::vector<Id> flatten(Kind kind, const std::vector<Id>& kids) const;
+  Shape checkShape(Kind kind, std::span<const Id> kids) const;
+  std::vector<Id> flatten(Kind kind, std::span<const Id> kids) const;
+  Id transposeUncached(Id t);
+  // Closed contractions (closed.cpp): a trace of a product, a 1×1 product.
+  Id closedWord(std::vector<Id> word);
+  friend class ClosedCanonicaliser;
 
-  struct NodeHash {
-    std::size_t operator()(const Node& n) const;
-  };
-  struct NodeEq {
-    bool operator()(const Node& a, const Node& b) const {
-      return a.kind == b.kind && a.payload == b.payload && a.shape == b.shape && a.kids == b.kids;
-    }
-  };
+  bool sameNode(Id id, Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids) const;
+  void growTable();
 
-  std::vector<Node> nodes_;
-  std::unordered_map<Node, Id, NodeHash, NodeEq> memo_;
+  std::vector<Record> records_;
+  std::vector<std::vector<Id>> kidChunks_;  // each reserved once, never grown past its capacity
+  std::vector<NodeFacts> facts_;
+  std::vector<std::uint64_t> hashes_;
+  std::vector<Id> table_;  // open addressing over ids, kNoId when empty; size a power of 2
   std::vector<Symbol> symbols_;
+  std::unordered_map<std::string, std::uint32_t> symbolIndex_;  // "scope:name"
   std::vector<mpq_class> numbers_;
   std::unordered_map<std::string, std::uint32_t> numberIndex_;
   std::vector<std::string> dimNames_;
   std::unordered_map<std::string, Dim> dimIndex_;
+  std::unordered_map<Id, Id> transposeMemo_;
+  mutable std::unordered_map<std::uint64_t, bool> containsMemo_;
+  mutable std::unordered_map<std::uint64_t, int> compareMemo_;
   std::uint32_t lastScope_ = 0;
   std::uint32_t patternDims_ = 0;
+  ArenaLimits limits_;
 };
 
 }  // namespace matcalc

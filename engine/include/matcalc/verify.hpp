@@ -41,7 +41,8 @@ struct Identity {
   Id lhs, rhs;
   std::vector<GuardUse> where;
 };
-inline Identity identityOf(const Rule& r) { return {r.lhs, r.rhs, r.where}; }
+// A rule as written: a builtin rule's canonical sides are one term, so its raw sides are checked.
+inline Identity identityOf(const Rule& r) { return {r.lhsRaw, r.rhsRaw, r.where}; }
 
 struct TrialResult {
   enum class Outcome { Equal, Different, Undefined, NoSample } outcome;

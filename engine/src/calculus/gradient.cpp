@@ -1,7 +1,16 @@
 // The differential method of the slides: df by the differential rules, then
 // the inner-product rules until df = <G, d(X)>, then G simplified.
-#include <functional>
+//
+// The isolation phase is reverse-mode accumulation written as rules: df is
+// kept as a sum of pairs <G, T>, T linear in d(X); one rule at the root of a
+// pair moves an operator off T onto G (the adjoint step). Pairs are taken
+// highest T first, and pairs with one T are summed before T is taken apart,
+// so a sub-term shared by many paths is taken apart once and G stays a DAG of
+// the size of f's: an L-layer network's gradient has O(L) distinct nodes.
+#include <map>
 #include <optional>
+#include <set>
+#include <unordered_set>
 
 #include "matcalc/calculus.hpp"
 #include "matcalc/print.hpp"
@@ -11,37 +20,145 @@ namespace matcalc {
 namespace {
 
 // The d(·) nodes whose argument is not the variable: a function no rule could differentiate.
-void findStuck(const Arena& a, Id t, Id x, std::vector<Id>& out) {
-  if (a.kind(t) == Kind::Differential) {
-    if (a.kids(t)[0] != x) out.push_back(t);
-    return;
-  }
-  for (Id k : a.kids(t)) findStuck(a, k, x, out);
-}
-
-// G of one term <G, d(X)>; for a scalar X also G*d(X) and d(X) itself.
-std::optional<Id> readOff(Arena& a, Id term, Id dx) {
-  if (a.kind(term) == Kind::Inner && a.kids(term)[1] == dx) return a.kids(term)[0];
-  if (term == dx && a.shape(dx).isScalar()) return a.number(1);
-  if (a.kind(term) == Kind::Scale && a.kids(term).back() == dx) {
-    auto k = a.kids(term);
-    return a.make(Kind::Scale, std::vector<Id>(k.begin(), k.end() - 1));
+std::optional<Id> findStuck(const Arena& a, Id t, Id x) {
+  std::unordered_set<Id> seen;
+  std::vector<Id> stack{t};
+  while (!stack.empty()) {
+    Id u = stack.back();
+    stack.pop_back();
+    if (!a.hasKind(u, Kind::Differential) || !seen.insert(u).second) continue;
+    if (a.kind(u) == Kind::Differential) {
+      if (a.kids(u)[0] != x) return u;
+      continue;
+    }
+    for (Id k : a.kids(u)) stack.push_back(k);
   }
   return std::nullopt;
 }
 
+struct Pair {
+  Id g, t;  // <g, t>, t linear in d(X)
+};
+
+// The pairs a term of df stands for: a sum is its terms; a scalar factor
+// free of d(·) goes to G (<G, c*T> = <c*G, T>); an inner product is itself.
+void pairsOf(Arena& a, Id u, Id g, std::vector<Pair>& out) {
+  if (a.isZero(u)) return;
+  switch (a.kind(u)) {
+    case Kind::Add:
+      for (Id k : std::vector<Id>(a.kids(u).begin(), a.kids(u).end())) pairsOf(a, k, g, out);
+      return;
+    case Kind::Inner:
+      if (!a.hasKind(a.kids(u)[0], Kind::Differential)) {
+        out.push_back({a.make(Kind::Scale, {g, a.kids(u)[0]}), a.kids(u)[1]});
+        return;
+      }
+      break;
+    case Kind::Scale: {
+      std::vector<Id> coefficient{g}, carrier;
+      for (Id k : a.kids(u)) (a.hasKind(k, Kind::Differential) ? carrier : coefficient).push_back(k);
+      if (carrier.size() == 1) {
+        pairsOf(a, carrier[0], a.make(Kind::Scale, coefficient), out);
+        return;
+      }
+      break;
+    }
+    default: break;
+  }
+  out.push_back({g, u});
+}
+
+class Isolation {
+ public:
+  Isolation(Arena& a, Rewriter& r, const std::vector<const Rule*>& rules, Id dx, bool record)
+      : a_(a), r_(r), rules_(rules), dx_(dx), record_(record) {}
+
+  // Sum of the G of every pair <G, d(X)>; throws Error(Unsupported) when a
+  // pair cannot be taken apart.
+  std::vector<Id> run(Id df) {
+    std::vector<Pair> seed;
+    pairsOf(a_, df, a_.number(1), seed);
+    for (const Pair& p : seed) add(p);
+    while (!queue_.empty()) {
+      auto top = *queue_.begin();
+      queue_.erase(queue_.begin());
+      Id t = top.second;
+      std::vector<Id> gs = std::move(pending_[t]);
+      pending_.erase(t);
+      Id g = gs.size() == 1 ? gs[0] : a_.make(Kind::Add, gs);
+      if (a_.isZero(g)) continue;
+      Id pair = a_.raw(Kind::Inner, {g, t});
+      std::uint32_t height = a_.facts(t).height;
+      Rewriter::Applied step = r_.applyAtRoot(pair, rules_, [&](Id result) {
+        std::vector<Pair> parts;
+        pairsOf(a_, result, a_.number(1), parts);
+        for (const Pair& p : parts)
+          if (p.t != dx_ && a_.facts(p.t).height >= height) return false;
+        return true;
+      });
+      if (!step.rule)
+        throw Error(Error::Category::Unsupported, "could not bring '" + toText(a_, pair) + "' to the form <G, " + toText(a_, dx_) + ">");
+      std::vector<Pair> parts;
+      pairsOf(a_, step.result, a_.number(1), parts);
+      for (const Pair& p : parts) add(p);
+      steps_.push_back({step.rule, pair, step.result, record_ ? state() : kNoId});
+    }
+    return done_;
+  }
+
+  const std::vector<Step>& steps() const { return steps_; }
+
+ private:
+  void add(const Pair& p) {
+    if (a_.isZero(p.g) || a_.isZero(p.t)) return;
+    if (p.t == dx_) {
+      done_.push_back(p.g);
+      return;
+    }
+    auto [it, added] = pending_.try_emplace(p.t);
+    it->second.push_back(p.g);
+    if (added) queue_.insert({a_.facts(p.t).height, p.t});
+  }
+
+  // df as it stands: the pairs still to take apart, and <G, d(X)>.
+  Id state() {
+    std::vector<Id> terms;
+    for (const auto& [t, gs] : pending_) terms.push_back(a_.raw(Kind::Inner, {gs.size() == 1 ? gs[0] : a_.make(Kind::Add, gs), t}));
+    if (!done_.empty()) terms.push_back(a_.raw(Kind::Inner, {done_.size() == 1 ? done_[0] : a_.make(Kind::Add, done_), dx_}));
+    if (terms.empty()) return a_.number(0);
+    return terms.size() == 1 ? terms[0] : a_.raw(Kind::Add, terms);
+  }
+
+  struct HighestFirst {
+    bool operator()(const std::pair<std::uint32_t, Id>& x, const std::pair<std::uint32_t, Id>& y) const {
+      return x.first != y.first ? x.first > y.first : x.second > y.second;
+    }
+  };
+
+  Arena& a_;
+  Rewriter& r_;
+  const std::vector<const Rule*>& rules_;
+  Id dx_;
+  bool record_;
+  std::set<std::pair<std::uint32_t, Id>, HighestFirst> queue_;
+  std::unordered_map<Id, std::vector<Id>> pending_;
+  std::vector<Id> done_;
+  std::vector<Step> steps_;
+};
+
 }  // namespace
 
-GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions,
-                        Budget budget) {
+GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions, Budget budget,
+                        bool recordSteps) {
   if (a.kind(x) != Kind::Symbol)
     throw Error(Error::Category::Usage, "the variable to differentiate by must be a variable of the expression");
   if (!a.shape(f).isScalar())
     throw Error(Error::Category::Shape, "the function must be scalar-valued, but '" + toText(a, f) + "' is " +
                                             a.shapeText(a.shape(f)));
-  if (containsKind(a, f, Kind::Differential))
-    throw Error(Error::Category::Usage, "the function already contains d(·)");
+  if (a.hasKind(f, Kind::Differential)) throw Error(Error::Category::Usage, "the function already contains d(·)");
+  if (rules.rules().empty()) throw Error(Error::Category::Usage, "no rules are loaded: nothing can be differentiated");
 
+  Job job(a, budget);
   Facts facts = presuppositions(a, f);
   assume(facts, assumptions);
   Facts plain = facts;
@@ -51,39 +168,51 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   Id dx = a.make(Kind::Differential, {x});
   GradientResult out{};
 
-  // 1. Push d inward and expand, until df is a sum of terms linear in d(X).
+  // 1. Push d inward: df, linear in d(X), sharing f's sub-terms.
   Id start = a.make(Kind::Differential, {f});
-  Rewriter differentiate(a, rules, Phase::Simplify, facts, budget);
+  Rewriter differentiate(a, rules, Phase::Differentiate, facts, job, recordSteps);
   Id df = differentiate.normalize(start);
   out.derivation.stages.push_back({"differentiate", start, differentiate.steps()});
-  std::vector<Id> stuck;
-  findStuck(a, df, x, stuck);
-  if (!stuck.empty())
-    throw Error(Error::Category::Unsupported, "no rule differentiates '" + toText(a, stuck[0]) + "'");
+  if (auto stuck = findStuck(a, df, x))
+    throw Error(Error::Category::Unsupported, "no rule differentiates '" + toText(a, *stuck) + "'");
 
   // 2. Isolate d(X): df = <G, d(X)>.
-  Rewriter isolate(a, rules, Phase::Gradient, facts, budget);
-  Id form = isolate.normalize(df);
-  out.derivation.stages.push_back({"isolate " + toText(a, dx), df, isolate.steps()});
-  std::vector<Id> terms;
-  if (a.kind(form) == Kind::Add) terms.assign(a.kids(form).begin(), a.kids(form).end());
-  else if (!(a.kind(form) == Kind::Number && a.numberOf(form) == 0)) terms.push_back(form);
-  std::vector<Id> parts;
-  for (Id t : terms) {
-    auto g = readOff(a, t, dx);
-    if (!g) throw Error(Error::Category::Unsupported, "could not bring '" + toText(a, t) + "' to the form <G, " + toText(a, dx) + ">");
-    parts.push_back(*g);
-  }
+  std::vector<const Rule*> isolationRules;
+  for (const Rule& r : rules.rules())
+    if (r.order == Order::Gradient) isolationRules.push_back(&r);
+  Isolation isolation(a, differentiate, isolationRules, dx, recordSteps);
+  std::vector<Id> parts = isolation.run(df);
+  out.derivation.stages.push_back({"isolate " + toText(a, dx), df, isolation.steps()});
   Id g = parts.empty() ? a.zero(a.shape(x)) : parts.size() == 1 ? parts[0] : a.make(Kind::Add, parts);
   if (a.shape(g) != a.shape(x))
     throw std::logic_error("gradient of shape " + a.shapeText(a.shape(g)) + " for a variable of shape " + a.shapeText(a.shape(x)));
 
-  // 3. Simplify G.
-  Rewriter tidy(a, rules, Phase::Simplify, plain, budget);
-  out.gradient = tidy.normalize(g);
+  // 3. Simplify G without expanding it, then try the canonical (expanded)
+  // form within a small budget; show whichever reads shorter.
+  Rewriter tidy(a, rules, Phase::Tidy, plain, job, recordSteps);
+  Id tidied = tidy.normalize(g);
   out.derivation.stages.push_back({"simplify the gradient", g, tidy.steps()});
   out.derivation.assumptions = differentiate.assumptions();
-  out.display = present(a, out.gradient);
+  Id shownTidy = present(a, tidied);
+  out.gradient = tidied;
+  out.display = shownTidy;
+  try {
+    Budget small = budget;
+    small.maxNewNodes = std::max<std::size_t>(20'000, 16 * static_cast<std::size_t>(a.facts(tidied).treeSize));
+    small.seconds = std::min(budget.seconds, 1.0);
+    Job expand(a, small);
+    Rewriter canonical(a, rules, Phase::Simplify, plain, expand, recordSteps);
+    Id canon = canonical.normalize(tidied);
+    out.gradient = canon;
+    Id shown = present(a, canon);
+    if (a.facts(shown).treeSize <= a.facts(shownTidy).treeSize) {
+      out.display = shown;
+      if (canon != tidied) out.derivation.stages.push_back({"expand and collect", tidied, canonical.steps()});
+    }
+  } catch (const Error& e) {
+    if (e.category() != Error::Category::Budget) throw;
+  }
+  job.check(a);
   return out;
 }
 

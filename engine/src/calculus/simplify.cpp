@@ -3,10 +3,11 @@
 namespace matcalc {
 
 SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions,
-                        Budget budget) {
+                        Budget budget, bool recordSteps) {
   Facts facts = presuppositions(arena, term);
   assume(facts, assumptions);
-  Rewriter r(arena, rules, Phase::Simplify, facts, budget);
+  Job job(arena, budget);
+  Rewriter r(arena, rules, Phase::Simplify, facts, job, recordSteps);
   Id normal = r.normalize(term);
   SimplifyResult out{normal, present(arena, normal), {}};
   out.derivation.stages.push_back({"simplify", term, r.steps()});

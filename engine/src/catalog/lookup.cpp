@@ -35,19 +35,26 @@ bool wordsMatch(const CatalogEntry& e, const std::string& query) {
 // leaves, 3 when some share one, 2 when a variable stands for a longer
 // product, 0 when it does not match.
 int structuralScore(Arena& a, Id pattern, std::uint32_t scope, Id subject, std::optional<std::pair<Id, Id>> wrt = {}) {
-  detail::Matcher m(a, scope);
+  Rule query;
+  query.name = "query";
+  query.lhs = pattern;
+  query.scope = scope;
+  query.variables = variablesOf(a, pattern);
+  if (query.variables.size() > detail::Matcher::kMaxVars) return 0;
+  detail::Matcher m(a, nullptr);
   int best = 0;
-  m.matchRoot(pattern, subject, [&](const detail::RootMatch& rm) {
-    if (!rm.before.empty() || !rm.after.empty()) return false;  // the whole term, not part of it
-    bool exact = detail::termSize(a, m.instantiate(pattern, rm.binding)) == detail::termSize(a, subject) &&
-                 std::all_of(rm.binding.vars.begin(), rm.binding.vars.end(),
-                             [&](const auto& kv) { return a.kind(kv.second) == Kind::Symbol || a.kind(kv.second) == Kind::Number; });
-    std::set<Id> distinct;
-    for (const auto& kv : rm.binding.vars) distinct.insert(kv.second);
-    bool injective = distinct.size() == rm.binding.vars.size();
+  m.matchRoot(query, subject, [&](std::span<const Id> before, std::span<const Id> after) {
+    if (!before.empty() || !after.empty()) return false;  // the whole term, not part of it
+    std::vector<Id> bound;
+    for (Id v : query.variables) bound.push_back(m.term(v));
+    bool exact = detail::termSize(a, m.instantiate(pattern)) == detail::termSize(a, subject) &&
+                 std::all_of(bound.begin(), bound.end(), [&](Id t) { return a.kind(t) == Kind::Symbol || a.kind(t) == Kind::Number; });
+    bool injective = std::set<Id>(bound.begin(), bound.end()).size() == bound.size();
     // "grad F wrt X": the query's X must stand for the entry's variable.
-    bool sameVariable = wrt && rm.binding.vars.count(wrt->first) && rm.binding.vars.at(wrt->first) == wrt->second;
-    if (wrt && !sameVariable) return false;
+    if (wrt) {
+      auto it = std::find(query.variables.begin(), query.variables.end(), wrt->first);
+      if (it == query.variables.end() || bound[it - query.variables.begin()] != wrt->second) return false;
+    }
     best = std::max(best, exact ? (injective ? 4 : 3) : 2);
     return best == 4;
   });

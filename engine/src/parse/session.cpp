@@ -335,6 +335,7 @@ struct ParseSession::Impl {
     std::vector<Id> kids;
     for (int k : a.kids) kids.push_back(build(which, k, named));
     Shape shape{finalDim(e.shape.rows, named), finalDim(e.shape.cols, named)};
+    auto mk = [&](Kind kind, std::vector<Id> ks) { return options.raw ? arena.raw(kind, std::move(ks)) : arena.make(kind, std::move(ks)); };
     switch (a.tag) {
       case detail::Ast::Tag::Number: return arena.number(a.value);
       case detail::Ast::Tag::Name:
@@ -342,16 +343,16 @@ struct ParseSession::Impl {
         if (e.kind == Kind::Ones) return arena.ones(shape);
         if (e.kind == Kind::Zero) return arena.zero(shape);
         return arena.symbol(a.text, symbols.at(a.text).kind, shape, options.scope);
-      case detail::Ast::Tag::Neg: return arena.make(Kind::Scale, {arena.number(-1), kids[0]});
+      case detail::Ast::Tag::Neg: return mk(Kind::Scale, {arena.number(-1), kids[0]});
       default: break;
     }
     if (a.tag == detail::Ast::Tag::Binary) {
-      if (a.text == "-") return arena.make(Kind::Add, {kids[0], arena.make(Kind::Scale, {arena.number(-1), kids[1]})});
-      if (a.text == "/") return arena.make(Kind::Scale, {kids[0], arena.make(Kind::Pow, {kids[1], arena.number(-1)})});
-      if (e.kind == Kind::Inverse) return arena.make(Kind::Inverse, {kids[0]});
-      if (e.kind == Kind::MatPow) return arena.make(Kind::MatPow, {kids[0], arena.number(e.exponent)});
+      if (a.text == "-") return mk(Kind::Add, {kids[0], mk(Kind::Scale, {arena.number(-1), kids[1]})});
+      if (a.text == "/") return mk(Kind::Scale, {kids[0], mk(Kind::Pow, {kids[1], arena.number(-1)})});
+      if (e.kind == Kind::Inverse) return mk(Kind::Inverse, {kids[0]});
+      if (e.kind == Kind::MatPow) return mk(Kind::MatPow, {kids[0], arena.number(e.exponent)});
     }
-    return arena.make(e.kind, std::move(kids));
+    return mk(e.kind, std::move(kids));
   }
 };
 

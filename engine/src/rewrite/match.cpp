@@ -4,153 +4,372 @@
 
 namespace matcalc::detail {
 
-bool Matcher::bindDim(Dim p, Dim s, Binding& b) const {
-  if (p == kOne) return s == kOne;
-  auto [it, added] = b.dims.emplace(p, s);
-  return added || it->second == s;
+void Deadline::check() const {
+  if (std::chrono::steady_clock::now() > end)
+    throw Error(Error::Category::Budget, "the job took longer than its deadline of " + std::to_string(seconds).substr(0, 4) +
+                                             " s (a larger --deadline allows more)");
 }
 
-bool Matcher::bindVar(Id var, Id term, Binding& b) const {
-  if (auto it = b.vars.find(var); it != b.vars.end()) return it->second == term;
-  Shape ps = a_.shape(var), ss = a_.shape(term);
-  if (!bindDim(ps.rows, ss.rows, b) || !bindDim(ps.cols, ss.cols, b)) return false;
-  b.vars.emplace(var, term);
-  return true;
+void Matcher::tick() {
+  if (deadline_ && (++ticks_ & 0xFFF) == 0) deadline_->check();
 }
 
-Id Matcher::join(Kind kind, std::span<const Id> run) {
-  if (run.size() == 1) return run[0];
-  return a_.make(kind, std::vector<Id>(run.begin(), run.end()));
+void Matcher::begin(const Rule& rule) {
+  rule_ = &rule;
+  if (rule.variables.size() > kMaxVars) throw std::logic_error("rule " + rule.name + " has too many variables");
+  for (std::size_t i = 0; i < rule.variables.size(); ++i) vars_[i].set = false;
+  dimCount_ = 0;
+  trail_.clear();
 }
 
-bool Matcher::match(Id p, Id s, Binding b, const Next& next) {
-  if (isVar(p)) return bindVar(p, s, b) && next(b);
-  const Node& pn = a_.node(p);
-  const Node& sn = a_.node(s);
-  if (pn.kind != sn.kind) return false;
-  switch (pn.kind) {
-    case Kind::Symbol:
-    case Kind::Number:
-      return p == s && next(b);
-    case Kind::Identity:
-    case Kind::Zero:
-    case Kind::Ones:
-      return bindDim(pn.shape.rows, sn.shape.rows, b) && bindDim(pn.shape.cols, sn.shape.cols, b) && next(b);
-    case Kind::Mul:
-      return matchRun(pn.kids, 0, sn.kids, 0, std::move(b), [&](Binding& bb) { return next(bb); });
-    case Kind::Add:
-    case Kind::Scale:
-    case Kind::Hadamard:
-      return matchAC(pn.kind, pn.kids, sn.kids, false, std::move(b),
-                     [&](Binding& bb, std::vector<Id>&) { return next(bb); });
-    default:
-      if (pn.kids.size() != sn.kids.size()) return false;
-      return matchKids(pn.kids, sn.kids, 0, std::move(b), next);
+int Matcher::varIndex(Id var) const {
+  const auto& vs = rule_->variables;
+  for (std::size_t i = 0; i < vs.size(); ++i)
+    if (vs[i] == var) return static_cast<int>(i);
+  throw std::logic_error("not a variable of rule " + rule_->name);
+}
+
+void Matcher::undo(std::size_t m) {
+  while (trail_.size() > m) {
+    int e = trail_.back();
+    trail_.pop_back();
+    if (e >= 0) {
+      vars_[e].set = false;
+      vars_[e].run.clear();
+    } else {
+      --dimCount_;
+    }
   }
 }
 
-bool Matcher::matchKids(std::span<const Id> p, std::span<const Id> s, std::size_t i, Binding b, const Next& next) {
-  if (i == p.size()) return next(b);
-  return match(p[i], s[i], std::move(b), [&](Binding& bb) { return matchKids(p, s, i + 1, bb, next); });
+bool Matcher::bindDim(Dim p, Dim s) {
+  if (p == kOne) return s == kOne;
+  for (int i = 0; i < dimCount_; ++i)
+    if (dimFrom_[i] == p) return dimTo_[i] == s;
+  if (dimCount_ == kMaxDims) throw std::logic_error("rule " + rule_->name + " has too many dimensions");
+  dimFrom_[dimCount_] = p;
+  dimTo_[dimCount_] = s;
+  ++dimCount_;
+  trail_.push_back(-dimCount_);
+  return true;
 }
 
-// Factors p[i..] against s[j..]: a non-scalar variable takes a run of factors.
-bool Matcher::matchRun(std::span<const Id> p, std::size_t i, std::span<const Id> s, std::size_t j, Binding b,
-                       const Next& next) {
-  if (i == p.size()) return j == s.size() && next(b);
+bool Matcher::sameAsBound(Bound& b, Kind kind, std::span<const Id> run) {
+  if (b.term == kNoId) return b.runKind == kind && b.run.size() == run.size() && std::equal(run.begin(), run.end(), b.run.begin());
+  if (run.size() == 1) return b.term == run[0];
+  if (a_.kind(b.term) != kind) return false;
+  auto k = a_.kids(b.term);
+  return k.size() == run.size() && std::equal(run.begin(), run.end(), k.begin());
+}
+
+bool Matcher::bindVar(Id var, Id t) {
+  int i = varIndex(var);
+  Bound& b = vars_[i];
+  if (b.set) return term(var) == t;
+  Shape ps = a_.shape(var), ss = a_.shape(t);
+  std::size_t m = mark();
+  if (!bindDim(ps.rows, ss.rows) || !bindDim(ps.cols, ss.cols)) {
+    undo(m);
+    return false;
+  }
+  b.set = true;
+  b.term = t;
+  b.shape = ss;
+  trail_.push_back(i);
+  return true;
+}
+
+bool Matcher::bindRun(Id var, Kind kind, std::span<const Id> run) {
+  if (run.size() == 1) return bindVar(var, run[0]);
+  int i = varIndex(var);
+  Bound& b = vars_[i];
+  if (b.set) return sameAsBound(b, kind, run);
+  Shape ss = kind == Kind::Mul ? Shape{a_.shape(run.front()).rows, a_.shape(run.back()).cols} : a_.shape(run.front());
+  if (kind != Kind::Mul)  // an AC run: a scalar product's run ends with its matrix, if any
+    for (Id r : run)
+      if (!a_.shape(r).isScalar()) ss = a_.shape(r);
+  Shape ps = a_.shape(var);
+  std::size_t m = mark();
+  if (!bindDim(ps.rows, ss.rows) || !bindDim(ps.cols, ss.cols)) {
+    undo(m);
+    return false;
+  }
+  b.set = true;
+  b.term = kNoId;
+  b.runKind = kind;
+  b.run.assign(run.begin(), run.end());
+  b.shape = ss;
+  trail_.push_back(i);
+  return true;
+}
+
+Id Matcher::term(Id var) {
+  Bound& b = vars_[varIndex(var)];
+  if (b.term == kNoId) b.term = a_.make(b.runKind, b.run);
+  return b.term;
+}
+
+bool Matcher::boundHasDifferential(Id var) const {
+  const Bound& b = vars_[varIndex(var)];
+  if (b.term != kNoId) return a_.hasKind(b.term, Kind::Differential);
+  return std::any_of(b.run.begin(), b.run.end(), [&](Id r) { return a_.hasKind(r, Kind::Differential); });
+}
+
+Shape Matcher::boundShape(Id var) const { return vars_[varIndex(var)].shape; }
+
+bool Matcher::match(Id p, Id s, Next k) {
+  tick();
+  if (isVar(p)) {
+    std::size_t m = mark();
+    if (bindVar(p, s) && k()) return true;
+    undo(m);
+    return false;
+  }
+  const NodeFacts& pf = a_.facts(p);
+  const NodeFacts& sf = a_.facts(s);
+  if (a_.kind(p) != a_.kind(s) || (pf.kinds & ~sf.kinds & ~kindBit(Kind::Symbol)) != 0) return false;
+  auto pk = a_.kids(p), sk = a_.kids(s);
+  switch (a_.kind(p)) {
+    case Kind::Symbol:
+    case Kind::Number: return p == s && k();
+    case Kind::Identity:
+    case Kind::Zero:
+    case Kind::Ones: {
+      std::size_t m = mark();
+      if (bindDim(a_.shape(p).rows, a_.shape(s).rows) && bindDim(a_.shape(p).cols, a_.shape(s).cols) && k()) return true;
+      undo(m);
+      return false;
+    }
+    case Kind::Mul:
+      if (a_.shape(p).isScalar() && a_.shape(s).isScalar()) return matchClosed(p, s, k);
+      return matchRun(pk, 0, sk, 0, false, k);
+    case Kind::Trace:
+      if (a_.kind(pk[0]) == Kind::Mul && a_.kind(sk[0]) == Kind::Mul) return matchClosed(p, s, k);
+      return matchKids(pk, sk, 0, k);
+    case Kind::Add:
+    case Kind::Scale:
+    case Kind::Hadamard:
+      return matchAC(a_.kind(p), pk, sk, false, [&](std::span<const Id>) { return k(); });
+    default:
+      if (pk.size() != sk.size()) return false;
+      return matchKids(pk, sk, 0, k);
+  }
+}
+
+bool Matcher::matchKids(std::span<const Id> p, std::span<const Id> s, std::size_t i, Next k) {
+  if (i == p.size()) return k();
+  return match(p[i], s[i], [&] { return matchKids(p, s, i + 1, k); });
+}
+
+// Factors p[i..] against s[j..]: a non-scalar variable takes a run of
+// factors. With openEnd, the pattern may end before the subject does.
+bool Matcher::matchRun(std::span<const Id> p, std::size_t i, std::span<const Id> s, std::size_t j, bool openEnd, Next k) {
+  if (i == p.size()) {
+    if (!openEnd && j != s.size()) return false;
+    runEnd_ = j;
+    return k();
+  }
   if (j >= s.size()) return false;
   std::size_t othersNeed = p.size() - i - 1;
   if (isVar(p[i]) && !a_.shape(p[i]).isScalar()) {
     for (std::size_t len = 1; j + len + othersNeed <= s.size(); ++len) {
-      Binding bb = b;
-      Id run = join(Kind::Mul, s.subspan(j, len));
-      if (bindVar(p[i], run, bb) && matchRun(p, i + 1, s, j + len, bb, next)) return true;
+      tick();
+      std::size_t m = mark();
+      if (bindRun(p[i], Kind::Mul, s.subspan(j, len)) && matchRun(p, i + 1, s, j + len, openEnd, k)) return true;
+      undo(m);
+      if (i + 1 == p.size() && !openEnd) break;  // a last variable takes exactly the rest
     }
     return false;
   }
-  return match(p[i], s[j], std::move(b), [&](Binding& bb) { return matchRun(p, i + 1, s, j + 1, bb, next); });
+  return match(p[i], s[j], [&] { return matchRun(p, i + 1, s, j + 1, openEnd, k); });
 }
 
 // Operands in any order: non-variables first, each to one operand; then each
 // variable to one operand, the last variable taking all that remain (unless
-// `leftovers`, at the root, where what remains is handed to `next`).
-bool Matcher::matchAC(Kind kind, std::span<const Id> p, std::span<const Id> s, bool leftovers, Binding b,
-                      const std::function<bool(Binding&, std::vector<Id>&)>& next) {
+// `leftovers`, at the root, where what remains is handed to `k`).
+bool Matcher::matchAC(Kind kind, std::span<const Id> p, std::span<const Id> s, bool leftovers,
+                      FnRef<bool(std::span<const Id>)> k) {
   std::vector<Id> fixed, vars;
-  for (Id k : p) (isVar(k) ? vars : fixed).push_back(k);
-  std::vector<bool> used(s.size(), false);
+  for (Id q : p) (isVar(q) ? vars : fixed).push_back(q);
+  if (fixed.size() + vars.size() > s.size()) return false;
+  std::vector<char> used(s.size(), 0);
+  std::vector<Id> rest;
 
-  std::function<bool(std::size_t, Binding&)> assignVars = [&](std::size_t vi, Binding& bb) -> bool {
-    std::vector<Id> rest;
+  auto unused = [&] {
+    rest.clear();
     for (std::size_t j = 0; j < s.size(); ++j)
       if (!used[j]) rest.push_back(s[j]);
-    if (vi == vars.size()) return (leftovers || rest.empty()) && next(bb, rest);
-    if (rest.empty()) return false;
-    if (vi + 1 == vars.size() && !leftovers) {
-      Binding b2 = bb;
-      Id all = join(kind, rest);
-      std::vector<Id> none;
-      return bindVar(vars[vi], all, b2) && next(b2, none);
-    }
-    for (std::size_t j = 0; j < s.size(); ++j) {
-      if (used[j]) continue;
-      Binding b2 = bb;
-      if (!bindVar(vars[vi], s[j], b2)) continue;
-      used[j] = true;
-      bool done = assignVars(vi + 1, b2);
-      used[j] = false;
-      if (done) return true;
-    }
-    return false;
   };
-  std::function<bool(std::size_t, Binding&)> assignFixed = [&](std::size_t fi, Binding& bb) -> bool {
-    if (fi == fixed.size()) return assignVars(0, bb);
-    for (std::size_t j = 0; j < s.size(); ++j) {
-      if (used[j]) continue;
-      used[j] = true;
-      bool done = match(fixed[fi], s[j], bb, [&](Binding& b2) { return assignFixed(fi + 1, b2); });
-      used[j] = false;
-      if (done) return true;
+  struct Assign {
+    Matcher& self;
+    Kind kind;
+    std::span<const Id> s;
+    bool leftovers;
+    std::vector<Id>& fixed;
+    std::vector<Id>& vars;
+    std::vector<char>& used;
+    std::vector<Id>& rest;
+    decltype(unused)& computeRest;
+    FnRef<bool(std::span<const Id>)> k;
+
+    bool varsFrom(std::size_t vi) {
+      if (vi == vars.size()) {
+        computeRest();
+        return (leftovers || rest.empty()) && k(rest);
+      }
+      if (vi + 1 == vars.size() && !leftovers) {
+        computeRest();
+        if (rest.empty()) return false;
+        std::vector<Id> all = rest;
+        std::size_t m = self.mark();
+        if (self.bindRun(vars[vi], kind, all) && k({})) return true;
+        self.undo(m);
+        return false;
+      }
+      for (std::size_t j = 0; j < s.size(); ++j) {
+        if (used[j]) continue;
+        self.tick();
+        std::size_t m = self.mark();
+        if (self.bindVar(vars[vi], s[j])) {
+          used[j] = 1;
+          bool done = varsFrom(vi + 1);
+          used[j] = 0;
+          if (done) return true;
+        }
+        self.undo(m);
+      }
+      return false;
     }
-    return false;
-  };
-  return assignFixed(0, b);
+    bool fixedFrom(std::size_t fi) {
+      if (fi == fixed.size()) return varsFrom(0);
+      for (std::size_t j = 0; j < s.size(); ++j) {
+        if (used[j]) continue;
+        used[j] = 1;
+        bool done = self.match(fixed[fi], s[j], [&] { return fixedFrom(fi + 1); });
+        used[j] = 0;
+        if (done) return true;
+      }
+      return false;
+    }
+  } assign{*this, kind, s, leftovers, fixed, vars, used, rest, unused, k};
+  return assign.fixedFrom(0);
 }
 
-bool Matcher::matchRoot(Id pattern, Id subject, const std::function<bool(const RootMatch&)>& accept) {
-  Kind pk = a_.kind(pattern);
-  if (!isVar(pattern) && pk == a_.kind(subject) && pk == Kind::Mul) {
-    auto p = a_.kids(pattern), s = a_.kids(subject);
-    // Every run s[from, to), the whole product first.
-    for (std::size_t len = s.size(); len >= 1; --len)
-      for (std::size_t from = 0; from + len <= s.size(); ++from) {
-        bool found = matchRun(p, 0, s.subspan(from, len), 0, Binding{}, [&](Binding& b) {
-          RootMatch m{b, {s.begin(), s.begin() + from}, {s.begin() + from + len, s.end()}};
-          return accept(m);
-        });
-        if (found) return true;
-      }
+// A closed word against a closed word: every rotation (for a trace) and the
+// reflection of the subject is tried.
+bool Matcher::matchClosed(Id p, Id s, Next k) {
+  bool trace = a_.kind(p) == Kind::Trace;
+  auto pw = trace ? a_.kids(a_.kids(p)[0]) : a_.kids(p);
+  auto sw = trace ? a_.kids(a_.kids(s)[0]) : a_.kids(s);
+  std::vector<Id> reflected;
+  for (auto it = sw.rbegin(); it != sw.rend(); ++it) reflected.push_back(a_.transpose(*it));
+  for (const std::vector<Id>& base : {std::vector<Id>(sw.begin(), sw.end()), reflected}) {
+    std::size_t rotations = trace ? base.size() : 1;
+    for (std::size_t r = 0; r < rotations; ++r) {
+      scratch_.emplace_back();
+      std::vector<Id>& word = scratch_.back();
+      for (std::size_t i = 0; i < base.size(); ++i) word.push_back(base[(r + i) % base.size()]);
+      bool found = matchRun(pw, 0, word, 0, false, k);
+      scratch_.pop_back();
+      if (found) return true;
+    }
+  }
+  return false;
+}
+
+// Runs s[from, to) that the product pattern p matches, found from the
+// pattern's first non-variable factor (an anchor), or from every start when
+// the pattern has none.
+bool Matcher::matchProductRuns(std::span<const Id> p, std::span<const Id> s,
+                               FnRef<bool(std::size_t from, std::size_t to)> k) {
+  std::size_t anchor = 0;
+  while (anchor < p.size() && isVar(p[anchor])) ++anchor;
+  if (anchor == p.size()) {
+    for (std::size_t from = 0; from < s.size(); ++from)
+      if (matchRun(p, 0, s.subspan(from), 0, true, [&] { return k(from, from + runEnd_); })) return true;
     return false;
   }
-  if (!isVar(pattern) && pk == a_.kind(subject) && isAC(pk)) {
+  // The anchor at q; the variables before it take s[from, q), one factor or more each.
+  auto tail = [&](std::size_t from, std::size_t q) {
+    return matchRun(p.subspan(anchor), 0, s.subspan(q), 0, true, [&] { return k(from, q + runEnd_); });
+  };
+  Kind anchorKind = a_.kind(p[anchor]);
+  for (std::size_t q = anchor; q < s.size(); ++q) {
+    if (a_.kind(s[q]) != anchorKind) continue;
+    if (anchor == 0) {
+      if (tail(q, q)) return true;
+      continue;
+    }
+    for (std::size_t from = q - anchor + 1; from-- > 0;) {
+      bool found = matchRun(p.first(anchor), 0, s.subspan(from, q - from), 0, false, [&] { return tail(from, q); });
+      if (found) return true;
+    }
+  }
+  return false;
+}
+
+bool Matcher::matchRoot(const Rule& rule, Id subject, Accept accept) {
+  begin(rule);
+  Id pattern = rule.lhs;
+  Kind pk = a_.kind(pattern);
+  if ((a_.facts(pattern).kinds & ~a_.facts(subject).kinds & ~kindBit(Kind::Symbol)) != 0) return false;
+  if (pk != a_.kind(subject)) return false;
+  if (pk == Kind::Mul && !a_.shape(pattern).isScalar()) {
+    auto p = a_.kids(pattern), s = a_.kids(subject);
+    return matchProductRuns(p, s, [&](std::size_t from, std::size_t to) {
+      return accept(s.subspan(0, from), s.subspan(to));
+    });
+  }
+  if (isAC(pk)) {
     auto p = a_.kids(pattern), s = a_.kids(subject);
     for (bool leftovers : {false, true}) {
       if (leftovers && p.size() >= s.size()) break;
-      bool found = matchAC(pk, p, s, leftovers, Binding{}, [&](Binding& b, std::vector<Id>& rest) {
-        RootMatch m{b, rest, {}};
-        return accept(m);
-      });
+      bool found = matchAC(pk, p, s, leftovers, [&](std::span<const Id> rest) { return accept(rest, {}); });
       if (found) return true;
+      for (std::size_t i = 0; i < rule.variables.size(); ++i) vars_[i].set = false;
+      dimCount_ = 0;
+      trail_.clear();
     }
     return false;
   }
-  return match(pattern, subject, Binding{}, [&](Binding& b) { return accept(RootMatch{b, {}, {}}); });
+  return match(pattern, subject, [&] { return accept({}, {}); });
 }
 
-Id Matcher::instantiate(Id pattern, const Binding& b) {
-  if (isVar(pattern)) return b.vars.at(pattern);
-  const Node n = a_.node(pattern);  // a copy: make() below may grow the arena
-  auto dim = [&](Dim d) { return d == kOne ? kOne : b.dims.at(d); };
+bool Matcher::matchAcrossWrap(const Rule& rule, std::span<const Id> word, Accept accept) {
+  begin(rule);
+  Id pattern = rule.lhs;
+  if (a_.kind(pattern) != Kind::Mul || a_.shape(pattern).isScalar()) return false;
+  std::uint64_t have = 0;
+  for (Id f : word) have |= a_.facts(f).kinds;
+  if ((a_.facts(pattern).kinds & ~have & ~kindBit(Kind::Symbol) & ~kindBit(Kind::Mul)) != 0) return false;
+  auto p = a_.kids(pattern);
+  std::size_t n = word.size();
+  for (std::size_t r = 1; r < n; ++r) {
+    scratch_.emplace_back();
+    std::vector<Id>& rot = scratch_.back();
+    for (std::size_t i = 0; i < n; ++i) rot.push_back(word[(r + i) % n]);
+    std::size_t wrap = n - r;  // rot[wrap] is word[0]
+    bool found = matchProductRuns(p, rot, [&](std::size_t from, std::size_t to) {
+      if (!(from < wrap && wrap < to)) return false;  // runs inside the word were tried on the product itself
+      std::vector<Id> rest(rot.begin() + to, rot.end());
+      rest.insert(rest.end(), rot.begin(), rot.begin() + from);
+      return accept(rest, {});
+    });
+    scratch_.pop_back();
+    if (found) return true;
+  }
+  return false;
+}
+
+Id Matcher::instantiate(Id pattern) {
+  if (isVar(pattern)) return term(pattern);
+  const Node n = a_.node(pattern);
+  auto dim = [&](Dim d) -> Dim {
+    if (d == kOne) return kOne;
+    for (int i = 0; i < dimCount_; ++i)
+      if (dimFrom_[i] == d) return dimTo_[i];
+    throw std::logic_error("rule " + rule_->name + ": unbound dimension");
+  };
   switch (n.kind) {
     case Kind::Identity: return a_.identity(dim(n.shape.rows));
     case Kind::Zero: return a_.zero({dim(n.shape.rows), dim(n.shape.cols)});
@@ -160,7 +379,8 @@ Id Matcher::instantiate(Id pattern, const Binding& b) {
     default: break;
   }
   std::vector<Id> kids;
-  for (Id k : n.kids) kids.push_back(instantiate(k, b));
+  kids.reserve(n.kids.size());
+  for (Id k : n.kids) kids.push_back(instantiate(k));
   return a_.make(n.kind, std::move(kids));
 }
 

@@ -10,10 +10,11 @@
 namespace matcalc::detail {
 
 int precedence(Kind kind) {
-  // Higher is bigger. d is pushed inward through everything and transposes
-  // to the leaves; inverses and powers over products; traces over products
-  // and sums; a named function (logdet, norm2, softmax, sigmoid …) is
-  // smaller than its definition, so definitions fold into it.
+  // Higher is bigger. d is pushed inward through everything; inverses and
+  // powers over products; inner products and sums become traces of
+  // products; traces over products and sums; a named function (logdet,
+  // norm2, softmax, sigmoid …) is smaller than its definition, so definitions
+  // fold into it. Transposes are pushed to the leaves by the constructors.
   switch (kind) {
     case Kind::Number: return 0;
     case Kind::Zero: return 1;
@@ -31,7 +32,7 @@ int precedence(Kind kind) {
     case Kind::Abs: return 18;
     case Kind::Norm1: return 19;
     case Kind::Norm2: return 20;
-    case Kind::Inner: return 21;
+    case Kind::Inner: return 38;
     case Kind::Mul: return 22;
     case Kind::DiagMatrix: return 23;
     case Kind::Trace: return 24;
@@ -51,7 +52,7 @@ int precedence(Kind kind) {
     case Kind::DiagVector: return 41;
     case Kind::MatPow: return 50;
     case Kind::Inverse: return 51;
-    case Kind::Transpose: return 60;
+    case Kind::Transpose: return 21;
     case Kind::Differential: return 70;
   }
   return -1;
@@ -86,11 +87,7 @@ bool rpoGreater(const Arena& a, Id s, Id t, std::uint32_t scope) {
   return false;
 }
 
-std::size_t termSize(const Arena& a, Id t) {
-  std::size_t n = 1;
-  for (Id k : a.kids(t)) n += termSize(a, k);
-  return n;
-}
+std::size_t termSize(const Arena& a, Id t) { return a.facts(t).treeSize; }
 
 bool groundLess(const Arena& a, Id x, Id y) {
   std::size_t sx = termSize(a, x), sy = termSize(a, y);
@@ -118,6 +115,7 @@ std::string orientationProblem(const Arena& a, const Rule& r) {
       // what terminates it; a rule that grows every instance would never apply.
       if (termSize(a, r.rhs) > termSize(a, r.lhs)) return "an ordered rule must not make the term bigger";
       return "";
+    case Order::Builtin: return "";  // the loader checks that the constructors make both sides one term
     case Order::Gradient: {
       std::vector<Id> carriers;
       for (const GuardUse& g : r.where)

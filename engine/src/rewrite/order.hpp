@@ -25,8 +25,9 @@ std::size_t termSize(const Arena& arena, Id t);
 // The gradient phase's measure, taken on a redex and its replacement: for
 // every occurrence of a node that `isCarrier` accepts, the size of the second
 // operand of the inner product at the root when it holds the occurrence, else
-// the size of the whole term. Moving factors off the differential, or into
-// that slot, makes the multiset smaller; every gradient step must.
+// the size of the whole term (a sum is measured summand by summand). Moving
+// factors off the differential, or into that slot, makes the multiset
+// smaller; every gradient step must.
 using PathMeasure = std::vector<std::size_t>;
 std::size_t termSize(const Arena& arena, Id t);
 template <class Pred>
@@ -38,15 +39,21 @@ void countCarriers(const Arena& arena, Id t, Pred isCarrier, std::size_t weight,
   for (Id k : arena.kids(t)) countCarriers(arena, k, isCarrier, weight, out);
 }
 template <class Pred>
-PathMeasure isolationMeasure(const Arena& arena, Id t, Pred isCarrier) {
-  PathMeasure out;
+void isolationMeasureInto(const Arena& arena, Id t, Pred isCarrier, PathMeasure& out) {
   auto kids = arena.kids(t);
-  if (arena.kind(t) == Kind::Inner) {
+  if (arena.kind(t) == Kind::Add) {  // a sum of pairs: each pair on its own
+    for (Id k : kids) isolationMeasureInto(arena, k, isCarrier, out);
+  } else if (arena.kind(t) == Kind::Inner) {
     countCarriers(arena, kids[0], isCarrier, termSize(arena, t), out);
     countCarriers(arena, kids[1], isCarrier, termSize(arena, kids[1]), out);
   } else {
     countCarriers(arena, t, isCarrier, termSize(arena, t), out);
   }
+}
+template <class Pred>
+PathMeasure isolationMeasure(const Arena& arena, Id t, Pred isCarrier) {
+  PathMeasure out;
+  isolationMeasureInto(arena, t, isCarrier, out);
   return out;
 }
 // m > n in the multiset extension of `greater`: once common elements are

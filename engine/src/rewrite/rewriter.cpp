@@ -20,8 +20,7 @@ bool isSymmetric(const Arena& a, Id t) {
     case Kind::Hadamard:
       return std::all_of(a.kids(t).begin(), a.kids(t).end(), [&](Id k) { return a.shape(k).isScalar() || isSymmetric(a, k); });
     case Kind::Scale: return isSymmetric(a, a.kids(t).back());
-    case Kind::Inverse:
-    case Kind::Transpose: return isSymmetric(a, a.kids(t)[0]);
+    case Kind::Inverse: return isSymmetric(a, a.kids(t)[0]);
     case Kind::Mul: {  // B*C*B' and the like: a palindrome up to transposes
       auto k = a.kids(t);
       for (std::size_t i = 0, j = k.size() - 1; i <= j; ++i, --j) {
@@ -41,8 +40,13 @@ bool isSymmetric(const Arena& a, Id t) {
 
 Facts presuppositions(const Arena& a, Id term) {
   Facts f;
-  std::function<void(Id)> walk = [&](Id t) {
-    const Node& n = a.node(t);
+  std::unordered_set<Id> seen;
+  std::vector<Id> stack{term};
+  while (!stack.empty()) {
+    Id t = stack.back();
+    stack.pop_back();
+    if (!seen.insert(t).second) continue;
+    const Node n = a.node(t);
     switch (n.kind) {
       case Kind::Inverse:
       case Kind::LogDet: f.invertible.insert(n.kids[0]); break;
@@ -57,16 +61,19 @@ Facts presuppositions(const Arena& a, Id term) {
         break;
       default: break;
     }
-    for (Id k : n.kids) walk(k);
-  };
-  walk(term);
+    for (Id k : n.kids) stack.push_back(k);
+  }
   return f;
 }
 
 void assume(Facts& f, const std::vector<GuardUse>& guards) {
   for (const GuardUse& g : guards) {
     switch (g.guard) {
-      case Guard::Spd: f.spd.insert(g.variable); [[fallthrough]];
+      case Guard::Spd:
+        f.spd.insert(g.variable);
+        f.invertible.insert(g.variable);
+        f.nonzero.insert(g.variable);
+        [[fallthrough]];
       case Guard::Symmetric: f.symmetric.insert(g.variable); break;
       case Guard::Invertible: f.invertible.insert(g.variable); break;
       case Guard::Positive: f.positive.insert(g.variable); break;
@@ -77,59 +84,95 @@ void assume(Facts& f, const std::vector<GuardUse>& guards) {
       case Guard::Differential:
       case Guard::NoDifferential: break;
     }
-    if (g.guard == Guard::Spd) {
-      f.invertible.insert(g.variable);
-      f.nonzero.insert(g.variable);
-    }
   }
 }
 
-Rewriter::Rewriter(Arena& arena, const RuleSet& rules, Phase phase, Facts facts, Budget budget)
-    : arena_(arena), phase_(phase), facts_(std::move(facts)), budget_(budget), byHead_(std::size(kKindInfo)) {
+Job::Job(const Arena& arena, Budget budget)
+    : budget_(budget), deadline_(std::make_unique<detail::Deadline>(detail::Deadline::after(budget.seconds))),
+      startNodes_(arena.size()) {}
+Job::~Job() = default;
+
+void Job::check(const Arena& arena) const {
+  if (arena.size() - startNodes_ > budget_.maxNewNodes)
+    throw Error(Error::Category::Budget, "the job made more than " + std::to_string(budget_.maxNewNodes) + " new terms");
+  deadline_->check();
+}
+
+Id RuleMatch::term(Id var) { return m_.term(var); }
+bool RuleMatch::hasDifferential(Id var) const { return m_.boundHasDifferential(var); }
+Shape RuleMatch::shape(Id var) const { return m_.boundShape(var); }
+
+Rewriter::Rewriter(Arena& arena, const RuleSet& rules, Phase phase, Facts facts, const Job& job, bool record)
+    : arena_(arena), phase_(phase), facts_(std::move(facts)), job_(job), record_(record), byHead_(std::size(kKindInfo)),
+      matcher_(std::make_unique<detail::Matcher>(arena, &job.deadline())) {
   for (const Rule& r : rules.rules()) {
-    if (phase == Phase::Simplify && r.order == Order::Gradient) continue;
-    byHead_[static_cast<int>(arena.kind(r.lhs))].push_back(&r);
+    if (r.order == Order::Gradient || r.order == Order::Builtin) continue;
+    Kind head = arena.kind(r.lhs);
+    bool pushesD = head == Kind::Differential;
+    if (phase == Phase::Differentiate && !pushesD) continue;
+    if (phase == Phase::Tidy && r.family == "expand") continue;
+    byHead_[static_cast<int>(head)].push_back(&r);
+    if (head == Kind::Mul && !arena.shape(r.lhs).isScalar()) wrapRules_.push_back(&r);
   }
 }
 
-bool Rewriter::guardsHold(const Rule& rule, const std::vector<std::pair<Guard, Id>>& guards) {
+Rewriter::~Rewriter() = default;
+
+bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
   const Arena& a = arena_;
-  bool differentialRule = containsKind(a, rule.lhs, Kind::Differential);
+  bool differentialRule = a.hasKind(rule.lhs, Kind::Differential);
   std::vector<std::string> assumedHere;
   auto positive = [&](Id t) {
     Kind k = a.kind(t);
     return facts_.positive.count(t) || k == Kind::Exp || k == Kind::Sigmoid || k == Kind::Softmax || k == Kind::Ones ||
            (k == Kind::Number && a.numberOf(t) > 0);
   };
-  for (auto [guard, t] : guards) {
+  for (const GuardUse& g : rule.where) {
     bool ok = false;
-    switch (guard) {
-      case Guard::Square: ok = a.shape(t).rows == a.shape(t).cols; break;
-      case Guard::Differential: ok = containsKind(a, t, Kind::Differential); break;
-      case Guard::NoDifferential: ok = !containsKind(a, t, Kind::Differential); break;
-      case Guard::Constant:
-        ok = !containsKind(a, t, Kind::Differential) &&
-             (facts_.everythingVaries
-                  ? !containsKind(a, t, Kind::Symbol)
-                  : std::none_of(facts_.varying.begin(), facts_.varying.end(), [&](Id v) { return containsTerm(a, t, v); }));
+    switch (g.guard) {
+      case Guard::Square: ok = m.shape(g.variable).rows == m.shape(g.variable).cols; break;
+      case Guard::Differential: ok = m.hasDifferential(g.variable); break;
+      case Guard::NoDifferential: ok = !m.hasDifferential(g.variable); break;
+      case Guard::Constant: {
+        if (m.hasDifferential(g.variable)) break;
+        Id t = m.term(g.variable);
+        ok = facts_.everythingVaries ? !a.hasKind(t, Kind::Symbol)
+                                     : std::none_of(facts_.varying.begin(), facts_.varying.end(), [&](Id v) { return a.contains(t, v); });
         break;
-      case Guard::Symmetric: ok = isSymmetric(a, t) || facts_.symmetric.count(t); break;
-      case Guard::Invertible:
+      }
+      case Guard::Symmetric: {
+        Id t = m.term(g.variable);
+        ok = isSymmetric(a, t) || facts_.symmetric.count(t);
+        break;
+      }
+      case Guard::Invertible: {
+        Id t = m.term(g.variable);
         ok = facts_.invertible.count(t) || a.kind(t) == Kind::Identity || a.kind(t) == Kind::Inverse ||
-             (a.kind(t) == Kind::Transpose && facts_.invertible.count(a.kids(t)[0]));
+             (a.kind(t) == Kind::Transpose && (facts_.invertible.count(a.kids(t)[0]) || a.kind(a.kids(t)[0]) == Kind::Inverse));
         break;
-      case Guard::Positive: ok = positive(t); break;
-      case Guard::Nonzero:
+      }
+      case Guard::Positive: ok = positive(m.term(g.variable)); break;
+      case Guard::Nonzero: {
+        Id t = m.term(g.variable);
         ok = positive(t) || facts_.nonzero.count(t) || (a.kind(t) == Kind::Number && a.numberOf(t) != 0);
         break;
-      case Guard::Spd: ok = a.kind(t) == Kind::Identity || facts_.spd.count(t); break;
-      case Guard::Integer: ok = a.kind(t) == Kind::Number && a.numberOf(t).get_den() == 1; break;
+      }
+      case Guard::Spd: {
+        Id t = m.term(g.variable);
+        ok = a.kind(t) == Kind::Identity || facts_.spd.count(t);
+        break;
+      }
+      case Guard::Integer: {
+        Id t = m.term(g.variable);
+        ok = a.kind(t) == Kind::Number && a.numberOf(t).get_den() == 1;
+        break;
+      }
     }
     if (!ok && differentialRule && facts_.differentiable &&
-        (guard == Guard::Invertible || guard == Guard::Positive || guard == Guard::Nonzero || guard == Guard::Spd)) {
+        (g.guard == Guard::Invertible || g.guard == Guard::Positive || g.guard == Guard::Nonzero || g.guard == Guard::Spd)) {
       // Differentiating f presupposes f is differentiable where it is
       // evaluated: the domain a differential rule asks for is assumed.
-      assumedHere.push_back(std::string(guardName(guard)) + "(" + toText(a, t) + ")");
+      assumedHere.push_back(std::string(guardName(g.guard)) + "(" + toText(a, m.term(g.variable)) + ")");
       ok = true;
     }
     if (!ok) return false;
@@ -139,81 +182,139 @@ bool Rewriter::guardsHold(const Rule& rule, const std::vector<std::pair<Guard, I
   return true;
 }
 
-bool Rewriter::tryRules(Id term, Id& out) {
-  for (const Rule* rule : byHead_[static_cast<int>(arena_.kind(term))]) {
-    detail::Matcher matcher(arena_, rule->scope);
-    Id result = 0;
-    bool found = matcher.matchRoot(rule->lhs, term, [&](const detail::RootMatch& m) {
-      std::vector<std::pair<Guard, Id>> guards;
-      for (const GuardUse& g : rule->where) guards.push_back({g.guard, m.binding.vars.at(g.variable)});
-      if (!guardsHold(*rule, guards)) return false;
+Rewriter::Applied Rewriter::applyAtRoot(Id term, const std::vector<const Rule*>& candidates, const std::function<bool(Id)>& accept) {
+  Kind kind = arena_.kind(term);
+  for (const Rule* rule : candidates) {
+    Id result = kNoId;
+    auto build = [&](std::span<const Id> before, std::span<const Id> after, bool closedWord) -> bool {
+      RuleMatch m(*matcher_);
+      if (!guardsHold(*rule, m)) return false;
       Id r;
       try {
-        r = matcher.instantiate(rule->rhs, m.binding);
-        if (!m.before.empty() || !m.after.empty()) {
-          std::vector<Id> kids = m.before;
+        r = matcher_->instantiate(rule->rhs);
+        if (closedWord) {  // the rest of a cyclic word follows the rewritten run
+          std::vector<Id> word{r};
+          word.insert(word.end(), before.begin(), before.end());
+          r = arena_.make(Kind::Trace, {arena_.make(Kind::Mul, std::move(word))});
+        } else if (!before.empty() || !after.empty()) {
+          std::vector<Id> kids(before.begin(), before.end());
           kids.push_back(r);
-          kids.insert(kids.end(), m.after.begin(), m.after.end());
-          r = arena_.make(arena_.kind(term), std::move(kids));
+          kids.insert(kids.end(), after.begin(), after.end());
+          r = arena_.make(kind, std::move(kids));
         }
-      } catch (const Error&) {
-        return false;  // the instance is ill-shaped (a variable bound across a broadcast)
+      } catch (const Error& e) {
+        if (e.category() == Error::Category::Shape) return false;  // an ill-shaped instance
+        throw;
       }
       if (r == term) return false;
-      if (phase_ == Phase::Gradient) {
-        auto isD = [&](Id t) { return arena_.kind(t) == Kind::Differential; };
-        if (!detail::multisetLess(detail::isolationMeasure(arena_, r, isD), detail::isolationMeasure(arena_, term, isD)))
-          return false;
-      } else if (rule->order == Order::Ordered && !detail::groundLess(arena_, r, term)) {
-        return false;
-      }
+      if (rule->order == Order::Ordered && !detail::groundLess(arena_, r, term)) return false;
+      if (accept && !accept(r)) return false;
       result = r;
       return true;
-    });
-    if (found) {
-      lastRule_ = rule;
-      lastBefore_ = term;
-      lastAfter_ = result;
-      out = result;
-      return true;
+    };
+    bool found = arena_.kind(rule->lhs) == kind &&
+                 matcher_->matchRoot(*rule, term, [&](std::span<const Id> before, std::span<const Id> after) {
+                   return build(before, after, false);
+                 });
+    if (!found && arena_.kind(rule->lhs) == Kind::Mul && !arena_.shape(rule->lhs).isScalar()) {
+      // A product rule across the end of a closed word: tr(inv(A)*B*A).
+      std::span<const Id> word;
+      if (kind == Kind::Trace && arena_.kind(arena_.kids(term)[0]) == Kind::Mul) word = arena_.kids(arena_.kids(term)[0]);
+      else if (kind == Kind::Mul && arena_.shape(term).isScalar()) word = arena_.kids(term);
+      if (word.size() >= 2)
+        found = matcher_->matchAcrossWrap(*rule, word, [&](std::span<const Id> rest, std::span<const Id>) {
+          return build(rest, {}, true);
+        });
     }
+    if (found) return {rule, result};
   }
-  return false;
+  return {};
 }
 
-// One step, innermost first: rewrite inside the leftmost kid that is not in
-// normal form, else at the root.
-bool Rewriter::rewriteOnce(Id term, Id& out, std::size_t depth) {
-  if (normal_.count(term)) return false;
-  if (depth > budget_.maxDepth)
-    throw Error(Error::Category::Budget, "the term is nested deeper than " + std::to_string(budget_.maxDepth));
-  auto kids = arena_.kids(term);
-  for (std::size_t i = 0; i < kids.size(); ++i) {
-    Id k;
-    if (rewriteOnce(kids[i], k, depth + 1)) {
-      std::vector<Id> rebuilt(kids.begin(), kids.end());
-      rebuilt[i] = k;
-      out = arena_.make(arena_.kind(term), std::move(rebuilt));
-      return true;
-    }
+Rewriter::Applied Rewriter::tryRules(Id term) {
+  Kind kind = arena_.kind(term);
+  Applied a = applyAtRoot(term, byHead_[static_cast<int>(kind)]);  // a 1×1 product also tries them across its end
+  if (a.rule || kind != Kind::Trace || arena_.kind(arena_.kids(term)[0]) != Kind::Mul) return a;
+  return applyAtRoot(term, wrapRules_);
+}
+
+void Rewriter::record(const Rule* rule, Id before, Id after) {
+  Id whole = kNoId;
+  if (record_) {
+    std::unordered_map<Id, Id> memo;
+    whole = view(root_, memo);
   }
-  if (tryRules(term, out)) return true;
-  normal_.insert(term);
-  return false;
+  steps_.push_back({rule, before, after, whole});
+  if (steps_.size() > job_.budget().maxSteps)
+    throw Error(Error::Category::Budget, "rewriting took more than " + std::to_string(job_.budget().maxSteps) +
+                                             " steps (last rule: " + rule->name + ")");
+  if ((steps_.size() & 63) == 0) job_.check(arena_);
+}
+
+// The whole term as far as rewriting has got: finished sub-terms by their
+// normal form, sub-terms in progress by their latest form.
+Id Rewriter::view(Id t, std::unordered_map<Id, Id>& memo) {
+  if (auto it = memo.find(t); it != memo.end()) return it->second;
+  Id out;
+  if (t < memo_.size() && memo_[t] != kNoId) {
+    out = memo_[t];
+  } else if (auto l = latest_.find(t); l != latest_.end() && l->second != t) {
+    out = view(l->second, memo);
+  } else {
+    auto kids = arena_.kids(t);
+    std::vector<Id> nk;
+    bool changed = false;
+    for (Id k : kids) {
+      nk.push_back(view(k, memo));
+      changed = changed || nk.back() != k;
+    }
+    out = changed ? arena_.make(arena_.kind(t), std::move(nk)) : t;
+  }
+  memo.emplace(t, out);
+  return out;
 }
 
 Id Rewriter::normalize(Id term) {
-  Id next;
-  while (rewriteOnce(term, next, 0)) {
-    term = next;
-    steps_.push_back({lastRule_, lastBefore_, lastAfter_, term});
-    if (steps_.size() > budget_.maxSteps)
-      throw Error(Error::Category::Budget, "rewriting took more than " + std::to_string(budget_.maxSteps) +
-                                               " steps (last rule: " + lastRule_->name + ")");
-    if (detail::termSize(arena_, term) > budget_.maxSize)
-      throw Error(Error::Category::Budget, "the term grew beyond " + std::to_string(budget_.maxSize) + " nodes");
+  root_ = term;
+  return norm(term);
+}
+
+Id Rewriter::norm(Id t) {
+  auto known = [&](Id x) { return x < memo_.size() ? memo_[x] : kNoId; };
+  if (Id m = known(t); m != kNoId) return m;
+  std::vector<Id> forms{t};  // every form t went through: all have the normal form found
+  Id cur = t;
+  for (;;) {
+    auto kids = arena_.kids(cur);
+    std::vector<Id> nk;
+    bool changed = false;
+    nk.reserve(kids.size());
+    for (Id k : kids) {
+      nk.push_back(norm(k));
+      changed = changed || nk.back() != k;
+    }
+    Id next = changed ? arena_.make(arena_.kind(cur), std::move(nk)) : cur;
+    if (next == cur) {
+      Applied ap = tryRules(cur);
+      if (!ap.rule) break;
+      next = ap.result;
+      if (record_) latest_[t] = next;
+      record(ap.rule, cur, next);
+    } else if (record_) {
+      latest_[t] = next;
+    }
+    cur = next;
+    if (Id m = known(cur); m != kNoId) {
+      cur = m;
+      break;
+    }
+    forms.push_back(cur);
   }
-  return term;
+  if (memo_.size() < arena_.size()) memo_.resize(arena_.size() + 4096, kNoId);
+  for (Id f : forms) memo_[f] = cur;
+  memo_[cur] = cur;
+  if (record_) latest_.erase(t);
+  return cur;
 }
 
 }  // namespace matcalc

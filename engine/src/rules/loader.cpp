@@ -8,6 +8,7 @@
 #include <functional>
 #include <regex>
 #include <set>
+#include <unordered_set>
 
 #include "matcalc/parse.hpp"
 #include "matcalc/print.hpp"
@@ -98,45 +99,41 @@ const char* orderName(Order o) {
     case Order::Rpo: return "rpo";
     case Order::Ordered: return "ordered";
     case Order::Gradient: return "gradient";
+    case Order::Builtin: return "builtin";
   }
   return "?";
 }
 
-bool containsKind(const Arena& arena, Id term, Kind kind) {
-  if (arena.kind(term) == kind) return true;
-  for (Id k : arena.kids(term))
-    if (containsKind(arena, k, kind)) return true;
-  return false;
-}
-
-bool containsTerm(const Arena& arena, Id term, Id sub) {
-  if (term == sub) return true;
-  for (Id k : arena.kids(term))
-    if (containsTerm(arena, k, sub)) return true;
-  return false;
-}
-
 std::set<Dim> dimensionsOf(const Arena& arena, Id term) {
   std::set<Dim> out;
-  std::function<void(Id)> walk = [&](Id t) {
+  std::unordered_set<Id> seen;
+  std::vector<Id> stack{term};
+  while (!stack.empty()) {
+    Id t = stack.back();
+    stack.pop_back();
+    if (!seen.insert(t).second) continue;
     out.insert(arena.shape(t).rows);
     out.insert(arena.shape(t).cols);
-    for (Id k : arena.kids(t)) walk(k);
-  };
-  walk(term);
+    for (Id k : arena.kids(t)) stack.push_back(k);
+  }
   return out;
 }
 
 std::vector<Id> variablesOf(const Arena& arena, Id term) {
   std::vector<Id> out;
-  std::function<void(Id)> walk = [&](Id t) {
+  std::unordered_set<Id> seen;
+  std::vector<Id> stack{term};  // depth first, left to right: first-seen order
+  while (!stack.empty()) {
+    Id t = stack.back();
+    stack.pop_back();
+    if (!seen.insert(t).second || !arena.hasKind(t, Kind::Symbol)) continue;
     if (arena.kind(t) == Kind::Symbol) {
-      if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
-      return;
+      out.push_back(t);
+      continue;
     }
-    for (Id k : arena.kids(t)) walk(k);
-  };
-  walk(term);
+    auto kids = arena.kids(t);
+    for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.push_back(*it);
+  }
   return out;
 }
 
@@ -209,17 +206,42 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
     for (const GuardUse& g : rule.where)
       if (std::find(lhsVars.begin(), lhsVars.end(), g.variable) == lhsVars.end())
         fail(where, spec.name, "guard on '" + arena.symbolOf(g.variable).name + "', which the left-hand side does not bind");
-    if (rule.lhs == rule.rhs)
-      fail(where, spec.name, "both sides are the same term after canonicalisation: " + toText(arena, rule.lhs));
-    if (nestedDifferential(arena, rule.lhs, false) || nestedDifferential(arena, rule.rhs, false))
-      fail(where, spec.name, "nested d(d(…)) is not supported");
-    if (arena.kind(rule.lhs) == Kind::Symbol) fail(where, spec.name, "the left-hand side is a bare variable: it would match everything");
-    if (auto d = detail::dimensionOnlyOnRight(arena, rule.lhs, rule.rhs))
-      fail(where, spec.name, "the right-hand side has a dimension (" + *d + ") the left-hand side does not fix");
     if (spec.order.empty() || spec.order == "rpo") rule.order = Order::Rpo;
     else if (spec.order == "ordered") rule.order = Order::Ordered;
     else if (spec.order == "gradient") rule.order = Order::Gradient;
-    else fail(where, spec.name, "unknown order '" + spec.order + "' (rpo, ordered or gradient)");
+    else if (spec.order == "builtin") rule.order = Order::Builtin;
+    else fail(where, spec.name, "unknown order '" + spec.order + "' (rpo, ordered, gradient or builtin)");
+    rule.lhsRaw = rule.lhs;
+    rule.rhsRaw = rule.rhs;
+    if (rule.order == Order::Builtin) {
+      // Verified as written; and the constructors must make both sides one term.
+      ParseSession raw(arena, ParseOptions{{}, rule.scope, true});
+      try {
+        raw.add(spec.lhs);
+        raw.add(spec.rhs);
+        raw.requireSameShape(0, 1);
+        constrainGuards(raw, spec.where);
+        auto terms = raw.finish();
+        rule.lhsRaw = terms[0];
+        rule.rhsRaw = terms[1];
+      } catch (const Error& e) {
+        fail(where, spec.name, e.what());
+      }
+      if (rule.lhs != rule.rhs)
+        fail(where, spec.name, "a builtin rule states what the term constructors do, but they build " + toText(arena, rule.lhs) +
+                                   " and " + toText(arena, rule.rhs) + " (docs/architecture.md)");
+    } else {
+      if (rule.lhs == rule.rhs)
+        fail(where, spec.name, "both sides are the same term after canonicalisation: " + toText(arena, rule.lhs) +
+                                   " (the constructors already do this: mark it 'order: builtin')");
+      if (arena.kind(rule.lhs) == Kind::Symbol) fail(where, spec.name, "the left-hand side is a bare variable: it would match everything");
+    }
+    if (nestedDifferential(arena, rule.lhs, false) || nestedDifferential(arena, rule.rhs, false))
+      fail(where, spec.name, "nested d(d(…)) is not supported");
+    if (auto d = detail::dimensionOnlyOnRight(arena, rule.lhs, rule.rhs))
+      fail(where, spec.name, "the right-hand side has a dimension (" + *d + ") the left-hand side does not fix");
+    rule.variables = variablesOf(arena, rule.lhs);
+    if (rule.variables.size() > 16) fail(where, spec.name, "more than 16 pattern variables");
     if (std::string why = detail::orientationProblem(arena, rule); !why.empty()) fail(where, spec.name, why);
 
     byName_.emplace(rule.name, rules_.size());

@@ -1,0 +1,256 @@
+// Closed contractions: a trace of a product, or a 1×1 product, seen as a
+// cyclic word of factors. One term stands for every representation that the
+// following verified identities connect (rules/trace.yaml, rules/inner.yaml):
+//   - rotations and reflections of the word (trace-cyclic-*, trace-transpose,
+//     and a scalar is its own transpose: x'*A*y = y'*A'*x);
+//   - moving a Hadamard product across the two sides of the contraction
+//     (inner-hadamard-swap: <A, B .* C> = <A .* B, C>, with
+//     <A, B> = tr(A'*B) = sum(A .* B)).
+// The representatives reachable by these moves form a small orbit; the
+// smallest in the structural order is the canonical one, a 1×1 product
+// preferred to a trace. This is a canonical choice, so it is made here, as
+// the sorting of + is, rather than by rules (docs/architecture.md).
+#include <algorithm>
+#include <deque>
+#include <unordered_set>
+
+#include "matcalc/term.hpp"
+
+namespace matcalc {
+
+class ClosedCanonicaliser {
+ public:
+  explicit ClosedCanonicaliser(Arena& a) : a_(a) {}
+  using Word = std::vector<Id>;
+
+  // The factors of a product, flattened, with scalars taken out and
+  // identities dropped (kept when alone: tr(I)). False for a zero factor.
+  bool normalise(std::span<const Id> in, Word& out, std::vector<Id>& scalars) {
+    bool identity = false;
+    Id anIdentity = kNoId;
+    for (Id f : in) {
+      if (a_.shape(f).isScalar()) {
+        scalars.push_back(f);
+        continue;
+      }
+      switch (a_.kind(f)) {
+        case Kind::Mul:
+          if (!normalise(a_.kids(f), out, scalars)) return false;
+          continue;
+        case Kind::Scale: {
+          auto fs = a_.kids(f);
+          scalars.insert(scalars.end(), fs.begin(), fs.end() - 1);
+          if (!normalise(fs.subspan(fs.size() - 1), out, scalars)) return false;
+          continue;
+        }
+        case Kind::Identity:
+          identity = true;
+          anIdentity = f;
+          continue;
+        case Kind::Zero: return false;
+        default: out.push_back(f);
+      }
+    }
+    if (out.empty() && identity) out.push_back(anIdentity);
+    return true;
+  }
+
+  std::vector<std::size_t> boundaries(const Word& w) const {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < w.size(); ++i)
+      if (a_.shape(w[i]).cols == kOne) out.push_back(i);
+    return out;
+  }
+
+  // The canonical representative of everything the moves reach from w
+  // (which has at most one dimension of 1 between factors, cyclically).
+  Id orbit(const Word& start) {
+    Id best = representative(start);
+    bool hadamard = std::any_of(start.begin(), start.end(), [&](Id f) { return a_.kind(f) == Kind::Hadamard; });
+    if (!hadamard) return best;
+    struct Item {
+      bool isWord;
+      std::vector<Id> elements;  // the factors of a word, or the operands of sum(.* …)
+    };
+    std::deque<Item> queue{{true, start}};
+    std::unordered_set<Id> seen{best};
+    constexpr std::size_t kCap = 48;  // beyond this the choice is the best found: correct, maybe not canonical
+    while (!queue.empty() && seen.size() < kCap) {
+      Item item = std::move(queue.front());
+      queue.pop_front();
+      if (item.isWord) {
+        const Word& w = item.elements;
+        for (std::size_t i = 0; i < w.size(); ++i) {
+          if (a_.kind(w[i]) != Kind::Hadamard) continue;
+          // tr(H*R) = sum(H .* R'); tr(H) = sum(H .* I).
+          Id rt;
+          if (w.size() == 1) {
+            rt = a_.identity(a_.shape(w[i]).rows);
+          } else {
+            std::vector<Id> rest;
+            for (std::size_t j = 1; j < w.size(); ++j) rest.push_back(w[(i + j) % w.size()]);
+            Id r = rest.size() == 1 ? rest[0] : a_.make(Kind::Mul, rest);
+            if (a_.kind(r) == Kind::Scale || a_.shape(r).isScalar()) continue;
+            rt = a_.transpose(r);
+          }
+          std::vector<Id> ops;
+          for (Id h : {w[i], rt}) {
+            if (a_.kind(h) == Kind::Hadamard) ops.insert(ops.end(), a_.kids(h).begin(), a_.kids(h).end());
+            else if (a_.kind(h) != Kind::Ones) ops.push_back(h);
+          }
+          Id key = hadamardSum(ops);
+          if (seen.insert(key).second) queue.push_back({false, ops});
+        }
+      } else {
+        const std::vector<Id>& ops = item.elements;
+        for (std::size_t j = 0; j < ops.size(); ++j) {
+          // sum(U .* V) = tr(U'*V), with V one operand and U the others.
+          std::vector<Id> others;
+          for (std::size_t i = 0; i < ops.size(); ++i)
+            if (i != j) others.push_back(ops[i]);
+          Id u = others.empty() ? a_.ones(a_.shape(ops[j])) : others.size() == 1 ? others[0] : a_.make(Kind::Hadamard, others);
+          if (a_.kind(u) == Kind::Scale) continue;
+          Word w;
+          std::vector<Id> scalars;
+          std::vector<Id> pair{a_.transpose(u), ops[j]};
+          if (!normalise(pair, w, scalars) || !scalars.empty() || w.empty() || boundaries(w).size() > 1) continue;
+          Id r = representative(w);
+          if (!seen.insert(r).second) continue;
+          if (betterTerm(r, best)) best = r;
+          queue.push_back({true, std::move(w)});
+        }
+      }
+    }
+    return best;
+  }
+
+ private:
+  // sum(ops[0] .* ops[1] .* …) as a key: operands sorted, and the orientation
+  // (all transposed or not) whose sorted operands are smaller.
+  Id hadamardSum(std::vector<Id>& ops) {
+    auto byOrder = [&](Id x, Id y) { return a_.compare(x, y) < 0; };
+    std::sort(ops.begin(), ops.end(), byOrder);
+    std::vector<Id> flipped;
+    for (Id o : ops) flipped.push_back(a_.transpose(o));
+    std::sort(flipped.begin(), flipped.end(), byOrder);
+    if (lexicographicallyLess(flipped, ops)) ops.swap(flipped);
+    Id inner = ops.size() == 1 ? ops[0] : a_.raw(Kind::Hadamard, ops);
+    return a_.raw(Kind::Sum, {inner});
+  }
+
+  // The reading order of representatives: fewer transposes, then the structural order.
+  std::uint32_t transposes(const Word& w) const {
+    std::uint32_t n = 0;
+    for (Id f : w) n += a_.facts(f).transposes;
+    return n;
+  }
+  bool better(const Word& x, const Word& y) const {
+    std::uint32_t tx = transposes(x), ty = transposes(y);
+    if (tx != ty) return tx < ty;
+    return lexicographicallyLess(x, y);
+  }
+
+ public:
+  // Between representatives of one orbit: a 1×1 product before a trace, then
+  // fewer transposes, then the structural order.
+  bool betterTerm(Id x, Id y) const {
+    bool px = a_.kind(x) == Kind::Mul, py = a_.kind(y) == Kind::Mul;
+    if (px != py) return px;
+    std::uint32_t tx = a_.facts(x).transposes, ty = a_.facts(y).transposes;
+    if (tx != ty) return tx < ty;
+    return a_.compare(x, y) < 0;
+  }
+
+ private:
+  bool lexicographicallyLess(const Word& x, const Word& y) const {
+    for (std::size_t i = 0; i < x.size() && i < y.size(); ++i)
+      if (int c = a_.compare(x[i], y[i])) return c < 0;
+    return x.size() < y.size();
+  }
+
+  // Booth's algorithm: the start of the least rotation, in O(n) comparisons.
+  std::size_t leastRotation(const Word& s) const {
+    std::size_t n = s.size();
+    std::vector<long> f(2 * n, -1);
+    std::size_t k = 0;
+    for (std::size_t j = 1; j < 2 * n; ++j) {
+      Id sj = s[j % n];
+      long i = f[j - k - 1];
+      while (i != -1 && sj != s[(k + i + 1) % n]) {
+        if (a_.compare(sj, s[(k + i + 1) % n]) < 0) k = j - i - 1;
+        i = f[i];
+      }
+      if (i == -1 && sj != s[(k + i + 1) % n]) {
+        if (a_.compare(sj, s[(k + i + 1) % n]) < 0) k = j;
+        f[j - k] = -1;
+      } else {
+        f[j - k] = i + 1;
+      }
+    }
+    return k % n;
+  }
+
+  Word rotated(const Word& w, std::size_t start) const {
+    Word out;
+    out.reserve(w.size());
+    for (std::size_t i = 0; i < w.size(); ++i) out.push_back(w[(start + i) % w.size()]);
+    return out;
+  }
+
+  Word reflected(const Word& w) {
+    Word out;
+    out.reserve(w.size());
+    for (auto it = w.rbegin(); it != w.rend(); ++it) out.push_back(a_.transpose(*it));
+    return out;
+  }
+
+  // The smallest rotation or reflection of one word, as a term: a 1×1
+  // product when the word has a dimension of 1 (it then starts after it),
+  // else a trace.
+  Id representative(const Word& w) {
+    auto b = boundaries(w);
+    Word x, y;
+    if (b.empty()) {
+      x = rotated(w, leastRotation(w));
+      Word r = reflected(w);
+      y = rotated(r, leastRotation(r));
+    } else {
+      x = rotated(w, (b[0] + 1) % w.size());
+      y = reflected(x);
+    }
+    const Word& pick = better(y, x) ? y : x;
+    if (!b.empty()) return pick.size() == 1 ? pick[0] : a_.raw(Kind::Mul, pick);
+    return a_.raw(Kind::Trace, {pick.size() == 1 ? pick[0] : a_.raw(Kind::Mul, pick)});
+  }
+
+  Arena& a_;
+};
+
+Id Arena::closedWord(std::vector<Id> word) {
+  ClosedCanonicaliser c(*this);
+  ClosedCanonicaliser::Word w;
+  std::vector<Id> scalars;
+  if (!c.normalise(word, w, scalars)) return number(0);
+  if (!w.empty()) {
+    auto b = c.boundaries(w);
+    if (b.size() <= 1) {
+      scalars.push_back(c.orbit(w));
+    } else {
+      // Several dimensions of 1: the word is a product of 1×1 words.
+      std::size_t n = w.size();
+      for (std::size_t s = 0; s < b.size(); ++s) {
+        std::size_t from = (b[s] + 1) % n, to = b[(s + 1) % b.size()];
+        ClosedCanonicaliser::Word segment;
+        for (std::size_t i = from;; i = (i + 1) % n) {
+          segment.push_back(w[i]);
+          if (i == to) break;
+        }
+        scalars.push_back(c.orbit(segment));
+      }
+    }
+  }
+  if (scalars.empty()) return number(1);
+  return makeScale(std::move(scalars));
+}
+
+}  // namespace matcalc

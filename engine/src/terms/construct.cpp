@@ -1,0 +1,445 @@
+// The smart constructors: every node is built through make(), which checks
+// the shape rule and puts the node in canonical form. What they decide, and
+// the verified rule each decision rests on, is listed in docs/architecture.md
+// ("What the constructors decide"); they never grow a term except for the
+// c*ones broadcast.
+#include <algorithm>
+
+#include "matcalc/print.hpp"
+#include "matcalc/term.hpp"
+#include "shape_rules.hpp"
+
+namespace matcalc {
+
+namespace {
+
+// The arena's unifier only checks: its dimensions are final.
+struct CheckOnly {
+  const Arena& arena;
+  std::span<const Id> kids;
+  bool same(Dim a, Dim b) const { return a == b; }
+  [[noreturn]] void fail(const std::string& why, int i, int j) const {
+    std::string msg = "shape error: " + why + ": '" + toText(arena, kids[i]) + "' is " +
+                      arena.shapeText(arena.shape(kids[i]));
+    if (j >= 0) msg += " and '" + toText(arena, kids[j]) + "' is " + arena.shapeText(arena.shape(kids[j]));
+    throw Error(Error::Category::Shape, msg);
+  }
+};
+
+// Sums rational weights by key, keeping first-seen order: the coefficients of
+// like terms (2*X + 3*X) and the exponents of one base (alpha*alpha^2).
+struct WeightsByKey {
+  std::vector<Id> keys;
+  std::vector<mpq_class> weights;
+  std::unordered_map<Id, std::size_t> index;
+  void add(Id key, const mpq_class& w) {
+    auto [it, added] = index.emplace(key, keys.size());
+    if (added) {
+      keys.push_back(key);
+      weights.push_back(w);
+    } else {
+      weights[it->second] += w;
+    }
+  }
+};
+
+[[noreturn]] void divisionByZero(const Arena& a, Id numerator) {
+  throw Error(Error::Category::Domain, "division by zero: '" + toText(a, numerator) + "' is divided by 0");
+}
+
+// How f(A') relates to f(A): f(A)' for entrywise functions, inverses and
+// powers; f(A) for det, norms, diag and the like; no relation otherwise.
+enum class Orientation { None, Commutes, Invariant };
+Orientation orientationOf(Kind k) {
+  switch (k) {
+    case Kind::Inverse:
+    case Kind::MatPow:
+    case Kind::HadamardPow:
+    case Kind::Exp:
+    case Kind::Log:
+    case Kind::Sqrt:
+    case Kind::Sin:
+    case Kind::Cos:
+    case Kind::Tanh:
+    case Kind::Sigmoid:
+    case Kind::Relu:
+    case Kind::Abs:
+    case Kind::Sign:
+    case Kind::Step: return Orientation::Commutes;
+    case Kind::Det:
+    case Kind::LogDet:
+    case Kind::Norm1:
+    case Kind::Norm2:
+    case Kind::LogSumExp:
+    case Kind::DiagVector:
+    case Kind::Sum: return Orientation::Invariant;
+    case Kind::Symbol:
+    case Kind::Number:
+    case Kind::Identity:
+    case Kind::Zero:
+    case Kind::Ones:
+    case Kind::Add:
+    case Kind::Scale:
+    case Kind::Mul:
+    case Kind::Hadamard:
+    case Kind::HadamardDiv:
+    case Kind::Pow:
+    case Kind::Transpose:
+    case Kind::Inner:
+    case Kind::Trace:
+    case Kind::Softmax:
+    case Kind::DiagMatrix:
+    case Kind::Differential: return Orientation::None;
+  }
+  return Orientation::None;
+}
+
+}  // namespace
+
+Shape Arena::checkShape(Kind kind, std::span<const Id> kids) const {
+  std::vector<Shape> shapes;
+  shapes.reserve(kids.size());
+  for (Id k : kids) shapes.push_back(shape(k));
+  CheckOnly checker{*this, kids};
+  return detail::applyShapeRule(kind, shapes, checker);
+}
+
+Id Arena::finish(Kind kind, std::vector<Id> kids) {
+  Shape s = checkShape(kind, kids);
+  return intern(kind, 0, s, kids);
+}
+
+Id Arena::raw(Kind kind, std::vector<Id> kids) {
+  const KindInfo& ki = info(kind);
+  if (ki.form == Form::Leaf) throw std::logic_error("raw() called for a leaf kind");
+  return finish(kind, std::move(kids));
+}
+
+std::vector<Id> Arena::flatten(Kind kind, std::span<const Id> kids) const {
+  std::vector<Id> out;
+  out.reserve(kids.size());
+  for (Id k : kids) {
+    if (this->kind(k) == kind) {
+      auto inner = this->kids(k);
+      out.insert(out.end(), inner.begin(), inner.end());
+    } else {
+      out.push_back(k);
+    }
+  }
+  return out;
+}
+
+Id Arena::make(Kind kind, std::vector<Id> kids) {
+  const KindInfo& ki = info(kind);
+  if (ki.form == Form::Leaf) throw std::logic_error("make() called for a leaf kind");
+  if (ki.arity >= 0 ? kids.size() != static_cast<std::size_t>(ki.arity) : kids.empty())
+    throw std::logic_error("wrong number of operands for " + std::string(ki.id));
+  switch (kind) {
+    case Kind::Add: return makeAdd(std::move(kids));
+    case Kind::Scale: return makeScale(std::move(kids));
+    case Kind::Mul: return makeMul(std::move(kids));
+    case Kind::Hadamard: return makeHadamard(std::move(kids));
+    case Kind::HadamardDiv: return makeHadamardDiv(kids[0], kids[1]);
+    case Kind::Pow: return makePow(kids[0], kids[1]);
+    case Kind::Transpose: return transpose(kids[0]);
+    case Kind::Trace:
+      checkShape(kind, kids);
+      return makeTrace(kids[0]);
+    case Kind::Sum: return makeSum(kids[0]);
+    case Kind::Inverse:
+      checkShape(kind, kids);
+      if (shape(kids[0]).isScalar()) return makePow(kids[0], number(-1));  // a 1×1 inverse is a reciprocal
+      break;
+    case Kind::DiagMatrix:
+    case Kind::DiagVector:
+    case Kind::Det:
+      checkShape(kind, kids);
+      if (shape(kids[0]).isScalar()) return kids[0];  // of a 1×1 matrix: its entry
+      break;
+    default: break;
+  }
+  // Linear in an operand that is zero: the result is zero (d(0), diag(0), <0, B> …).
+  switch (kind) {
+    case Kind::Inner:
+    case Kind::DiagMatrix:
+    case Kind::DiagVector:
+    case Kind::Differential:
+      for (Id k : kids)
+        if (isZero(k)) return zero(checkShape(kind, kids));
+      break;
+    default: break;
+  }
+  if (orientationOf(kind) != Orientation::None && !shape(kids[0]).isScalar()) {
+    checkShape(kind, kids);
+    Id arg = kids[0], flipped = transpose(arg);
+    std::uint32_t ta = facts(arg).transposes, tf = facts(flipped).transposes;
+    // f(A') reads better as f(A)': the argument with fewer transposes, or the
+    // smaller one in the structural order, is the one kept.
+    if (tf < ta || (tf == ta && compare(flipped, arg) < 0)) {
+      kids[0] = flipped;
+      Id inner = finish(kind, std::move(kids));
+      return orientationOf(kind) == Orientation::Commutes ? raw(Kind::Transpose, {inner}) : inner;
+    }
+  }
+  return finish(kind, std::move(kids));
+}
+
+Id Arena::makeAdd(std::vector<Id> kids) {
+  std::vector<Id> flat = flatten(Kind::Add, kids);
+  Shape result = checkShape(Kind::Add, flat);
+  // A scalar in a matrix sum is broadcast: alpha becomes alpha*ones, so that
+  // no rule ever sees operands of different shapes.
+  if (!result.isScalar())
+    for (Id& k : flat)
+      if (shape(k).isScalar()) k = makeScale({k, ones(result)});
+  flat = flatten(Kind::Add, flat);
+  // Like terms: c1*T + c2*T -> (c1 + c2)*T, numbers fold into one constant.
+  mpq_class constant = 0;
+  WeightsByKey like;  // core term -> coefficient
+  for (Id k : flat) {
+    if (kind(k) == Kind::Zero) continue;
+    if (kind(k) == Kind::Number) {
+      constant += numberOf(k);
+      continue;
+    }
+    mpq_class c = 1;
+    Id core = k;
+    if (kind(k) == Kind::Scale && kind(this->kids(k)[0]) == Kind::Number) {
+      auto ks = this->kids(k);
+      c = numberOf(ks[0]);
+      core = ks.size() == 2 ? ks[1] : intern(Kind::Scale, 0, shape(k), ks.subspan(1));
+    }
+    like.add(core, c);
+  }
+  std::vector<Id> terms;
+  for (std::size_t i = 0; i < like.keys.size(); ++i) {
+    if (like.weights[i] == 0) continue;
+    terms.push_back(like.weights[i] == 1 ? like.keys[i] : makeScale({number(like.weights[i]), like.keys[i]}));
+  }
+  std::sort(terms.begin(), terms.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
+  if (constant != 0) terms.push_back(number(constant));  // constants last: "alpha + 1"
+  if (terms.empty()) return zero(result);
+  if (terms.size() == 1) return terms[0];
+  return intern(Kind::Add, 0, result, terms);
+}
+
+Id Arena::makeScale(std::vector<Id> kids) {
+  std::vector<Id> flat = flatten(Kind::Scale, kids);
+  checkShape(Kind::Scale, flat);
+  mpq_class coefficient = 1;
+  std::vector<Id> factors;
+  Id matrix = 0;
+  bool hasMatrix = false, isZero = false;
+  for (Id k : flat) {
+    if (kind(k) == Kind::Number) {
+      coefficient *= numberOf(k);
+    } else if (!shape(k).isScalar()) {
+      hasMatrix = true;
+      matrix = k;
+      isZero = isZero || kind(k) == Kind::Zero;
+    } else {
+      factors.push_back(k);
+    }
+  }
+  Shape result = hasMatrix ? shape(matrix) : Shape{};
+  if (coefficient == 0 || isZero) return zero(result);
+  // Powers of one base combine: alpha^-1*alpha -> 1, alpha*alpha^2 -> alpha^3.
+  WeightsByKey powers;  // base -> exponent
+  for (Id f : factors) {
+    bool power = kind(f) == Kind::Pow && kind(this->kids(f)[1]) == Kind::Number;
+    powers.add(power ? this->kids(f)[0] : f, power ? numberOf(this->kids(f)[1]) : mpq_class(1));
+  }
+  factors.clear();
+  for (std::size_t i = 0; i < powers.keys.size(); ++i) {
+    if (powers.weights[i] == 0) continue;
+    Id base = powers.keys[i];
+    Id f = powers.weights[i] == 1 ? base : makePow(base, number(powers.weights[i]));
+    if (kind(f) == Kind::Number) coefficient *= numberOf(f);
+    else if (kind(f) == Kind::Scale) {  // (alpha*beta)^2 came apart: take its factors
+      for (Id g : this->kids(f)) {
+        if (kind(g) == Kind::Number) coefficient *= numberOf(g);
+        else factors.push_back(g);
+      }
+    } else factors.push_back(f);
+  }
+  std::sort(factors.begin(), factors.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
+  std::vector<Id> out;
+  if (coefficient != 1) out.push_back(number(coefficient));  // coefficient first: "2*X"
+  out.insert(out.end(), factors.begin(), factors.end());
+  if (hasMatrix) out.push_back(matrix);  // the non-scalar factor last
+  if (out.empty()) return number(1);
+  if (out.size() == 1) return out[0];
+  return intern(Kind::Scale, 0, result, out);
+}
+
+// A matrix product: flattened; scalar factors (also those of scaled
+// operands, and 1×1 runs of factors between two dimensions of 1) taken out
+// in front; identities dropped; a 1×1 product is a closed word (closed.cpp).
+Id Arena::makeMul(std::vector<Id> kids) {
+  Shape result = checkShape(Kind::Mul, kids);
+  for (Id k : kids)
+    if (isZero(k)) return zero(result);
+  std::vector<Id> scalars, factors;
+  for (Id k : kids) {
+    if (shape(k).isScalar()) {  // numbers, scalars, and 1×1 closed words
+      scalars.push_back(k);
+      continue;
+    }
+    switch (kind(k)) {
+      case Kind::Mul: {
+        auto inner = this->kids(k);
+        factors.insert(factors.end(), inner.begin(), inner.end());
+        continue;
+      }
+      case Kind::Scale: {
+        auto fs = this->kids(k);
+        scalars.insert(scalars.end(), fs.begin(), fs.end() - 1);
+        Id m = fs.back();
+        if (kind(m) == Kind::Mul) factors.insert(factors.end(), this->kids(m).begin(), this->kids(m).end());
+        else if (kind(m) != Kind::Identity) factors.push_back(m);
+        continue;
+      }
+      case Kind::Identity: continue;
+      default: break;
+    }
+    factors.push_back(k);
+  }
+  if (factors.empty()) {
+    if (!result.isScalar()) factors.push_back(identity(result.rows));  // I*I
+  }
+  // Split at inner dimensions of 1: the runs between two of them are 1×1
+  // closed words (scalars); what is left is at most an outer product.
+  std::vector<Id> matrix;
+  if (!factors.empty()) {
+    std::size_t start = 0;
+    auto closeRun = [&](std::size_t end) {  // factors [start, end)
+      std::vector<Id> run(factors.begin() + start, factors.begin() + end);
+      Shape runShape{shape(run.front()).rows, shape(run.back()).cols};
+      if (runShape.isScalar()) scalars.push_back(run.size() == 1 ? run[0] : closedWord(std::move(run)));
+      else matrix.insert(matrix.end(), run.begin(), run.end());
+      start = end;
+    };
+    for (std::size_t i = 0; i + 1 < factors.size(); ++i)
+      if (shape(factors[i]).cols == kOne) closeRun(i + 1);
+    closeRun(factors.size());
+  }
+  Id product = matrix.empty() ? kNoId : matrix.size() == 1 ? matrix[0] : intern(Kind::Mul, 0, result, matrix);
+  if (scalars.empty()) return product == kNoId ? number(1) : product;
+  if (product != kNoId) scalars.push_back(product);
+  return makeScale(std::move(scalars));
+}
+
+// A Hadamard product: flattened and sorted, scalar factors in front, all-ones
+// operands dropped (A .* ones = A).
+Id Arena::makeHadamard(std::vector<Id> kids) {
+  Shape result = checkShape(Kind::Hadamard, kids);
+  for (Id k : kids)
+    if (isZero(k)) return zero(result);
+  std::vector<Id> scalars, rest;
+  for (Id k : flatten(Kind::Hadamard, kids)) {
+    if (shape(k).isScalar()) {
+      scalars.push_back(k);
+    } else if (kind(k) == Kind::Scale) {
+      auto fs = this->kids(k);
+      scalars.insert(scalars.end(), fs.begin(), fs.end() - 1);
+      rest.push_back(fs.back());
+    } else {
+      rest.push_back(k);
+    }
+  }
+  // Re-flatten: a scaled operand may have been a Hadamard product itself.
+  rest = flatten(Kind::Hadamard, rest);
+  std::erase_if(rest, [&](Id k) { return kind(k) == Kind::Ones; });
+  if (rest.empty() && !result.isScalar()) rest.push_back(ones(result));
+  if (rest.empty()) return makeScale(std::move(scalars));
+  std::sort(rest.begin(), rest.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
+  Id product = rest.size() == 1 ? rest[0] : intern(Kind::Hadamard, 0, result, rest);
+  if (scalars.empty()) return product;
+  scalars.push_back(product);
+  return makeScale(std::move(scalars));
+}
+
+Id Arena::makeHadamardDiv(Id a, Id b) {
+  Shape result = checkShape(Kind::HadamardDiv, std::vector<Id>{a, b});
+  if (isZero(b)) divisionByZero(*this, a);
+  // X ./ alpha is alpha^-1*X; alpha ./ X is (alpha*ones) ./ X.
+  if (shape(b).isScalar()) return makeScale({makePow(b, number(-1)), a});
+  if (isZero(a)) return zero(result);
+  if (a == b) return ones(result);  // B ./ B, where B is nonzero
+  if (shape(a).isScalar()) a = makeScale({a, ones(shape(b))});
+  return intern(Kind::HadamardDiv, 0, result, std::vector<Id>{a, b});
+}
+
+Id Arena::makePow(Id base, Id exponent) {
+  checkShape(Kind::Pow, std::vector<Id>{base, exponent});
+  bool integerExponent = kind(exponent) == Kind::Number && numberOf(exponent).get_den() == 1;
+  if (kind(exponent) == Kind::Number) {
+    const mpq_class& e = numberOf(exponent);
+    if (isZero(base) && e < 0) divisionByZero(*this, number(1));
+    if (e == 1) return base;
+    if (e == 0) return number(1);
+  }
+  if (isNumber(base, 1)) return base;
+  // Fold a number to an integer power: 2^3 -> 8.
+  if (kind(base) == Kind::Number && integerExponent && mpz_fits_slong_p(numberOf(exponent).get_num_mpz_t())) {
+    long e = numberOf(exponent).get_num().get_si();
+    if (e > -64 && e < 64) {
+      mpq_class r = 1;
+      for (long i = 0; i < std::labs(e); ++i) r *= numberOf(base);
+      return number(e < 0 ? mpq_class(1 / r) : r);
+    }
+  }
+  // (alpha*beta)^q = alpha^q*beta^q for an integer q, so powers of one base can meet.
+  if (kind(base) == Kind::Scale && integerExponent) {
+    std::vector<Id> factors;
+    for (Id f : std::vector<Id>(kids(base).begin(), kids(base).end())) factors.push_back(makePow(f, exponent));
+    return makeScale(std::move(factors));
+  }
+  // (b^p)^q = b^(p*q) for an integer q: alpha^-1 stays a power of alpha.
+  if (kind(base) == Kind::Pow && integerExponent && kind(kids(base)[1]) == Kind::Number) {
+    Id inner = kids(base)[0];
+    mpq_class e = numberOf(kids(base)[1]) * numberOf(exponent);
+    return makePow(inner, number(e));
+  }
+  return intern(Kind::Pow, 0, Shape{}, std::vector<Id>{base, exponent});
+}
+
+// tr(alpha) = alpha; tr(alpha*A) = alpha*tr(A); a trace of a product is a
+// closed word (closed.cpp), one representative of its rotations and reflections.
+Id Arena::makeTrace(Id m) {
+  if (shape(m).isScalar()) return m;
+  switch (kind(m)) {
+    case Kind::Zero: return number(0);
+    case Kind::Scale: {
+      auto fs = kids(m);
+      std::vector<Id> out(fs.begin(), fs.end() - 1);
+      out.push_back(makeTrace(fs.back()));
+      return makeScale(std::move(out));
+    }
+    case Kind::Add:
+    case Kind::Identity: return intern(Kind::Trace, 0, Shape{}, std::vector<Id>{m});
+    case Kind::Mul: return closedWord(std::vector<Id>(kids(m).begin(), kids(m).end()));
+    default: return closedWord({m});
+  }
+}
+
+// sum(alpha) = alpha; sum(alpha*A) = alpha*sum(A); sum(A') = sum(A).
+Id Arena::makeSum(Id m) {
+  if (shape(m).isScalar()) return m;
+  switch (kind(m)) {
+    case Kind::Zero: return number(0);
+    case Kind::Scale: {
+      auto fs = kids(m);
+      std::vector<Id> out(fs.begin(), fs.end() - 1);
+      out.push_back(makeSum(fs.back()));
+      return makeScale(std::move(out));
+    }
+    default: break;
+  }
+  Id flipped = transpose(m);
+  std::uint32_t ta = facts(m).transposes, tf = facts(flipped).transposes;
+  if (tf < ta || (tf == ta && compare(flipped, m) < 0)) m = flipped;
+  return intern(Kind::Sum, 0, Shape{}, std::vector<Id>{m});
+}
+
+}  // namespace matcalc

@@ -1,0 +1,72 @@
+// The canonical transpose: pushed through sums, products and Hadamard
+// operations to the leaves, where it stays on symbols, differentials and
+// atoms (functions), so that f(A) is one node whether or not it is
+// transposed. Rules transpose-* in rules/transpose.yaml state each step.
+#include <algorithm>
+
+#include "matcalc/term.hpp"
+
+namespace matcalc {
+
+Id Arena::transpose(Id t) {
+  if (shape(t).isScalar()) return t;  // a scalar is its own transpose
+  if (auto it = transposeMemo_.find(t); it != transposeMemo_.end()) return it->second;
+  Id out = transposeUncached(t);
+  transposeMemo_.emplace(t, out);
+  return out;
+}
+
+Id Arena::transposeUncached(Id t) {
+  auto ks = kids(t);
+  auto each = [&](bool reversed) {
+    std::vector<Id> out;
+    out.reserve(ks.size());
+    for (Id k : ks) out.push_back(transpose(k));
+    if (reversed) std::reverse(out.begin(), out.end());
+    return out;
+  };
+  Shape s = shape(t);
+  switch (kind(t)) {
+    case Kind::Transpose: return ks[0];
+    case Kind::Identity:
+    case Kind::DiagMatrix: return t;
+    case Kind::Zero: return zero({s.cols, s.rows});
+    case Kind::Ones: return ones({s.cols, s.rows});
+    case Kind::Add: return make(Kind::Add, each(false));
+    case Kind::Scale: return make(Kind::Scale, each(false));  // scalars are their own transposes
+    case Kind::Mul: return make(Kind::Mul, each(true));
+    case Kind::Hadamard: return make(Kind::Hadamard, each(false));
+    case Kind::HadamardDiv: return make(Kind::HadamardDiv, each(false));
+    case Kind::Symbol:
+    case Kind::Number:
+    case Kind::Pow:
+    case Kind::MatPow:
+    case Kind::HadamardPow:
+    case Kind::Inner:
+    case Kind::Inverse:
+    case Kind::Trace:
+    case Kind::Det:
+    case Kind::LogDet:
+    case Kind::Sum:
+    case Kind::Norm1:
+    case Kind::Norm2:
+    case Kind::LogSumExp:
+    case Kind::Softmax:
+    case Kind::DiagVector:
+    case Kind::Differential:
+    case Kind::Exp:
+    case Kind::Log:
+    case Kind::Sqrt:
+    case Kind::Sin:
+    case Kind::Cos:
+    case Kind::Tanh:
+    case Kind::Sigmoid:
+    case Kind::Relu:
+    case Kind::Abs:
+    case Kind::Sign:
+    case Kind::Step: return raw(Kind::Transpose, {t});
+  }
+  return raw(Kind::Transpose, {t});
+}
+
+}  // namespace matcalc
