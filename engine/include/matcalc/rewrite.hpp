@@ -47,6 +47,8 @@ struct Facts {
 Facts presuppositions(const Arena& arena, Id term);
 // Adds guards as facts: spd(S) also makes S symmetric, invertible and nonzero.
 void assume(Facts& facts, const std::vector<GuardUse>& guards);
+// Symmetric by structure (B*C*B', inv(S) of a symmetric S …) or by a fact.
+bool isSymmetric(const Arena& arena, Id term, const Facts& facts);
 
 enum class Phase {
   Simplify,       // every rpo and ordered rule: the canonical normal form (products expanded)

@@ -139,7 +139,15 @@ class Arena {
   Id makeHadamardDiv(Id a, Id b);
   Id makeTrace(Id m);
   Id makeSum(Id m);
-  Id makeOriented(Kind kind, Id arg);  // f(A') as f(A)' where the argument reads better untransposed
+  Id makeMatPow(Id base, long k);
+  Id makeInverse(Id m);
+  // A factor as base^exponent (inv(B) is B^-1, inv(B)^k is B^-k, A' of
+  // either the same with the base transposed), and back.
+  std::pair<Id, long> powerOf(Id factor);
+  Id power(Id base, long exponent);
+  // Adjacent factors of one base combine: X*X = X^2, X^3*inv(X) = X^2, X*inv(X) = I.
+  void combinePowers(std::vector<Id>& factors, bool cyclic);
+  Id orient(Kind kind, std::vector<Id> kids);  // f(A') as f(A)' where the argument reads better untransposed
   Id finish(Kind kind, std::vector<Id> kids);  // shape-check and intern, no rewriting
   Shape checkShape(Kind kind, std::span<const Id> kids) const;
   std::vector<Id> flatten(Kind kind, std::span<const Id> kids) const;

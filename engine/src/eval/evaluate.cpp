@@ -1,4 +1,5 @@
 // One evaluator, instantiated for double, mpq_class and Dual.
+#include <cmath>
 #include <stdexcept>
 
 #include "linear_algebra.hpp"
@@ -149,7 +150,10 @@ class Evaluator {
       }
       case Kind::MatPow: {
         Matrix<S> base = eval(k[0]);
-        long e = a_.numberOf(k[1]).get_num().get_si();
+        double exponent = toDouble(eval(k[1])(0, 0));
+        if (exponent != std::round(exponent) || std::fabs(exponent) > 4096)
+          throw Error(Error::Category::Domain, "a matrix power needs a moderate integer exponent");
+        long e = static_cast<long>(exponent);
         if (e < 0) base = detail::inverse(base);
         Matrix<S> r = Matrix<S>::Identity(base.rows(), base.cols());
         for (long i = 0; i < (e < 0 ? -e : e); ++i) r = (r * base).eval();

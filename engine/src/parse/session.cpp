@@ -58,7 +58,8 @@ struct ParseSession::Impl {
   struct Elab {
     Kind kind = Kind::Symbol;
     VShape shape;
-    int exponent = 0;  // MatPow: the integer exponent
+    long exponent = 0;              // MatPow: the integer exponent …
+    bool symbolicExponent = false;  // … or, in a rule, a scalar pattern variable
   };
   struct SymbolVars {
     VarKind kind;
@@ -266,10 +267,19 @@ struct ParseSession::Impl {
         e.kind = Kind::Pow;
       } else {
         long k = 0;
-        if (!integerLiteral(t, a.kids[1], k))
-          throw Error(Error::Category::Shape, "shape error in '" + spanText(t, node) + "': a matrix power needs an integer exponent (use .^ for an elementwise power)");
+        if (!integerLiteral(t, a.kids[1], k)) {
+          // A rule may raise to a scalar pattern variable: d(A^beta) with integer(beta).
+          if (options.scope == 0 || !in[1].isScalar())
+            throw Error(Error::Category::Shape, "shape error in '" + spanText(t, node) + "': a matrix power needs an integer exponent (use .^ for an elementwise power)");
+          e.kind = Kind::MatPow;
+          e.exponent = 0;
+          e.symbolicExponent = true;
+          return e.shape = applyRule(e.kind, t, node, a.kids, in);
+        }
+        if (k > 1'000'000 || k < -1'000'000)
+          throw Error(Error::Category::Shape, "shape error in '" + spanText(t, node) + "': a matrix power beyond ±10^6");
         e.kind = k == -1 ? Kind::Inverse : Kind::MatPow;
-        e.exponent = static_cast<int>(k);
+        e.exponent = k;
         if (e.kind == Kind::Inverse) return e.shape = applyRule(Kind::Inverse, t, node, {a.kids[0]}, {in[0]});
       }
     }
@@ -350,7 +360,7 @@ struct ParseSession::Impl {
       if (a.text == "-") return mk(Kind::Add, {kids[0], mk(Kind::Scale, {arena.number(-1), kids[1]})});
       if (a.text == "/") return mk(Kind::Scale, {kids[0], mk(Kind::Pow, {kids[1], arena.number(-1)})});
       if (e.kind == Kind::Inverse) return mk(Kind::Inverse, {kids[0]});
-      if (e.kind == Kind::MatPow) return mk(Kind::MatPow, {kids[0], arena.number(e.exponent)});
+      if (e.kind == Kind::MatPow) return mk(Kind::MatPow, {kids[0], e.symbolicExponent ? kids[1] : arena.number(e.exponent)});
     }
     return mk(e.kind, std::move(kids));
   }

@@ -65,24 +65,32 @@ bool isVariable(const Arena& a, Id t, std::uint32_t scope) {
 }
 
 
-bool multisetGreater(const Arena& a, std::vector<Id> m, std::vector<Id> n, std::uint32_t scope) {
-  return multisetGreaterBy(std::move(m), std::move(n), [&](Id s, Id t) { return rpoGreater(a, s, t, scope); });
+bool multisetGreater(const Arena& a, std::vector<Id> m, std::vector<Id> n, std::uint32_t scope, const std::vector<Id>& counters) {
+  return multisetGreaterBy(std::move(m), std::move(n), [&](Id s, Id t) { return rpoGreater(a, s, t, scope, counters); });
+}
+
+// beta - c with c > 0 a number, for a counter beta (a positive integer): smaller than beta.
+bool countsDown(const Arena& a, Id s, Id t, const std::vector<Id>& counters) {
+  if (std::find(counters.begin(), counters.end(), s) == counters.end() || a.kind(t) != Kind::Add) return false;
+  auto k = a.kids(t);
+  return k.size() == 2 && k[0] == s && a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) < 0;
 }
 
 }  // namespace
 
-bool rpoGreater(const Arena& a, Id s, Id t, std::uint32_t scope) {
+bool rpoGreater(const Arena& a, Id s, Id t, std::uint32_t scope, const std::vector<Id>& counters) {
   if (s == t) return false;
+  if (countsDown(a, s, t, counters)) return true;
   if (isVariable(a, t, scope)) return containsTerm(a, s, t);
   if (isVariable(a, s, scope)) return false;
   auto sk = a.kids(s), tk = a.kids(t);
   for (Id si : sk)
-    if (si == t || rpoGreater(a, si, t, scope)) return true;
+    if (si == t || rpoGreater(a, si, t, scope, counters)) return true;
   int ps = precedence(a.kind(s)), pt = precedence(a.kind(t));
-  if (ps > pt) return std::all_of(tk.begin(), tk.end(), [&](Id tj) { return rpoGreater(a, s, tj, scope); });
+  if (ps > pt) return std::all_of(tk.begin(), tk.end(), [&](Id tj) { return rpoGreater(a, s, tj, scope, counters); });
   if (ps == pt) {
     if (sk.empty() && tk.empty()) return a.compare(s, t) > 0;  // distinct constants of one kind
-    return multisetGreater(a, {sk.begin(), sk.end()}, {tk.begin(), tk.end()}, scope);
+    return multisetGreater(a, {sk.begin(), sk.end()}, {tk.begin(), tk.end()}, scope, counters);
   }
   return false;
 }
@@ -105,11 +113,18 @@ std::optional<std::string> dimensionOnlyOnRight(const Arena& a, Id lhs, Id rhs) 
 
 std::string orientationProblem(const Arena& a, const Rule& r) {
   switch (r.order) {
-    case Order::Rpo:
-      if (rpoGreater(a, r.lhs, r.rhs, r.scope)) return "";
+    case Order::Rpo: {
+      // A variable guarded integer and positive counts down: beta > beta - 1.
+      std::vector<Id> counters;
+      for (const GuardUse& g : r.where)
+        if (g.guard == Guard::Integer &&
+            std::any_of(r.where.begin(), r.where.end(), [&](const GuardUse& h) { return h.guard == Guard::Positive && h.variable == g.variable; }))
+          counters.push_back(g.variable);
+      if (rpoGreater(a, r.lhs, r.rhs, r.scope, counters)) return "";
       return "does not decrease in the recursive path order (docs/reduction-order.md): " + toText(a, r.lhs) +
              " -> " + toText(a, r.rhs) +
              (rpoGreater(a, r.rhs, r.lhs, r.scope) ? "; it increases: swap its sides" : "; if it only permutes, mark it 'order: ordered'");
+    }
     case Order::Ordered:
       // Applied only to instances that get smaller in groundLess, which is
       // what terminates it; a rule that grows every instance would never apply.

@@ -15,7 +15,8 @@ int precedence(Kind kind);
 
 // s > t in the recursive path order with multiset status; pattern variables
 // (symbols of scope `scope`) are variables, every other leaf a constant.
-bool rpoGreater(const Arena& arena, Id s, Id t, std::uint32_t scope);
+// `counters` are variables known to be positive integers: beta > beta - c.
+bool rpoGreater(const Arena& arena, Id s, Id t, std::uint32_t scope, const std::vector<Id>& counters = {});
 
 // Ordered rewriting's ground order: smaller size first, then the arena's
 // structural order. Total and well-founded on terms.

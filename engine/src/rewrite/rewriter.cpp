@@ -10,7 +10,11 @@ namespace matcalc {
 
 namespace {
 
-bool isSymmetric(const Arena& a, Id t) {
+}  // namespace
+
+bool isSymmetric(const Arena& a, Id t, const Facts& facts) {
+  if (facts.symmetric.count(t)) return true;
+  auto isSymmetric = [&](const Arena& a, Id t) { return ::matcalc::isSymmetric(a, t, facts); };
   switch (a.kind(t)) {
     case Kind::Identity:
     case Kind::DiagMatrix: return true;
@@ -36,8 +40,6 @@ bool isSymmetric(const Arena& a, Id t) {
   }
 }
 
-}  // namespace
-
 Facts presuppositions(const Arena& a, Id term) {
   Facts f;
   std::unordered_set<Id> seen;
@@ -51,7 +53,7 @@ Facts presuppositions(const Arena& a, Id term) {
       case Kind::Inverse:
       case Kind::LogDet: f.invertible.insert(n.kids[0]); break;
       case Kind::MatPow:
-        if (a.numberOf(n.kids[1]) < 0) f.invertible.insert(n.kids[0]);
+        if (a.kind(n.kids[1]) == Kind::Number && a.numberOf(n.kids[1]) < 0) f.invertible.insert(n.kids[0]);
         break;
       case Kind::Log:
       case Kind::Sqrt: f.positive.insert(n.kids[0]); break;
@@ -142,7 +144,7 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
       }
       case Guard::Symmetric: {
         Id t = m.term(g.variable);
-        ok = isSymmetric(a, t) || facts_.symmetric.count(t);
+        ok = isSymmetric(a, t, facts_);
         break;
       }
       case Guard::Invertible: {

@@ -198,14 +198,6 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
       fail(where, spec.name, e.what());
     }
 
-    auto lhsVars = variablesOf(arena, rule.lhs);
-    for (Id v : variablesOf(arena, rule.rhs))
-      if (std::find(lhsVars.begin(), lhsVars.end(), v) == lhsVars.end())
-        fail(where, spec.name, "the right-hand side uses '" + arena.symbolOf(v).name + "', which the left-hand side does not bind");
-    rule.where = resolveGuards(arena, rule.scope, guards);
-    for (const GuardUse& g : rule.where)
-      if (std::find(lhsVars.begin(), lhsVars.end(), g.variable) == lhsVars.end())
-        fail(where, spec.name, "guard on '" + arena.symbolOf(g.variable).name + "', which the left-hand side does not bind");
     if (spec.order.empty() || spec.order == "rpo") rule.order = Order::Rpo;
     else if (spec.order == "ordered") rule.order = Order::Ordered;
     else if (spec.order == "gradient") rule.order = Order::Gradient;
@@ -236,9 +228,17 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
                                    " (the constructors already do this: mark it 'order: builtin')");
       if (arena.kind(rule.lhs) == Kind::Symbol) fail(where, spec.name, "the left-hand side is a bare variable: it would match everything");
     }
+    auto lhsVars = variablesOf(arena, rule.lhsRaw);
+    for (Id v : variablesOf(arena, rule.rhsRaw))
+      if (std::find(lhsVars.begin(), lhsVars.end(), v) == lhsVars.end())
+        fail(where, spec.name, "the right-hand side uses '" + arena.symbolOf(v).name + "', which the left-hand side does not bind");
+    rule.where = resolveGuards(arena, rule.scope, guards);
+    for (const GuardUse& g : rule.where)
+      if (std::find(lhsVars.begin(), lhsVars.end(), g.variable) == lhsVars.end())
+        fail(where, spec.name, "guard on '" + arena.symbolOf(g.variable).name + "', which the left-hand side does not bind");
     if (nestedDifferential(arena, rule.lhs, false) || nestedDifferential(arena, rule.rhs, false))
       fail(where, spec.name, "nested d(d(…)) is not supported");
-    if (auto d = detail::dimensionOnlyOnRight(arena, rule.lhs, rule.rhs))
+    if (auto d = detail::dimensionOnlyOnRight(arena, rule.lhsRaw, rule.rhsRaw))
       fail(where, spec.name, "the right-hand side has a dimension (" + *d + ") the left-hand side does not fix");
     rule.variables = variablesOf(arena, rule.lhs);
     if (rule.variables.size() > 16) fail(where, spec.name, "more than 16 pattern variables");

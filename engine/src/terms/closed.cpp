@@ -52,6 +52,11 @@ class ClosedCanonicaliser {
       }
     }
     if (out.empty() && identity) out.push_back(anIdentity);
+    if (out.size() >= 2) {  // X*A*X is X^2*A as a cyclic word; X*inv(X) is I
+      Dim n = a_.shape(out.front()).rows;
+      a_.combinePowers(out, true);
+      if (out.empty()) out.push_back(a_.identity(n));
+    }
     return true;
   }
 

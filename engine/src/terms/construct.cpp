@@ -149,7 +149,16 @@ Id Arena::make(Kind kind, std::vector<Id> kids) {
     case Kind::Inverse:
       checkShape(kind, kids);
       if (shape(kids[0]).isScalar()) return makePow(kids[0], number(-1));  // a 1×1 inverse is a reciprocal
-      break;
+      return makeInverse(kids[0]);
+    case Kind::MatPow: {
+      checkShape(kind, kids);
+      if (this->kind(kids[1]) != Kind::Number) return orient(kind, std::move(kids));  // a pattern: A^beta
+      if (numberOf(kids[1]).get_den() != 1 || !numberOf(kids[1]).get_num().fits_slong_p())
+        throw Error(Error::Category::Shape, "a matrix power needs an integer exponent");
+      long k = numberOf(kids[1]).get_num().get_si();
+      if (k > 1'000'000 || k < -1'000'000) throw Error(Error::Category::Budget, "a matrix power beyond ±10^6");
+      return makeMatPow(kids[0], k);
+    }
     case Kind::DiagMatrix:
     case Kind::DiagVector:
     case Kind::Det:
@@ -169,12 +178,17 @@ Id Arena::make(Kind kind, std::vector<Id> kids) {
       break;
     default: break;
   }
+  return orient(kind, std::move(kids));
+}
+
+// f(A') is written f(A)' (or f(A) when f ignores transposes) where the
+// argument reads better untransposed: the one with fewer transposes, or the
+// smaller one in the structural order, is kept.
+Id Arena::orient(Kind kind, std::vector<Id> kids) {
   if (orientationOf(kind) != Orientation::None && !shape(kids[0]).isScalar()) {
     checkShape(kind, kids);
     Id arg = kids[0], flipped = transpose(arg);
     std::uint32_t ta = facts(arg).transposes, tf = facts(flipped).transposes;
-    // f(A') reads better as f(A)': the argument with fewer transposes, or the
-    // smaller one in the structural order, is the one kept.
     if (tf < ta || (tf == ta && compare(flipped, arg) < 0)) {
       kids[0] = flipped;
       Id inner = finish(kind, std::move(kids));
@@ -304,6 +318,7 @@ Id Arena::makeMul(std::vector<Id> kids) {
     }
     factors.push_back(k);
   }
+  combinePowers(factors, false);
   if (factors.empty()) {
     if (!result.isScalar()) factors.push_back(identity(result.rows));  // I*I
   }
@@ -402,6 +417,97 @@ Id Arena::makePow(Id base, Id exponent) {
     return makePow(inner, number(e));
   }
   return intern(Kind::Pow, 0, Shape{}, std::vector<Id>{base, exponent});
+}
+
+std::pair<Id, long> Arena::powerOf(Id f) {
+  auto small = [&](Id n) { return numberOf(n).get_num().get_si(); };
+  switch (kind(f)) {
+    case Kind::MatPow: {
+      Id b = kids(f)[0];
+      if (kind(kids(f)[1]) != Kind::Number) return {f, 1};  // a pattern's A^beta
+      long k = small(kids(f)[1]);
+      if (kind(b) == Kind::Inverse) return {kids(b)[0], -k};
+      return {b, k};
+    }
+    case Kind::Inverse: return {kids(f)[0], -1};
+    case Kind::Transpose: {
+      auto [b, e] = powerOf(kids(f)[0]);
+      Id bt = transpose(b);
+      if (kind(bt) == Kind::Mul || e == 1) return {f, 1};
+      return {bt, e};
+    }
+    default: return {f, 1};
+  }
+}
+
+// B^e for a base B that is not itself a power or an inverse.
+Id Arena::power(Id base, long e) {
+  if (e == 0) return identity(shape(base).rows);
+  if (e == 1) return base;
+  if (e == -1) return orient(Kind::Inverse, {base});
+  if (e > 0) return orient(Kind::MatPow, {base, number(e)});
+  return orient(Kind::MatPow, {orient(Kind::Inverse, {base}), number(-e)});
+}
+
+void Arena::combinePowers(std::vector<Id>& factors, bool cyclic) {
+  std::vector<std::pair<Id, long>> stack;
+  for (Id f : factors) {
+    auto p = powerOf(f);
+    if (!stack.empty() && stack.back().first == p.first) {
+      stack.back().second += p.second;
+      if (stack.back().second == 0) stack.pop_back();
+    } else {
+      stack.push_back(p);
+    }
+  }
+  while (cyclic && stack.size() >= 2 && stack.front().first == stack.back().first) {
+    stack.front().second += stack.back().second;
+    stack.pop_back();
+    if (stack.front().second == 0) stack.erase(stack.begin());
+  }
+  bool changed = stack.size() != factors.size();
+  for (std::size_t i = 0; !changed && i < stack.size(); ++i) changed = powerOf(factors[i]) != stack[i];
+  if (!changed) return;
+  factors.clear();
+  for (auto [b, e] : stack) {
+    Id f = power(b, e);
+    if (kind(f) != Kind::Identity) factors.push_back(f);
+  }
+}
+
+// X^0 = I, X^1 = X, X^-k = inv(X)^k, (X^p)^q = X^(p*q), (alpha*X)^k = alpha^k*X^k.
+Id Arena::makeMatPow(Id base, long k) {
+  if (shape(base).isScalar()) return makePow(base, number(k));
+  if (k == 0 || kind(base) == Kind::Identity) return identity(shape(base).rows);
+  if (k == 1) return base;
+  if (kind(base) == Kind::Zero) {
+    if (k < 0) divisionByZero(*this, identity(shape(base).rows));
+    return base;
+  }
+  if (kind(base) == Kind::Scale) {
+    auto fs = kids(base);
+    std::vector<Id> out;
+    for (std::size_t i = 0; i + 1 < fs.size(); ++i) out.push_back(makePow(fs[i], number(k)));
+    out.push_back(makeMatPow(fs.back(), k));
+    return makeScale(std::move(out));
+  }
+  auto [b, e] = powerOf(base);
+  return power(b, e * k);
+}
+
+// inv(inv(A)) = A, inv(A^k) = inv(A)^k, inv(alpha*A) = alpha^-1*inv(A), inv(I) = I.
+Id Arena::makeInverse(Id m) {
+  if (kind(m) == Kind::Identity) return m;
+  if (kind(m) == Kind::Zero) divisionByZero(*this, identity(shape(m).rows));
+  if (kind(m) == Kind::Scale) {
+    auto fs = kids(m);
+    std::vector<Id> out;
+    for (std::size_t i = 0; i + 1 < fs.size(); ++i) out.push_back(makePow(fs[i], number(-1)));
+    out.push_back(makeInverse(fs.back()));
+    return makeScale(std::move(out));
+  }
+  auto [b, e] = powerOf(m);
+  return power(b, -e);
 }
 
 // tr(alpha) = alpha; tr(alpha*A) = alpha*tr(A); a trace of a product is a
