@@ -140,6 +140,7 @@ class Arena {
   Id makeTrace(Id m);
   Id makeSum(Id m);
   Id makeMatPow(Id base, long k);
+  Id makeHadamardPow(Id base, Id exponent);
   Id makeInverse(Id m);
   // A factor as base^exponent (inv(B) is B^-1, inv(B)^k is B^-k, A' of
   // either the same with the base transposed), and back.

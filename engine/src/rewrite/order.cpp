@@ -46,7 +46,7 @@ int precedence(Kind kind) {
     case Kind::Cos: return 32;
     case Kind::Pow: return 33;
     case Kind::HadamardDiv: return 34;
-    case Kind::HadamardPow: return 35;
+    case Kind::HadamardPow: return 37;
     case Kind::Hadamard: return 36;
     case Kind::Sum: return 40;
     case Kind::DiagVector: return 41;

@@ -7,8 +7,9 @@
 //     (inner-hadamard-swap: <A, B .* C> = <A .* B, C>, with
 //     <A, B> = tr(A'*B) = sum(A .* B)).
 // The representatives reachable by these moves form a small orbit; the
-// smallest in the structural order is the canonical one, a 1×1 product
-// preferred to a trace. This is a canonical choice, so it is made here, as
+// canonical one has the fewest Hadamard products among its factors (none, if
+// any representative has none), then is a 1×1 product rather than a trace,
+// then has the fewest transposes, then is the smallest in the structural order. This is a canonical choice, so it is made here, as
 // the sorting of + is, rather than by rules (docs/architecture.md).
 #include <algorithm>
 #include <deque>
@@ -71,8 +72,9 @@ class ClosedCanonicaliser {
   // (which has at most one dimension of 1 between factors, cyclically).
   Id orbit(const Word& start) {
     Id best = representative(start);
-    bool hadamard = std::any_of(start.begin(), start.end(), [&](Id f) { return a_.kind(f) == Kind::Hadamard; });
-    if (!hadamard) return best;
+    std::vector<Id> scratch;
+    bool hadamard = std::any_of(start.begin(), start.end(), [&](Id f) { return hadamardOperands(f, scratch); });
+    if (!hadamard) return best;  // a word without Hadamard factors is the orbit's preferred one
     struct Item {
       bool isWord;
       std::vector<Id> elements;  // the factors of a word, or the operands of sum(.* …)
@@ -86,7 +88,8 @@ class ClosedCanonicaliser {
       if (item.isWord) {
         const Word& w = item.elements;
         for (std::size_t i = 0; i < w.size(); ++i) {
-          if (a_.kind(w[i]) != Kind::Hadamard) continue;
+          std::vector<Id> ops;
+          if (!hadamardOperands(w[i], ops)) continue;
           // tr(H*R) = sum(H .* R'); tr(H) = sum(H .* I).
           Id rt;
           if (w.size() == 1) {
@@ -98,26 +101,23 @@ class ClosedCanonicaliser {
             if (a_.kind(r) == Kind::Scale || a_.shape(r).isScalar()) continue;
             rt = a_.transpose(r);
           }
-          std::vector<Id> ops;
-          for (Id h : {w[i], rt}) {
-            if (a_.kind(h) == Kind::Hadamard) ops.insert(ops.end(), a_.kids(h).begin(), a_.kids(h).end());
-            else if (a_.kind(h) != Kind::Ones) ops.push_back(h);
-          }
+          if (!hadamardOperands(rt, ops) && a_.kind(rt) != Kind::Ones) ops.push_back(rt);
           Id key = hadamardSum(ops);
           if (seen.insert(key).second) queue.push_back({false, ops});
         }
       } else {
         const std::vector<Id>& ops = item.elements;
-        for (std::size_t j = 0; j < ops.size(); ++j) {
-          // sum(U .* V) = tr(U'*V), with V one operand and U the others.
+        for (std::size_t j = 0; j <= ops.size(); ++j) {
+          // sum(U .* V) = tr(U'*V), with V one operand (or ones, j = size) and U the others.
           std::vector<Id> others;
           for (std::size_t i = 0; i < ops.size(); ++i)
             if (i != j) others.push_back(ops[i]);
-          Id u = others.empty() ? a_.ones(a_.shape(ops[j])) : others.size() == 1 ? others[0] : a_.make(Kind::Hadamard, others);
+          Id v = j < ops.size() ? ops[j] : a_.ones(a_.shape(ops[0]));
+          Id u = others.empty() ? a_.ones(a_.shape(v)) : others.size() == 1 ? others[0] : a_.make(Kind::Hadamard, others);
           if (a_.kind(u) == Kind::Scale) continue;
           Word w;
           std::vector<Id> scalars;
-          std::vector<Id> pair{a_.transpose(u), ops[j]};
+          std::vector<Id> pair{a_.transpose(u), v};
           if (!normalise(pair, w, scalars) || !scalars.empty() || w.empty() || boundaries(w).size() > 1) continue;
           Id r = representative(w);
           if (!seen.insert(r).second) continue;
@@ -130,6 +130,41 @@ class ClosedCanonicaliser {
   }
 
  private:
+  // How many factors of a representative (a trace or a 1×1 product) are Hadamard products.
+  std::size_t hadamardFactors(Id t) {
+    Id word = a_.kind(t) == Kind::Trace ? a_.kids(t)[0] : t;
+    std::span<const Id> fs = a_.kind(word) == Kind::Mul ? a_.kids(word) : std::span<const Id>(&word, 1);
+    std::vector<Id> scratch;
+    return std::count_if(fs.begin(), fs.end(), [&](Id f) { return hadamardOperands(f, scratch); });
+  }
+
+  // The operands of a Hadamard product, A.^k counted as k operands A: false
+  // when f is not one.
+  bool hadamardOperands(Id f, std::vector<Id>& out) {
+    auto repeated = [&](Id g) -> long {
+      if (a_.kind(g) != Kind::HadamardPow || a_.kind(a_.kids(g)[1]) != Kind::Number) return 0;
+      const mpq_class& p = a_.numberOf(a_.kids(g)[1]);
+      return p.get_den() == 1 && p >= 2 && p <= 8 ? p.get_num().get_si() : 0;
+    };
+    auto expand = [&](Id g) {
+      long k = repeated(g);
+      if (k == 0) out.push_back(g);
+      for (long i = 0; i < k; ++i) out.push_back(a_.kids(g)[0]);
+    };
+    if (a_.kind(f) == Kind::Hadamard) {
+      for (Id g : a_.kids(f)) expand(g);
+      return true;
+    }
+    if (a_.kind(f) == Kind::Transpose && repeated(a_.kids(f)[0]) > 0) {  // (B.^k)' is B'.^k
+      Id g = a_.kids(f)[0];
+      for (long i = 0; i < repeated(g); ++i) out.push_back(a_.transpose(a_.kids(g)[0]));
+      return true;
+    }
+    if (repeated(f) == 0) return false;
+    expand(f);
+    return true;
+  }
+
   // sum(ops[0] .* ops[1] .* …) as a key: operands sorted, and the orientation
   // (all transposed or not) whose sorted operands are smaller.
   Id hadamardSum(std::vector<Id>& ops) {
@@ -158,7 +193,9 @@ class ClosedCanonicaliser {
  public:
   // Between representatives of one orbit: a 1×1 product before a trace, then
   // fewer transposes, then the structural order.
-  bool betterTerm(Id x, Id y) const {
+  bool betterTerm(Id x, Id y) {
+    std::size_t hx = hadamardFactors(x), hy = hadamardFactors(y);
+    if (hx != hy) return hx < hy;
     bool px = a_.kind(x) == Kind::Mul, py = a_.kind(y) == Kind::Mul;
     if (px != py) return px;
     std::uint32_t tx = a_.facts(x).transposes, ty = a_.facts(y).transposes;

@@ -150,6 +150,9 @@ Id Arena::make(Kind kind, std::vector<Id> kids) {
       checkShape(kind, kids);
       if (shape(kids[0]).isScalar()) return makePow(kids[0], number(-1));  // a 1×1 inverse is a reciprocal
       return makeInverse(kids[0]);
+    case Kind::HadamardPow:
+      checkShape(kind, kids);
+      return makeHadamardPow(kids[0], kids[1]);
     case Kind::MatPow: {
       checkShape(kind, kids);
       if (this->kind(kids[1]) != Kind::Number) return orient(kind, std::move(kids));  // a pattern: A^beta
@@ -365,6 +368,26 @@ Id Arena::makeHadamard(std::vector<Id> kids) {
   // Re-flatten: a scaled operand may have been a Hadamard product itself.
   rest = flatten(Kind::Hadamard, rest);
   std::erase_if(rest, [&](Id k) { return kind(k) == Kind::Ones; });
+  // Powers of one base combine: A .* A = A.^2, A.^2 .* A = A.^3.
+  WeightsByKey powers;
+  for (Id k : rest) {
+    bool power = kind(k) == Kind::HadamardPow && kind(this->kids(k)[1]) == Kind::Number;
+    powers.add(power ? this->kids(k)[0] : k, power ? numberOf(this->kids(k)[1]) : mpq_class(1));
+  }
+  if (powers.keys.size() != rest.size()) {
+    rest.clear();
+    for (std::size_t i = 0; i < powers.keys.size(); ++i) {
+      if (powers.weights[i] == 0) continue;
+      Id p = powers.weights[i] == 1 ? powers.keys[i] : makeHadamardPow(powers.keys[i], number(powers.weights[i]));
+      if (kind(p) == Kind::Scale) {  // (alpha*B).^k came apart
+        auto fs = this->kids(p);
+        scalars.insert(scalars.end(), fs.begin(), fs.end() - 1);
+        p = fs.back();
+      }
+      if (kind(p) == Kind::Hadamard) rest.insert(rest.end(), this->kids(p).begin(), this->kids(p).end());
+      else if (kind(p) != Kind::Ones) rest.push_back(p);
+    }
+  }
   if (rest.empty() && !result.isScalar()) rest.push_back(ones(result));
   if (rest.empty()) return makeScale(std::move(scalars));
   std::sort(rest.begin(), rest.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
@@ -473,6 +496,30 @@ void Arena::combinePowers(std::vector<Id>& factors, bool cyclic) {
     Id f = power(b, e);
     if (kind(f) != Kind::Identity) factors.push_back(f);
   }
+}
+
+// A.^1 = A, A.^0 = ones, (A.^p).^q = A.^(p*q) and (A .* B).^q = A.^q .* B.^q
+// and (alpha*A).^q = alpha^q*A.^q for an integer q, ones.^p = ones.
+Id Arena::makeHadamardPow(Id base, Id exponent) {
+  if (kind(exponent) != Kind::Number) return orient(Kind::HadamardPow, {base, exponent});  // a pattern's A.^beta
+  const mpq_class& p = numberOf(exponent);
+  bool integer = p.get_den() == 1;
+  if (shape(base).isScalar()) return makePow(base, exponent);
+  if (p == 1) return base;
+  if (p == 0 || kind(base) == Kind::Ones) return ones(shape(base));
+  if (kind(base) == Kind::Zero) {
+    if (p < 0) divisionByZero(*this, ones(shape(base)));
+    return base;
+  }
+  if (integer && kind(base) == Kind::HadamardPow && kind(kids(base)[1]) == Kind::Number)
+    return makeHadamardPow(kids(base)[0], number(numberOf(kids(base)[1]) * p));
+  if (integer && (kind(base) == Kind::Hadamard || kind(base) == Kind::Scale)) {
+    std::vector<Id> parts;
+    for (Id k : std::vector<Id>(kids(base).begin(), kids(base).end()))
+      parts.push_back(shape(k).isScalar() ? makePow(k, exponent) : makeHadamardPow(k, exponent));
+    return kind(base) == Kind::Scale ? makeScale(std::move(parts)) : makeHadamard(std::move(parts));
+  }
+  return orient(Kind::HadamardPow, {base, exponent});
 }
 
 // X^0 = I, X^1 = X, X^-k = inv(X)^k, (X^p)^q = X^(p*q), (alpha*X)^k = alpha^k*X^k.
