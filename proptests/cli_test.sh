@@ -81,15 +81,32 @@ check "simplify --steps names each rule" stdout_has "[trace-sum]"
 
 run equiv "tr(A*B*C)" "tr(C*A*B)"
 check "equiv of rotated traces" status_is 0
-check "equiv prints equal" bash -c "[ \"\$(cat '$out')\" = equal ]"
+check "equiv prints equal" stdout_has "equal: one normal form"
+for pair in "tr(A*B)|tr(B'*A')" "x'*A*x|x'*A'*x" "<X, Y .* Z>|<X .* Y, Z>" "<A*X*B, C>|<X, A'*C*B'>" \
+            "x'*(A + A')*x|2*x'*A*x" "tr(A*B*C*D)|tr(D'*C'*B'*A')" "inv(x*x' + A')|inv(A + x*x')'"; do
+  run equiv "${pair%%|*}" "${pair#*|}"
+  check "equiv by the normal form: ${pair%%|*} = ${pair#*|}" stdout_has "equal: one normal form"
+done
 run equiv "tr(A*B)" "tr(B*A) + 1"
 check "equiv of different expressions exits 1" status_is 1
-check "equiv prints different" stdout_has "different: largest relative difference"
+check "equiv prints where the exact values differ" stdout_has "different: exact values differ at A = ["
+run equiv "exp(x)" "ones + x"
+check "equiv of different transcendental expressions exits 1" status_is 1
+check "equiv prints the largest difference" stdout_has "different: largest relative difference"
 run equiv "x'*ones" "sum(x)"
 check "equiv decides sum(x) = x'*ones by the normal form" status_is 0
+# The Sherman-Morrison formula: rational, not decided by rules, decided exactly.
+run equiv "inv(A + x*x')" "inv(A) - inv(A)*x*x'*inv(A)/(1 + x'*inv(A)*x)"
+check "equiv decides a rational identity by exact evaluation" status_is 0
+check "equiv says how it decided" stdout_has "exact rational evaluation agrees at 12 random points"
 run equiv "sin(x).^2 + cos(x).^2" "ones"
-check "equiv that the rules cannot decide exits 1" status_is 1
+check "equiv that neither rules nor exact evaluation decide exits 3" status_is 3
 check "equiv prints not proven" stdout_has "not proven"
+run equiv "0/0" "0"
+check "equiv of an undefined side is bad input" status_is 2
+check "equiv names the division by zero" stderr_has "division by zero in '0/0'"
+run equiv "A" "x"
+check "equiv of two shapes is bad input" status_is 2
 
 run grad "x'*A*x" --wrt x
 check "grad of a quadratic form" status_is 0

@@ -80,6 +80,42 @@ TEST(Equivalence, TraceCyclicityIsDecidedByNormalForm) {
   EXPECT_NE(a, c);  // not a rotation: must not be identified
 }
 
+TEST(Equivalence, RationalIdentitiesAreDecidedByExactEvaluation) {
+  Arena arena;
+  RuleSet rules;
+  rules.loadDirectory(arena, MATCALC_RULES_DIR);
+  ParseSession session(arena);
+  for (const char* t : {"inv(A + x*x')", "inv(A) - inv(A)*x*x'*inv(A)/(1 + x'*inv(A)*x)", "inv(A) + inv(x*x' + I)",
+                        "det(A*B)", "det(A)*det(B)", "exp(y)", "exp(y) .* (ones + 0*y)"})
+    session.add(t);
+  auto t = session.finish();
+  Equivalence sherman = decideEquivalence(arena, rules, t[0], t[1]);
+  EXPECT_EQ(sherman.verdict, Equivalence::Verdict::Equal);
+  EXPECT_EQ(sherman.method, Equivalence::Method::Exact);
+  EXPECT_EQ(sherman.points, 12);
+  EXPECT_LT(sherman.falsePassBound, 1e-20);
+  Equivalence wrong = decideEquivalence(arena, rules, t[0], t[2]);
+  EXPECT_EQ(wrong.verdict, Equivalence::Verdict::Different);
+  EXPECT_EQ(wrong.method, Equivalence::Method::Exact);
+  Equivalence product = decideEquivalence(arena, rules, t[3], t[4]);  // A, B square: rules decide it
+  EXPECT_EQ(product.verdict, Equivalence::Verdict::Equal);
+  Equivalence exp = decideEquivalence(arena, rules, t[5], t[6]);
+  EXPECT_EQ(exp.method, Equivalence::Method::NormalForm);
+}
+
+TEST(Equivalence, UndefinedIsNotZero) {
+  Arena arena;
+  for (const char* t : {"0/0", "x'*x/0", "(x - x) ./ (y - y)", "inv(zeros*A)"}) {
+    try {
+      parse(arena, t);
+      ADD_FAILURE() << t << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.category(), Error::Category::Domain) << t;
+      EXPECT_NE(std::string(e.what()).find("division by zero"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Rewriter, BudgetsEndWithAClearError) {
   Arena arena;
   RuleSet rules;

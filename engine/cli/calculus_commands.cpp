@@ -62,34 +62,32 @@ int simplifyCommand(const Args& args) {
   return 0;
 }
 
+// Exit status: 0 equal, 1 different, 3 not proven (2 is bad input).
 int equivCommand(const Args& args) {
   Arena arena;
   RuleSet rules = loadRules(arena, args);
-  Parsed p;
-  try {
-    p = parseWithAssumptions(arena, args, {args.expressions[0], args.expressions[1]}, true);
-  } catch (const Error& e) {
-    if (e.category() != Error::Category::Shape) throw;
-    std::cout << "different: " << e.what() << "\n";  // the two sides cannot have one shape
-    return 1;
+  Parsed p = parseWithAssumptions(arena, args, {args.expressions[0], args.expressions[1]}, true);
+  Equivalence e = decideEquivalence(arena, rules, p.terms[0], p.terms[1], p.facts);
+  switch (e.verdict) {
+    case Equivalence::Verdict::Equal:
+      if (e.method == Equivalence::Method::NormalForm) {
+        std::cout << "equal: one normal form\n";
+      } else {
+        std::cout << fmt::format("equal: exact rational evaluation agrees at {} random points (dimension sizes 1 to 6); "
+                                 "unequal sides would agree at all of them with probability below {:.1e} (Schwartz-Zippel)\n",
+                                 e.points, std::max(e.falsePassBound, 1e-300));
+      }
+      return 0;
+    case Equivalence::Verdict::Different:
+      if (e.method == Equivalence::Method::Exact) std::cout << "different: exact values differ " << e.detail << "\n";
+      else std::cout << fmt::format("different: largest relative difference {:.3g} ({}) over {} random points\n", e.largestDifference, e.detail, e.points);
+      return 1;
+    case Equivalence::Verdict::NotProven:
+      std::cout << fmt::format("not proven: the normal forms differ and the expressions are not rational, but the values agree at {} random points "
+                               "(largest relative difference {:.3g})\n", e.points, e.largestDifference);
+      return 3;
   }
-  const auto& terms = p.terms;
-  const auto& facts = p.facts;
-  Id a = simplify(arena, rules, terms[0], facts).normal;
-  Id b = simplify(arena, rules, terms[1], facts).normal;
-  if (a == b) {
-    std::cout << "equal\n";
-    return 0;
-  }
-  NumericCheck n = compareNumerically(arena, terms[0], terms[1], 20, 1, facts);
-  if (n.points == 0) throw Error(Error::Category::Domain, "found no point where both expressions are defined");
-  if (n.maxError > 1e-9) {
-    std::cout << fmt::format("different: largest relative difference {:.3g} ({}) over {} random points\n", n.maxError, n.worst, n.points);
-    return 1;
-  }
-  std::cout << fmt::format("not proven: the normal forms differ, but the values agree at {} random points (largest difference {:.3g})\n",
-                           n.points, n.maxError);
-  return 1;
+  return 3;
 }
 
 int gradCommand(const Args& args) {

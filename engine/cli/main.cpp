@@ -34,6 +34,6 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "matcalc: internal error: " << e.what() << "\n";
-    return 3;
+    return 70;
   }
 }

@@ -47,6 +47,28 @@ GradientResult gradient(Arena& arena, const RuleSet& rules, Id f, Id x, const st
 
 namespace matcalc {
 
+// Whether a = b: the same normal form proves it; for expressions built from
+// rational operations only, exact evaluation over the rationals at random
+// integer points decides it up to a stated chance of a false identity
+// passing (Schwartz–Zippel); otherwise evaluation in doubles can only refute.
+struct EquivalenceOptions {
+  int sizeDraws = 3;      // dimension sizes drawn (each from 1–6) …
+  int pointsPerDraw = 4;  // … and points evaluated exactly at each
+  std::uint64_t seed = 1;
+  Budget budget{};
+};
+struct Equivalence {
+  enum class Verdict { Equal, Different, NotProven } verdict = Verdict::NotProven;
+  enum class Method { NormalForm, Exact, Numeric } method = Method::Numeric;
+  int points = 0;                 // points evaluated
+  double falsePassBound = 0;      // Exact: at most this chance that unequal sides (at the sizes drawn) agreed everywhere
+  double largestDifference = 0;   // Numeric: the largest relative difference seen
+  std::string detail;             // the normal form, or where the sides differ
+};
+// Throws Error(Shape) when the sides' shapes differ.
+Equivalence decideEquivalence(Arena& arena, const RuleSet& rules, Id a, Id b, const std::vector<GuardUse>& assumptions = {},
+                              const EquivalenceOptions& options = {});
+
 // Numeric comparisons at random points, for `equiv`, `grad --check`, and the
 // self-check every gradient gets before it is shown. Values are sampled by
 // what the expression presupposes: a square matrix under inv/logdet/det is

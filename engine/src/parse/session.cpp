@@ -345,7 +345,14 @@ struct ParseSession::Impl {
     std::vector<Id> kids;
     for (int k : a.kids) kids.push_back(build(which, k, named));
     Shape shape{finalDim(e.shape.rows, named), finalDim(e.shape.cols, named)};
-    auto mk = [&](Kind kind, std::vector<Id> ks) { return options.raw ? arena.raw(kind, std::move(ks)) : arena.make(kind, std::move(ks)); };
+    auto mk = [&](Kind kind, std::vector<Id> ks) {
+      try {
+        return options.raw ? arena.raw(kind, std::move(ks)) : arena.make(kind, std::move(ks));
+      } catch (const Error& e) {
+        if (e.category() != Error::Category::Domain) throw;
+        throw Error(Error::Category::Domain, "division by zero in '" + spanText(t, node) + "': it is undefined everywhere");
+      }
+    };
     switch (a.tag) {
       case detail::Ast::Tag::Number: return arena.number(a.value);
       case detail::Ast::Tag::Name:

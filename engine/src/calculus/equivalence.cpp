@@ -1,0 +1,246 @@
+// Deciding a = b: by the normal form; for rational expressions, by exact
+// evaluation over the rationals at random points (Schwartz–Zippel); else
+// numerically, which can refute but not prove.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "../eval/linear_algebra.hpp"
+#include "matcalc/calculus.hpp"
+#include "matcalc/eval.hpp"
+#include "matcalc/print.hpp"
+
+namespace matcalc {
+
+namespace {
+
+// Every operation of the term is rational (no exp, log, abs, relu …), with
+// integer exponents.
+bool rational(const Arena& a, Id t) {
+  constexpr std::uint64_t allowed =
+      kindBit(Kind::Symbol) | kindBit(Kind::Number) | kindBit(Kind::Identity) | kindBit(Kind::Zero) | kindBit(Kind::Ones) |
+      kindBit(Kind::Add) | kindBit(Kind::Scale) | kindBit(Kind::Mul) | kindBit(Kind::Hadamard) | kindBit(Kind::HadamardDiv) |
+      kindBit(Kind::HadamardPow) | kindBit(Kind::Pow) | kindBit(Kind::MatPow) | kindBit(Kind::Transpose) | kindBit(Kind::Inner) |
+      kindBit(Kind::Inverse) | kindBit(Kind::Trace) | kindBit(Kind::Det) | kindBit(Kind::Sum) | kindBit(Kind::DiagMatrix) |
+      kindBit(Kind::DiagVector);
+  if (a.facts(t).kinds & ~allowed) return false;
+  std::vector<Id> stack{t};
+  std::unordered_map<Id, bool> seen;
+  while (!stack.empty()) {
+    Id u = stack.back();
+    stack.pop_back();
+    if (!seen.emplace(u, true).second) continue;
+    Kind k = a.kind(u);
+    if ((k == Kind::Pow || k == Kind::HadamardPow) &&
+        (a.kind(a.kids(u)[1]) != Kind::Number || a.numberOf(a.kids(u)[1]).get_den() != 1))
+      return false;
+    for (Id c : a.kids(u)) stack.push_back(c);
+  }
+  return true;
+}
+
+// Degrees of the entries of a rational matrix expression in its variables'
+// entries: numerators of degree ≤ num over a common denominator of degree ≤ den.
+struct Degree {
+  double num = 0, den = 0;
+};
+
+class DegreeBound {
+ public:
+  DegreeBound(const Arena& a, const std::unordered_map<Dim, Eigen::Index>& sizes) : a_(a), sizes_(sizes) {}
+  Degree of(Id t) {
+    if (auto it = memo_.find(t); it != memo_.end()) return it->second;
+    Degree d = compute(t);
+    memo_.emplace(t, d);
+    return d;
+  }
+
+ private:
+  double size(Dim d) const { return d == kOne ? 1.0 : static_cast<double>(sizes_.at(d)); }
+  double entries(Id t) const { return size(a_.shape(t).rows) * size(a_.shape(t).cols); }
+  Degree compute(Id t) {
+    auto k = a_.kids(t);
+    auto exponent = [&](Id e) { return std::fabs(a_.numberOf(e).get_d()); };
+    switch (a_.kind(t)) {
+      case Kind::Symbol: return {1, 0};
+      case Kind::Number:
+      case Kind::Identity:
+      case Kind::Zero:
+      case Kind::Ones: return {0, 0};
+      case Kind::Add: {
+        Degree out;
+        for (Id c : k) out.den += of(c).den;
+        for (Id c : k) out.num = std::max(out.num, of(c).num + out.den - of(c).den);
+        return out;
+      }
+      case Kind::Scale:
+      case Kind::Mul:
+      case Kind::Hadamard:
+      case Kind::Inner: {
+        Degree out;
+        for (Id c : k) out.num += of(c).num, out.den += of(c).den;
+        return out;
+      }
+      case Kind::Transpose:
+      case Kind::Trace:
+      case Kind::Sum:
+      case Kind::DiagMatrix:
+      case Kind::DiagVector: return of(k[0]);
+      case Kind::HadamardDiv: {  // each entry its own denominator: their product is common
+        Degree x = of(k[0]), y = of(k[1]);
+        double n = entries(k[1]);
+        return {x.num + y.den + (n - 1) * y.num, x.den + n * y.num};
+      }
+      case Kind::Pow: {
+        Degree x = of(k[0]);
+        double e = exponent(k[1]);
+        return a_.numberOf(k[1]) >= 0 ? Degree{e * x.num, e * x.den} : Degree{e * x.den, e * x.num};
+      }
+      case Kind::HadamardPow: {
+        Degree x = of(k[0]);
+        double e = exponent(k[1]), n = entries(k[0]);
+        if (a_.numberOf(k[1]) >= 0) return {e * x.num, e * x.den};
+        return {e * x.den + e * (n - 1) * x.num, e * n * x.num};
+      }
+      case Kind::Inverse: {  // q*adj(P)/det(P)
+        Degree x = of(k[0]);
+        double n = size(a_.shape(t).rows);
+        return {x.den + (n - 1) * x.num, n * x.num};
+      }
+      case Kind::Det: {
+        Degree x = of(k[0]);
+        double n = size(a_.shape(k[0]).rows);
+        return {n * x.num, n * x.den};
+      }
+      case Kind::MatPow: {
+        Degree x = of(k[0]);
+        double n = size(a_.shape(t).rows), e = exponent(k[1]);
+        if (a_.numberOf(k[1]) >= 0) return {e * x.num, e * x.den};
+        return {e * (x.den + (n - 1) * x.num), e * n * x.num};
+      }
+      default: return {1e9, 1e9};  // not rational: never reached
+    }
+  }
+  const Arena& a_;
+  const std::unordered_map<Dim, Eigen::Index>& sizes_;
+  std::unordered_map<Id, Degree> memo_;
+};
+
+std::string showMatrix(const Matrix<mpq_class>& m) {
+  std::ostringstream out;
+  out << "[";
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    if (i) out << "; ";
+    for (Eigen::Index j = 0; j < m.cols(); ++j) out << (j ? " " : "") << m(i, j).get_str();
+  }
+  return out.str() + "]";
+}
+
+}  // namespace
+
+Equivalence decideEquivalence(Arena& a, const RuleSet& rules, Id x, Id y, const std::vector<GuardUse>& assumptions,
+                              const EquivalenceOptions& options) {
+  if (a.shape(x) != a.shape(y))
+    throw Error(Error::Category::Shape, "the sides have different shapes: " + a.shapeText(a.shape(x)) + " and " +
+                                            a.shapeText(a.shape(y)));
+  Equivalence out;
+  try {
+    Id nx = simplify(a, rules, x, assumptions, options.budget).normal;
+    Id ny = simplify(a, rules, y, assumptions, options.budget).normal;
+    if (nx == ny) {
+      out.verdict = Equivalence::Verdict::Equal;
+      out.method = Equivalence::Method::NormalForm;
+      out.detail = "one normal form: " + toText(a, nx);
+      return out;
+    }
+  } catch (const Error& e) {
+    if (e.category() != Error::Category::Budget) throw;  // too big to normalise: evaluate instead
+  }
+
+  if (rational(a, x) && rational(a, y)) {
+    // Exact evaluation at random integer points: a false identity of degree
+    // D survives one point with probability at most D/|S| (Schwartz–Zippel).
+    std::mt19937_64 rng(options.seed);
+    const long range = 1L << 30;  // |S| = 2^31 + 1 integers
+    std::uniform_int_distribution<long> entry(-range, range), positive(1, range), dimension(1, 6);
+    std::vector<Id> vars = variablesOf(a, x);
+    for (Id v : variablesOf(a, y))
+      if (std::find(vars.begin(), vars.end(), v) == vars.end()) vars.push_back(v);
+    Facts facts = presuppositions(a, x);
+    Facts more = presuppositions(a, y);
+    facts.positive.insert(more.positive.begin(), more.positive.end());
+    assume(facts, assumptions);
+    std::set<Dim> dims = dimensionsOf(a, x);
+    for (Dim d : dimensionsOf(a, y)) dims.insert(d);
+    double worst = 0;
+    int attempts = 0;
+    for (int draw = 0; draw < options.sizeDraws; ++draw) {
+      std::unordered_map<Dim, Eigen::Index> sizes;
+      for (Dim d : dims)
+        if (d != kOne) sizes[d] = dimension(rng);
+      DegreeBound degrees(a, sizes);
+      Degree dx = degrees.of(x), dy = degrees.of(y);
+      double degree = std::max(dx.num + dy.den, dy.num + dx.den) + dx.den + dy.den;  // also the points where a side is undefined
+      double perPoint = std::min(1.0, degree / (2.0 * static_cast<double>(range) + 1));
+      int good = 0;
+      while (good < options.pointsPerDraw) {
+        if (++attempts > 50 * options.sizeDraws * options.pointsPerDraw)
+          throw Error(Error::Category::Domain, "found no point where both sides are defined");
+        Bindings<mpq_class> b;
+        for (auto [d, n] : sizes) b.sizes.emplace(d, n);
+        for (Id v : vars) {
+          Shape sh = a.shape(v);
+          Eigen::Index r = sh.rows == kOne ? 1 : sizes.at(sh.rows), c = sh.cols == kOne ? 1 : sizes.at(sh.cols);
+          Matrix<mpq_class> m(r, c);
+          bool pos = facts.positive.count(v) > 0;
+          for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = pos ? positive(rng) : entry(rng);
+          if (facts.spd.count(v)) {
+            m = (m * m.transpose()).eval();
+            for (Eigen::Index i = 0; i < r; ++i) m(i, i) += 1;
+          } else if (facts.symmetric.count(v)) {
+            m = (m + m.transpose()).eval();
+          }
+          b.bind(a, v, m);
+        }
+        Matrix<mpq_class> vx, vy;
+        try {
+          vx = evaluate(a, x, b);
+          vy = evaluate(a, y, b);
+        } catch (const Error& e) {
+          if (e.category() == Error::Category::Domain) continue;  // a singular sample: draw again
+          throw;
+        }
+        ++good;
+        ++out.points;
+        if (vx != vy) {
+          std::string where;
+          for (Id v : vars) where += (where.empty() ? "" : ", ") + a.symbolOf(v).name + " = " + showMatrix(b.values.at(v));
+          out.verdict = Equivalence::Verdict::Different;
+          out.method = Equivalence::Method::Exact;
+          out.detail = "at " + where + ": " + showMatrix(vx) + " vs " + showMatrix(vy);
+          return out;
+        }
+      }
+      worst = std::max(worst, std::pow(perPoint, options.pointsPerDraw));
+    }
+    out.verdict = Equivalence::Verdict::Equal;
+    out.method = Equivalence::Method::Exact;
+    out.falsePassBound = worst;
+    return out;
+  }
+
+  NumericCheck n = compareNumerically(a, x, y, 20, options.seed, assumptions);
+  if (n.points == 0) throw Error(Error::Category::Domain, "found no point where both expressions are defined");
+  out.points = n.points;
+  out.largestDifference = n.maxError;
+  out.method = Equivalence::Method::Numeric;
+  out.verdict = n.maxError > 1e-9 ? Equivalence::Verdict::Different : Equivalence::Verdict::NotProven;
+  out.detail = n.worst;
+  return out;
+}
+
+}  // namespace matcalc
