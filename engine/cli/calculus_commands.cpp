@@ -56,7 +56,7 @@ int simplifyCommand(const Args& args) {
   Arena arena;
   RuleSet rules = loadRules(arena, args);
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
-  SimplifyResult r = simplify(arena, rules, p.terms[0], p.facts);
+  SimplifyResult r = simplify(arena, rules, p.terms[0], p.facts, {}, args.steps);
   if (args.steps) printDerivation(arena, r.derivation, std::cout);
   std::cout << toText(arena, r.display) << "\n";
   return 0;
@@ -99,7 +99,7 @@ int gradCommand(const Args& args) {
   const Symbol* x = arena.findSymbol(args.wrt, 0);
   if (!x) throw Error(Error::Category::Usage, "'" + args.wrt + "' does not occur in the expression");
   Id xv = arena.symbol(x->name, x->kind, x->shape, 0);
-  GradientResult g = gradient(arena, rules, f, xv, facts);
+  GradientResult g = gradient(arena, rules, f, xv, facts, {}, args.steps || args.emit == "json");
 
   // Never show a gradient that disagrees with the exact directional derivative.
   NumericCheck check = checkGradient(arena, f, xv, g.gradient, args.check ? 20 : 4, 7, facts);

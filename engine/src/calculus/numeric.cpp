@@ -43,6 +43,10 @@ std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const
       case Kind::Log:
       case Kind::Sqrt: mark(n.kids[0], Domain::Positive); break;
       case Kind::HadamardDiv: mark(n.kids[1], Domain::Positive); break;
+      case Kind::HadamardPow:
+        if (a.kind(n.kids[1]) != Kind::Number || a.numberOf(n.kids[1]).get_den() != 1 || a.numberOf(n.kids[1]) < 0)
+          mark(n.kids[0], Domain::Positive);
+        break;
       case Kind::Pow: mark(n.kids[0], Domain::Positive); break;
       default: break;
     }

@@ -1,270 +1,211 @@
-// Presentation of a normal form: the same value, written compactly. Normal
-// forms are fully expanded sums of products; people read (A + A')*x better
-// than A*x + A'*x, and x'*y better than <x, y>.
-#include <algorithm>
-#include <map>
-#include <numeric>
+// Presentation of a term: the same value, written the way a person would.
+// Normal forms are fully expanded, closed contractions are traces or 1×1
+// products, quotients are negative powers; people read (A + A')*x better than
+// A*x + A'*x, sum(x) better than ones'*x, and y ./ s better than y .* s.^-1.
+// Each pass works on the DAG (memoised per node). Display terms may hold raw
+// nodes (a transposed sum, a quotient) that the constructors would undo.
+#include <unordered_map>
 
-#include "matcalc/calculus.hpp"
+#include "present.hpp"
 
 namespace matcalc {
 
 namespace {
 
-// A term of a sum as coefficient * scalar factors * matrix factors.
-struct Term {
-  mpq_class coefficient = 1;
-  std::vector<Id> scalars;
-  std::vector<Id> factors;  // a matrix product, in order; empty for a scalar term
-  Shape shape;
+class Presenter {
+ public:
+  explicit Presenter(Arena& a) : a_(a) {}
+
+  Id run(Id t) {
+    Id u = pass(t, readableMemo_, [&](Id n) { return readable(n); });
+    u = pass(u, factorMemo_, [&](Id n) { return factored(n); });
+    u = pass(u, tracesMemo_, [&](Id n) { return tracesOfSums(n); });
+    u = pass(u, signsMemo_, [&](Id n) { return pairedSigns(n); });
+    u = pass(u, quotientMemo_, [&](Id n) { return quotients(n); });
+    return pass(u, transposeMemo_, [&](Id n) { return transposedSums(n); });
+  }
+
+ private:
+  // Bottom-up: every kid through the pass first, then `here` on the rebuilt node.
+  template <class F>
+  Id pass(Id t, std::unordered_map<Id, Id>& memo, F here) {
+    if (auto it = memo.find(t); it != memo.end()) return it->second;
+    const Node n = a_.node(t);
+    Id out = t;
+    if (!n.kids.empty()) {
+      std::vector<Id> kids;
+      bool changed = false;
+      for (Id k : n.kids) {
+        kids.push_back(pass(k, memo, here));
+        changed = changed || kids.back() != k;
+      }
+      Id rebuilt = changed ? rebuild(t, std::move(kids)) : t;
+      out = here(rebuilt);
+    }
+    memo.emplace(t, out);
+    return out;
+  }
+
+  // Display nodes the constructors would undo are rebuilt as they are.
+  Id rebuild(Id t, std::vector<Id> kids) {
+    Kind k = a_.kind(t);
+    if (k == Kind::HadamardDiv || k == Kind::Transpose) return a_.raw(k, std::move(kids));
+    return a_.make(k, std::move(kids));
+  }
+
+  // ones'*x as sum(x), tr(ones*A) as sum(A), <x, y> as x'*y.
+  Id readable(Id t) {
+    Kind k = a_.kind(t);
+    if (k == Kind::Inner && a_.shape(a_.kids(t)[0]).isColumn() && !a_.shape(a_.kids(t)[0]).isScalar())
+      return a_.make(Kind::Mul, {a_.transpose(a_.kids(t)[0]), a_.kids(t)[1]});
+    std::span<const Id> word;
+    if (k == Kind::Trace && a_.kind(a_.kids(t)[0]) == Kind::Mul) word = a_.kids(a_.kids(t)[0]);
+    else if (k == Kind::Mul && a_.shape(t).isScalar()) word = a_.kids(t);
+    else return t;
+    std::size_t n = word.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a_.kind(word[i]) != Kind::Ones) continue;
+      // tr(ones*R) = sum(R) for the rest R of the cyclic word, in order.
+      std::vector<Id> rest;
+      for (std::size_t j = 1; j < n; ++j) rest.push_back(word[(i + j) % n]);
+      Id r = rest.size() == 1 ? rest[0] : a_.make(Kind::Mul, rest);
+      return a_.make(Kind::Sum, {r});
+    }
+    return t;
+  }
+
+  Id factored(Id t) { return a_.kind(t) == Kind::Add ? detail::factorSumForDisplay(a_, t) : t; }
+
+  // c1*tr(A) + c2*tr(B) as tr(c1*A + c2*B), with the sign that leaves fewer
+  // terms negative: -2*(tr(I) - tr(A)) reads 2*tr(A - I).
+  Id tracesOfSums(Id t) {
+    if (a_.kind(t) == Kind::Add) {
+      std::vector<Id> inside;
+      for (Id k : a_.kids(t)) {
+        std::vector<Id> scalars;
+        Id core = k;
+        if (a_.kind(k) == Kind::Scale) {
+          auto f = a_.kids(k);
+          if (f.size() != 2 || a_.kind(f[0]) != Kind::Number) return t;
+          scalars.push_back(f[0]);
+          core = f[1];
+        }
+        if (a_.kind(core) != Kind::Trace) return t;
+        scalars.push_back(a_.kids(core)[0]);
+        inside.push_back(a_.make(Kind::Scale, scalars));
+      }
+      return a_.raw(Kind::Trace, {a_.make(Kind::Add, inside)});
+    }
+    if (a_.kind(t) == Kind::Scale && a_.kind(a_.kids(t)[0]) == Kind::Number && a_.numberOf(a_.kids(t)[0]) < 0) {
+      std::vector<Id> kids(a_.kids(t).begin(), a_.kids(t).end());
+      for (Id& k : kids) {
+        Id sum = a_.kind(k) == Kind::Trace ? a_.kids(k)[0] : k;
+        if (a_.kind(sum) != Kind::Add || negatives(sum) * 2 < a_.kids(sum).size()) continue;
+        Id flipped = negate(sum);
+        k = a_.kind(k) == Kind::Trace ? a_.raw(Kind::Trace, {flipped}) : flipped;
+        kids[0] = a_.number(-a_.numberOf(kids[0]));
+        return a_.isNumber(kids[0], 1) && kids.size() == 2 ? kids[1] : a_.raw(Kind::Scale, kids);
+      }
+    }
+    return t;
+  }
+
+  std::size_t negatives(Id sum) {
+    std::size_t n = 0;
+    for (Id k : a_.kids(sum))
+      if ((a_.kind(k) == Kind::Number && a_.numberOf(k) < 0) ||
+          (a_.kind(k) == Kind::Scale && a_.kind(a_.kids(k)[0]) == Kind::Number && a_.numberOf(a_.kids(k)[0]) < 0))
+        ++n;
+    return n;
+  }
+
+  Id negate(Id sum) {
+    std::vector<Id> terms;
+    for (Id k : std::vector<Id>(a_.kids(sum).begin(), a_.kids(sum).end())) terms.push_back(a_.make(Kind::Scale, {a_.number(-1), k}));
+    return a_.make(Kind::Add, terms);
+  }
+
+  // A product with two sum factors that are one vector up to sign and
+  // transpose writes them alike: (m - x)*(x - m)' as -(x - m)*(x - m)'.
+  Id pairedSigns(Id t) {
+    Id product = t;
+    std::vector<Id> scalars;
+    if (a_.kind(t) == Kind::Scale) {
+      auto f = a_.kids(t);
+      scalars.assign(f.begin(), f.end() - 1);
+      product = f.back();
+    }
+    if (a_.kind(product) != Kind::Mul) return t;
+    std::vector<Id> factors(a_.kids(product).begin(), a_.kids(product).end());
+    for (std::size_t i = 0; i < factors.size(); ++i) {
+      if (a_.kind(factors[i]) != Kind::Add) continue;
+      for (std::size_t j = i + 1; j < factors.size(); ++j) {
+        if (a_.kind(factors[j]) != Kind::Add) continue;
+        Id flipped = negate(factors[i]);
+        if (a_.transpose(flipped) != factors[j] && flipped != factors[j]) continue;
+        std::size_t k = negatives(factors[j]) > negatives(factors[i]) ? j : i;  // the one with more minus signs
+        factors[k] = negate(factors[k]);
+        scalars.insert(scalars.begin(), a_.number(-1));
+        scalars.push_back(a_.raw(Kind::Mul, factors));
+        return a_.make(Kind::Scale, scalars);
+      }
+    }
+    return t;
+  }
+
+  // A .* B.^-1 as A ./ B; B.^-k alone as 1 ./ B.^k.
+  Id quotients(Id t) {
+    auto negativePower = [&](Id k) {
+      return a_.kind(k) == Kind::HadamardPow && a_.kind(a_.kids(k)[1]) == Kind::Number && a_.numberOf(a_.kids(k)[1]) < 0;
+    };
+    auto positive = [&](Id k) {
+      mpq_class e = -a_.numberOf(a_.kids(k)[1]);
+      return e == 1 ? a_.kids(k)[0] : a_.make(Kind::HadamardPow, {a_.kids(k)[0], a_.number(e)});
+    };
+    if (negativePower(t)) return a_.raw(Kind::HadamardDiv, {a_.ones(a_.shape(t)), positive(t)});
+    // -2*(1 ./ x) as -2 ./ x.
+    if (a_.kind(t) == Kind::Scale && a_.kids(t).size() == 2 && a_.kind(a_.kids(t)[0]) == Kind::Number &&
+        a_.kind(a_.kids(t)[1]) == Kind::HadamardDiv && a_.kind(a_.kids(a_.kids(t)[1])[0]) == Kind::Ones) {
+      Id q = a_.kids(t)[1];
+      return a_.raw(Kind::HadamardDiv, {a_.make(Kind::Scale, {a_.kids(t)[0], a_.kids(q)[0]}), a_.kids(q)[1]});
+    }
+    if (a_.kind(t) != Kind::Hadamard) return t;
+    std::vector<Id> num, den;
+    for (Id k : a_.kids(t)) {
+      if (negativePower(k)) den.push_back(positive(k));
+      else num.push_back(k);
+    }
+    if (den.empty()) return t;
+    Id n = num.empty() ? a_.ones(a_.shape(t)) : num.size() == 1 ? num[0] : a_.raw(Kind::Hadamard, num);
+    Id d = den.size() == 1 ? den[0] : a_.raw(Kind::Hadamard, den);
+    return a_.raw(Kind::HadamardDiv, {n, d});
+  }
+
+  // x' - m' as (x - m)': a sum whose terms are all transposed.
+  Id transposedSums(Id t) {
+    if (a_.kind(t) != Kind::Add || a_.shape(t).isScalar()) return t;
+    std::vector<Id> inner;
+    for (Id k : a_.kids(t)) {
+      Id core = k;
+      std::vector<Id> scalars;
+      if (a_.kind(k) == Kind::Scale) {
+        auto f = a_.kids(k);
+        scalars.assign(f.begin(), f.end() - 1);
+        core = f.back();
+      }
+      if (a_.kind(core) != Kind::Transpose) return t;
+      scalars.push_back(a_.kids(core)[0]);
+      inner.push_back(a_.make(Kind::Scale, scalars));
+    }
+    return a_.raw(Kind::Transpose, {a_.make(Kind::Add, inner)});
+  }
+
+  Arena& a_;
+  std::unordered_map<Id, Id> readableMemo_, factorMemo_, tracesMemo_, signsMemo_, quotientMemo_, transposeMemo_;
 };
 
-Id negate(Arena& a, Id sum) {
-  std::vector<Id> terms;
-  for (Id k : std::vector<Id>(a.kids(sum).begin(), a.kids(sum).end())) terms.push_back(a.make(Kind::Scale, {a.number(-1), k}));
-  return a.make(Kind::Add, terms);
-}
-
-// A sum standing first or last in a product is written with the sign that
-// makes it the smaller of S and -S, the coefficient taking the other sign, so
-// that m*(x' - m') + x*(m' - x') shows the common factor (x' - m').
-void normaliseSigns(Arena& a, Term& t) {
-  if (t.factors.empty()) return;
-  for (Id* end : {&t.factors.front(), &t.factors.back()}) {
-    if (a.kind(*end) != Kind::Add) continue;
-    Id negated = negate(a, *end);
-    if (a.compare(negated, *end) < 0) {
-      *end = negated;
-      t.coefficient = -t.coefficient;
-    }
-    if (t.factors.size() == 1) break;
-  }
-}
-
-Term split(Arena& a, Id t) {
-  Term out;
-  out.shape = a.shape(t);
-  Id matrix = t;
-  bool hasMatrix = true;
-  if (a.kind(t) == Kind::Scale) {
-    auto k = a.kids(t);
-    std::size_t i = 0;
-    if (a.kind(k[0]) == Kind::Number) out.coefficient = a.numberOf(k[i++]);
-    for (; i < k.size(); ++i) {
-      if (a.shape(k[i]).isScalar()) out.scalars.push_back(k[i]);
-      else matrix = k[i];
-    }
-    hasMatrix = !a.shape(t).isScalar();
-  } else if (a.shape(t).isScalar() && a.kind(t) != Kind::Mul) {
-    if (a.kind(t) == Kind::Number) out.coefficient = a.numberOf(t);
-    else out.scalars.push_back(t);
-    hasMatrix = false;
-  }
-  if (hasMatrix) {
-    if (a.kind(matrix) == Kind::Mul) out.factors.assign(a.kids(matrix).begin(), a.kids(matrix).end());
-    else out.factors.push_back(matrix);
-  }
-  normaliseSigns(a, out);
-  return out;
-}
-
-Id join(Arena& a, const Term& t) {
-  std::vector<Id> parts;
-  if (t.coefficient != 1) parts.push_back(a.number(t.coefficient));
-  parts.insert(parts.end(), t.scalars.begin(), t.scalars.end());
-  if (!t.factors.empty()) parts.push_back(t.factors.size() == 1 ? t.factors[0] : a.make(Kind::Mul, t.factors));
-  else if (!t.shape.isScalar()) parts.push_back(a.identity(t.shape.rows));  // 2*A with A taken out is 2*I
-  if (parts.empty()) return a.number(1);
-  return parts.size() == 1 ? parts[0] : a.make(Kind::Scale, parts);
-}
-
-mpq_class commonCoefficient(const std::vector<Term>& terms) {
-  mpz_class num = 0, den = 1;
-  for (const Term& t : terms) {
-    mpz_gcd(num.get_mpz_t(), num.get_mpz_t(), t.coefficient.get_num_mpz_t());
-    mpz_lcm(den.get_mpz_t(), den.get_mpz_t(), t.coefficient.get_den_mpz_t());
-  }
-  if (num == 0) return 1;
-  mpq_class c(num, den);
-  c.canonicalize();
-  bool allNegative = std::all_of(terms.begin(), terms.end(), [](const Term& t) { return t.coefficient < 0; });
-  return allNegative ? mpq_class(-c) : c;
-}
-
-// The sums being factored, outermost first: a group that comes back as one
-// of them is left as it is, so factoring cannot recurse forever.
-using InProgress = std::vector<Id>;
-Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open);
-
-// Factor a sum until nothing changes: A*(A + B) + B*(A + B) -> (A + B)*(A + B).
-Id factorFully(Arena& a, Id sum, Shape shape, InProgress& open) {
-  if (std::find(open.begin(), open.end(), sum) != open.end() || open.size() > 16) return sum;
-  open.push_back(sum);
-  struct Pop {
-    InProgress& open;
-    ~Pop() { open.pop_back(); }
-  } pop{open};
-  for (int round = 0; round < 4 && a.kind(sum) == Kind::Add; ++round) {
-    std::vector<Term> terms;
-    for (Id k : std::vector<Id>(a.kids(sum).begin(), a.kids(sum).end())) terms.push_back(split(a, k));
-    Id next = factorSum(a, std::move(terms), shape, open);
-    if (next == sum) break;
-    sum = next;
-  }
-  return sum;
-}
-
-// The operands of a term read as a Hadamard product (a plain matrix or
-// matrix product is one operand).
-std::vector<Id> hadamardFactors(Arena& a, const Term& t) {
-  if (t.factors.empty()) return {};
-  if (t.factors.size() > 1) return {a.make(Kind::Mul, t.factors)};
-  Id f = t.factors[0];
-  if (a.kind(f) == Kind::Hadamard) return {a.kids(f).begin(), a.kids(f).end()};
-  return {f};
-}
-
-constexpr int kHadamard = 2;  // a side: a common operand of Hadamard products
-
-// What the remaining terms of a group look like once `f` is taken out on
-// `side` (-1 left, +1 right, 0 a scalar factor, kHadamard a Hadamard operand).
-Term without(Arena& a, const Term& t, Id f, int side) {
-  Term r = t;
-  if (side == kHadamard) {
-    std::vector<Id> rest = hadamardFactors(a, t);
-    rest.erase(std::find(rest.begin(), rest.end(), f));
-    Id remaining = rest.empty() ? a.ones(t.shape) : rest.size() == 1 ? rest[0] : a.make(Kind::Hadamard, rest);
-    r.factors = {remaining};  // A .* B with A taken out is B; A alone leaves ones
-    return r;
-  }
-  if (side == 0) r.scalars.erase(std::find(r.scalars.begin(), r.scalars.end(), f));
-  else if (side < 0) r.factors.erase(r.factors.begin());
-  else r.factors.pop_back();
-  return r;
-}
-
-Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
-  if (terms.size() == 1) return join(a, terms[0]);
-  // 1. A numeric factor common to every term.
-  mpq_class c = commonCoefficient(terms);
-  if (c != 1) {
-    for (Term& t : terms) t.coefficient /= c;
-    return a.make(Kind::Scale, {a.number(c), factorSum(a, std::move(terms), shape, open)});
-  }
-  // 2. The factor shared by most terms: a scalar, a leftmost or a rightmost factor.
-  struct Candidate {
-    Id factor;
-    int side;
-    std::size_t count;
-  };
-  std::vector<Candidate> candidates;
-  auto has = [&](const Term& t, Id f, int side) {
-    if (side == 0) return std::find(t.scalars.begin(), t.scalars.end(), f) != t.scalars.end();
-    if (side == kHadamard) {
-      auto h = hadamardFactors(a, t);
-      return std::find(h.begin(), h.end(), f) != h.end();
-    }
-    if (t.factors.empty()) return false;
-    return (side < 0 ? t.factors.front() : t.factors.back()) == f;
-  };
-  auto consider = [&](Id f, int side) {
-    std::size_t n = std::count_if(terms.begin(), terms.end(), [&](const Term& t) { return has(t, f, side); });
-    if (n >= 2) candidates.push_back({f, side, n});
-  };
-  for (const Term& t : terms) {
-    for (Id s : t.scalars) consider(s, 0);
-    if (!t.factors.empty()) {
-      consider(t.factors.front(), -1);
-      consider(t.factors.back(), +1);
-    }
-    if (!shape.isScalar())
-      for (Id h : hadamardFactors(a, t)) consider(h, kHadamard);
-  }
-  if (candidates.empty()) {
-    std::vector<Id> parts;
-    for (const Term& t : terms) parts.push_back(join(a, t));
-    return a.make(Kind::Add, parts);
-  }
-  Candidate best = *std::max_element(candidates.begin(), candidates.end(),
-                                     [](const Candidate& x, const Candidate& y) { return x.count < y.count; });
-  std::vector<Term> inside, outside;
-  for (const Term& t : terms) {
-    if (has(t, best.factor, best.side)) inside.push_back(without(a, t, best.factor, best.side));
-    else outside.push_back(t);
-  }
-  Shape innerShape = shape;
-  if (best.side == -1) innerShape.rows = a.shape(best.factor).cols;
-  if (best.side == +1) innerShape.cols = a.shape(best.factor).rows;
-  for (Term& t : inside) t.shape = innerShape;
-  Id group = factorFully(a, factorSum(a, std::move(inside), innerShape, open), innerShape, open);
-  Id grouped = best.side == 0          ? a.make(Kind::Scale, {best.factor, group})
-               : best.side == kHadamard ? a.make(Kind::Hadamard, {best.factor, group})
-               : best.side < 0          ? a.make(Kind::Mul, {best.factor, group})
-                                        : a.make(Kind::Mul, {group, best.factor});
-  if (outside.empty()) return grouped;
-  Id rest = factorSum(a, std::move(outside), shape, open);
-  return a.make(Kind::Add, {grouped, rest});
-}
-
-
-Id presentSums(Arena& a, Id t);
-
-// A sum of transposes as a transposed sum: x' - m' -> (x - m)'; and an
-// elementwise function of a transpose as a transposed function.
-Id transposedSums(Arena& a, Id t) {
-  const Node n = a.node(t);
-  if (n.kids.empty()) return t;
-  std::vector<Id> kids;
-  for (Id k : n.kids) kids.push_back(transposedSums(a, k));
-  Id rebuilt = a.make(n.kind, kids);
-  // f(x'*W') -> f(W*x)' for an elementwise f: the transpose read once, outside.
-  if (info(a.kind(rebuilt)).form == Form::Elementwise) {
-    Id arg = a.kids(rebuilt)[0];
-    std::vector<Id> inner;
-    if (a.kind(arg) == Kind::Transpose) inner.push_back(a.kids(arg)[0]);
-    else if (a.kind(arg) == Kind::Mul)
-      for (auto k = a.kids(arg).rbegin(); k != a.kids(arg).rend(); ++k) {
-        if (a.kind(*k) != Kind::Transpose) return rebuilt;
-        inner.push_back(a.kids(*k)[0]);
-      }
-    if (inner.empty()) return rebuilt;
-    Id untransposed = inner.size() == 1 ? inner[0] : a.make(Kind::Mul, inner);
-    return a.make(Kind::Transpose, {a.make(a.kind(rebuilt), {untransposed})});
-  }
-  if (a.kind(rebuilt) != Kind::Add) return rebuilt;
-  std::vector<Id> inner;
-  for (Id k : std::vector<Id>(a.kids(rebuilt).begin(), a.kids(rebuilt).end())) {
-    Id core = k;
-    std::vector<Id> scalars;
-    if (a.kind(k) == Kind::Scale) {
-      auto f = a.kids(k);
-      scalars.assign(f.begin(), f.end() - 1);
-      core = f.back();
-    }
-    if (a.kind(core) != Kind::Transpose) return rebuilt;
-    scalars.push_back(a.kids(core)[0]);
-    inner.push_back(a.make(Kind::Scale, scalars));
-  }
-  return a.make(Kind::Transpose, {a.make(Kind::Add, inner)});
-}
-
 }  // namespace
 
-Id present(Arena& a, Id t) { return transposedSums(a, presentSums(a, t)); }
+Id present(Arena& a, Id t) { return Presenter(a).run(t); }
 
-namespace {
-
-Id presentSums(Arena& a, Id t) {
-  const Node n = a.node(t);  // a copy: make() below may grow the arena
-  if (n.kids.empty()) return t;
-  std::vector<Id> kids;
-  for (Id k : n.kids) kids.push_back(presentSums(a, k));
-  if (n.kind == Kind::Inner && a.shape(kids[0]).isColumn() && !a.shape(kids[0]).isScalar())
-    return a.make(Kind::Mul, {a.make(Kind::Transpose, {kids[0]}), kids[1]});  // <x, y> as x'*y
-  if (n.kind != Kind::Add) return a.make(n.kind, kids);
-  InProgress open;
-  return factorFully(a, a.make(Kind::Add, kids), n.shape, open);
-}
-
-}  // namespace
 }  // namespace matcalc

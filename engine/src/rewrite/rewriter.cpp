@@ -58,6 +58,9 @@ Facts presuppositions(const Arena& a, Id term) {
       case Kind::Log:
       case Kind::Sqrt: f.positive.insert(n.kids[0]); break;
       case Kind::HadamardDiv: f.nonzero.insert(n.kids[1]); break;
+      case Kind::HadamardPow:
+        if (a.kind(n.kids[1]) == Kind::Number && a.numberOf(n.kids[1]) < 0) f.nonzero.insert(n.kids[0]);
+        break;
       case Kind::Pow:
         if (a.kind(n.kids[1]) == Kind::Number && a.numberOf(n.kids[1]) < 0) f.nonzero.insert(n.kids[0]);
         break;

@@ -397,15 +397,15 @@ Id Arena::makeHadamard(std::vector<Id> kids) {
   return makeScale(std::move(scalars));
 }
 
+// A ./ B is A .* B.^-1, as alpha/beta is alpha*beta^-1, so that quotients
+// cancel with the powers of a Hadamard product: (B .* C) ./ B = C.
 Id Arena::makeHadamardDiv(Id a, Id b) {
   Shape result = checkShape(Kind::HadamardDiv, std::vector<Id>{a, b});
   if (isZero(b)) divisionByZero(*this, a);
-  // X ./ alpha is alpha^-1*X; alpha ./ X is (alpha*ones) ./ X.
   if (shape(b).isScalar()) return makeScale({makePow(b, number(-1)), a});
   if (isZero(a)) return zero(result);
-  if (a == b) return ones(result);  // B ./ B, where B is nonzero
   if (shape(a).isScalar()) a = makeScale({a, ones(shape(b))});
-  return intern(Kind::HadamardDiv, 0, result, std::vector<Id>{a, b});
+  return makeHadamard({a, makeHadamardPow(b, number(-1))});
 }
 
 Id Arena::makePow(Id base, Id exponent) {

@@ -106,15 +106,31 @@ class TextPrinter {
     if (a_.kind(kids[0]) == Kind::Number) c = a_.numberOf(kids[i++]);
     if (negate) c = -c;
     if (i == kids.size()) return {c.get_str(), c < 0 ? kUnary : c.get_den() != 1 ? kMul : kAtom};
-    std::string s;
-    if (c == -1) s = "-";
-    else if (c != 1) s = c.get_str() + "*";
+    // Scalar factors with a negative power form a denominator: x/norm2(x)^2.
+    std::vector<Id> up, down;
     for (std::size_t j = i; j < kids.size(); ++j) {
-      bool lastMatrix = j + 1 == kids.size() && !a_.shape(kids[j]).isScalar();
-      // "alpha*A*B" reads back as alpha*(A*B), so a trailing product needs no parentheses.
-      bool bare = lastMatrix && a_.kind(kids[j]) == Kind::Mul;
-      s += bare ? print(kids[j], kMul) : print(kids[j], kUnary);
-      if (j + 1 < kids.size()) s += "*";
+      Id k = kids[j];
+      bool inverse = a_.kind(k) == Kind::Pow && a_.kind(a_.kids(k)[1]) == Kind::Number && a_.numberOf(a_.kids(k)[1]) < 0;
+      (inverse ? down : up).push_back(k);
+    }
+    std::string s;
+    if (c == -1 && !up.empty()) s = "-";
+    else if (c != 1 || up.empty()) s = (up.empty() && c == -1 ? "-1" : c.get_str()) + (up.empty() ? "" : "*");
+    for (std::size_t j = 0; j < up.size(); ++j) {
+      bool last = j + 1 == up.size();
+      // "alpha*A*B" reads back as alpha*(A*B) and "2*x'*y" as 2*(x'*y): a
+      // trailing product needs no parentheses.
+      bool bare = last && a_.kind(up[j]) == Kind::Mul;
+      s += bare ? print(up[j], kMul) : print(up[j], kUnary);
+      if (!last) s += "*";
+    }
+    if (!down.empty()) {
+      std::string d;
+      for (std::size_t j = 0; j < down.size(); ++j) {
+        mpq_class e = -a_.numberOf(a_.kids(down[j])[1]);
+        d += (j ? "*" : "") + print(a_.kids(down[j])[0], kPostfix) + (e == 1 ? "" : "^" + (e.get_den() == 1 ? e.get_str() : "(" + e.get_str() + ")"));
+      }
+      s += "/" + (down.size() > 1 ? "(" + d + ")" : d);
     }
     return {s, kMul};
   }

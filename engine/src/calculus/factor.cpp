@@ -1,0 +1,245 @@
+// Factoring a sum for display: common numeric, scalar, left, right and
+// Hadamard factors taken out, terms with one matrix part collected first.
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "present.hpp"
+
+namespace matcalc::detail {
+
+namespace {
+
+// A term of a sum as coefficient * scalar factors * matrix factors.
+struct Term {
+  mpq_class coefficient = 1;
+  std::vector<Id> scalars;
+  std::vector<Id> factors;  // a matrix product, in order; empty for a scalar term
+  Shape shape;
+};
+
+Id negate(Arena& a, Id sum) {
+  std::vector<Id> terms;
+  for (Id k : std::vector<Id>(a.kids(sum).begin(), a.kids(sum).end())) terms.push_back(a.make(Kind::Scale, {a.number(-1), k}));
+  return a.make(Kind::Add, terms);
+}
+
+// A sum standing first or last in a product is written with the sign that
+// makes it the smaller of S and -S, the coefficient taking the other sign, so
+// that m*(x' - m') + x*(m' - x') shows the common factor (x' - m').
+void normaliseSigns(Arena& a, Term& t) {
+  if (t.factors.empty()) return;
+  for (Id* end : {&t.factors.front(), &t.factors.back()}) {
+    if (a.kind(*end) != Kind::Add) continue;
+    Id negated = negate(a, *end);
+    if (a.compare(negated, *end) < 0) {
+      *end = negated;
+      t.coefficient = -t.coefficient;
+    }
+    if (t.factors.size() == 1) break;
+  }
+}
+
+Term split(Arena& a, Id t) {
+  Term out;
+  out.shape = a.shape(t);
+  Id matrix = t;
+  bool hasMatrix = true;
+  if (a.kind(t) == Kind::Scale) {
+    auto k = a.kids(t);
+    std::size_t i = 0;
+    if (a.kind(k[0]) == Kind::Number) out.coefficient = a.numberOf(k[i++]);
+    for (; i < k.size(); ++i) {
+      if (a.shape(k[i]).isScalar()) out.scalars.push_back(k[i]);
+      else matrix = k[i];
+    }
+    hasMatrix = !a.shape(t).isScalar();
+  } else if (a.shape(t).isScalar() && a.kind(t) != Kind::Mul) {
+    if (a.kind(t) == Kind::Number) out.coefficient = a.numberOf(t);
+    else out.scalars.push_back(t);
+    hasMatrix = false;
+  }
+  if (hasMatrix) {
+    if (a.kind(matrix) == Kind::Mul) out.factors.assign(a.kids(matrix).begin(), a.kids(matrix).end());
+    else out.factors.push_back(matrix);
+  }
+  normaliseSigns(a, out);
+  return out;
+}
+
+Id join(Arena& a, const Term& t) {
+  std::vector<Id> parts;
+  if (t.coefficient != 1) parts.push_back(a.number(t.coefficient));
+  parts.insert(parts.end(), t.scalars.begin(), t.scalars.end());
+  if (!t.factors.empty()) parts.push_back(t.factors.size() == 1 ? t.factors[0] : a.make(Kind::Mul, t.factors));
+  else if (!t.shape.isScalar()) parts.push_back(a.identity(t.shape.rows));  // 2*A with A taken out is 2*I
+  if (parts.empty()) return a.number(1);
+  return parts.size() == 1 ? parts[0] : a.make(Kind::Scale, parts);
+}
+
+mpq_class commonCoefficient(const std::vector<Term>& terms) {
+  mpz_class num = 0, den = 1;
+  for (const Term& t : terms) {
+    mpz_gcd(num.get_mpz_t(), num.get_mpz_t(), t.coefficient.get_num_mpz_t());
+    mpz_lcm(den.get_mpz_t(), den.get_mpz_t(), t.coefficient.get_den_mpz_t());
+  }
+  if (num == 0) return 1;
+  mpq_class c(num, den);
+  c.canonicalize();
+  bool allNegative = std::all_of(terms.begin(), terms.end(), [](const Term& t) { return t.coefficient < 0; });
+  return allNegative ? mpq_class(-c) : c;
+}
+
+// The sums being factored, outermost first: a group that comes back as one
+// of them is left as it is, so factoring cannot recurse forever.
+using InProgress = std::vector<Id>;
+Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open);
+
+// Factor a sum until nothing changes: A*(A + B) + B*(A + B) -> (A + B)*(A + B).
+Id factorFully(Arena& a, Id sum, Shape shape, InProgress& open) {
+  if (std::find(open.begin(), open.end(), sum) != open.end() || open.size() > 16) return sum;
+  open.push_back(sum);
+  struct Pop {
+    InProgress& open;
+    ~Pop() { open.pop_back(); }
+  } pop{open};
+  for (int round = 0; round < 4 && a.kind(sum) == Kind::Add; ++round) {
+    std::vector<Term> terms;
+    for (Id k : std::vector<Id>(a.kids(sum).begin(), a.kids(sum).end())) terms.push_back(split(a, k));
+    Id next = factorSum(a, std::move(terms), shape, open);
+    if (next == sum) break;
+    sum = next;
+  }
+  return sum;
+}
+
+// The operands of a term read as a Hadamard product (a plain matrix or
+// matrix product is one operand).
+std::vector<Id> hadamardFactors(Arena& a, const Term& t) {
+  if (t.factors.empty()) return {};
+  if (t.factors.size() > 1) return {a.make(Kind::Mul, t.factors)};
+  Id f = t.factors[0];
+  if (a.kind(f) == Kind::Hadamard) return {a.kids(f).begin(), a.kids(f).end()};
+  return {f};
+}
+
+constexpr int kHadamard = 2;  // a side: a common operand of Hadamard products
+
+// What the remaining terms of a group look like once `f` is taken out on
+// `side` (-1 left, +1 right, 0 a scalar factor, kHadamard a Hadamard operand).
+Term without(Arena& a, const Term& t, Id f, int side) {
+  Term r = t;
+  if (side == kHadamard) {
+    std::vector<Id> rest = hadamardFactors(a, t);
+    rest.erase(std::find(rest.begin(), rest.end(), f));
+    Id remaining = rest.empty() ? a.ones(t.shape) : rest.size() == 1 ? rest[0] : a.make(Kind::Hadamard, rest);
+    r.factors = {remaining};  // A .* B with A taken out is B; A alone leaves ones
+    return r;
+  }
+  if (side == 0) r.scalars.erase(std::find(r.scalars.begin(), r.scalars.end(), f));
+  else if (side < 0) r.factors.erase(r.factors.begin());
+  else r.factors.pop_back();
+  return r;
+}
+
+// Terms with one matrix part collect their scalar parts: c*B*x - B*x and
+// c*B'*x - B'*x become (c - 1)*B*x and (c - 1)*B'*x, whose common scalar
+// factor step 2 then takes out.
+std::vector<Term> collectByMatrixPart(Arena& a, std::vector<Term> terms) {
+  std::vector<std::vector<Id>> parts;
+  std::vector<std::vector<Id>> scalarSums;
+  for (const Term& t : terms) {
+    std::size_t i = std::find(parts.begin(), parts.end(), t.factors) - parts.begin();
+    if (i == parts.size()) {
+      parts.push_back(t.factors);
+      scalarSums.emplace_back();
+    }
+    std::vector<Id> s{a.number(t.coefficient)};
+    s.insert(s.end(), t.scalars.begin(), t.scalars.end());
+    scalarSums[i].push_back(a.make(Kind::Scale, s));
+  }
+  if (parts.size() == terms.size() || parts.size() == 1) return terms;  // nothing to collect, or one scalar sum
+  std::vector<Term> out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    Id coefficient = a.make(Kind::Add, scalarSums[i]);
+    if (a.isZero(coefficient)) continue;
+    Term t = split(a, a.make(Kind::Scale, {coefficient, parts[i].empty() ? a.identity(terms[0].shape.rows) : parts[i].size() == 1 ? parts[i][0] : a.make(Kind::Mul, parts[i])}));
+    t.shape = terms[0].shape;
+    out.push_back(t);
+  }
+  return out.empty() ? terms : out;
+}
+
+Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
+  if (terms.size() > 1 && !shape.isScalar()) terms = collectByMatrixPart(a, std::move(terms));
+  if (terms.size() == 1) return join(a, terms[0]);
+  // 1. A numeric factor common to every term.
+  mpq_class c = commonCoefficient(terms);
+  if (c != 1) {
+    for (Term& t : terms) t.coefficient /= c;
+    return a.make(Kind::Scale, {a.number(c), factorSum(a, std::move(terms), shape, open)});
+  }
+  // 2. The factor shared by most terms: a scalar, a leftmost or a rightmost factor.
+  struct Candidate {
+    Id factor;
+    int side;
+    std::size_t count;
+  };
+  std::vector<Candidate> candidates;
+  auto has = [&](const Term& t, Id f, int side) {
+    if (side == 0) return std::find(t.scalars.begin(), t.scalars.end(), f) != t.scalars.end();
+    if (side == kHadamard) {
+      auto h = hadamardFactors(a, t);
+      return std::find(h.begin(), h.end(), f) != h.end();
+    }
+    if (t.factors.empty()) return false;
+    return (side < 0 ? t.factors.front() : t.factors.back()) == f;
+  };
+  auto consider = [&](Id f, int side) {
+    std::size_t n = std::count_if(terms.begin(), terms.end(), [&](const Term& t) { return has(t, f, side); });
+    if (n >= 2) candidates.push_back({f, side, n});
+  };
+  for (const Term& t : terms) {
+    for (Id s : t.scalars) consider(s, 0);
+    if (!t.factors.empty()) {
+      consider(t.factors.front(), -1);
+      consider(t.factors.back(), +1);
+    }
+    if (!shape.isScalar())
+      for (Id h : hadamardFactors(a, t)) consider(h, kHadamard);
+  }
+  if (candidates.empty()) {
+    std::vector<Id> parts;
+    for (const Term& t : terms) parts.push_back(join(a, t));
+    return a.make(Kind::Add, parts);
+  }
+  Candidate best = *std::max_element(candidates.begin(), candidates.end(),
+                                     [](const Candidate& x, const Candidate& y) { return x.count < y.count; });
+  std::vector<Term> inside, outside;
+  for (const Term& t : terms) {
+    if (has(t, best.factor, best.side)) inside.push_back(without(a, t, best.factor, best.side));
+    else outside.push_back(t);
+  }
+  Shape innerShape = shape;
+  if (best.side == -1) innerShape.rows = a.shape(best.factor).cols;
+  if (best.side == +1) innerShape.cols = a.shape(best.factor).rows;
+  for (Term& t : inside) t.shape = innerShape;
+  Id group = factorFully(a, factorSum(a, std::move(inside), innerShape, open), innerShape, open);
+  Id grouped = best.side == 0          ? a.make(Kind::Scale, {best.factor, group})
+               : best.side == kHadamard ? a.make(Kind::Hadamard, {best.factor, group})
+               : best.side < 0          ? a.make(Kind::Mul, {best.factor, group})
+                                        : a.make(Kind::Mul, {group, best.factor});
+  if (outside.empty()) return grouped;
+  Id rest = factorSum(a, std::move(outside), shape, open);
+  return a.make(Kind::Add, {grouped, rest});
+}
+
+
+}  // namespace
+
+Id factorSumForDisplay(Arena& a, Id sum) {
+  InProgress open;
+  return factorFully(a, sum, a.shape(sum), open);
+}
+
+}  // namespace matcalc::detail
