@@ -120,6 +120,38 @@ X = rng.normal(size=(4, 4)) + 4 * np.eye(4)
 g = eval(open('$out').read().strip().splitlines()[-1])
 assert g.shape == X.shape and np.allclose(g, np.linalg.inv(X).T), g
 "
+# A three-layer network: shared sub-terms are named, once each, in order.
+net="norm2(W3*sigmoid(W2*sigmoid(W1*x)) - y)^2"
+run grad "$net" --wrt W1
+check "grad of a network names shared sub-terms" stdout_has "  where t1 = sigmoid(W1*x),"
+check "each binding uses only earlier names" /usr/bin/python3 -c "
+import re
+lines = open('$out').read().splitlines()
+defs = [re.match(r'\s*(?:where )?(t\d+) = (.*?),?$', l) for l in lines[1:]]
+names = [d.group(1) for d in defs]
+assert names == ['t%d' % (i + 1) for i in range(len(names))], names
+for i, d in enumerate(defs):
+    assert set(re.findall(r'\bt\d+\b', d.group(2))) <= set(names[:i]), d.group(0)
+"
+run grad "$net" --wrt W1 --emit numpy
+check "the NumPy lines of a network's gradient run, and agree with finite differences" /usr/bin/python3 -c "
+import numpy as np
+rng = np.random.default_rng(3)
+sig = lambda z: 1 / (1 + np.exp(-z))
+W1, W2, W3 = rng.normal(size=(4, 3)), rng.normal(size=(5, 4)), rng.normal(size=(2, 5))
+x, y = rng.normal(size=(3, 1)), rng.normal(size=(2, 1))
+f = lambda W1: float(np.sum((W3 @ sig(W2 @ sig(W1 @ x)) - y) ** 2))
+lines = open('$out').read().strip().splitlines()
+env = {'np': np, 'W1': W1, 'W2': W2, 'W3': W3, 'x': x, 'y': y}
+for l in lines[:-1]: exec(l, env)
+G = eval(lines[-1], env)
+V = rng.normal(size=W1.shape)
+h = 1e-6
+fd = (f(W1 + h * V) - f(W1 - h * V)) / (2 * h)
+assert G.shape == W1.shape and abs(fd - np.sum(G * V)) < 1e-6 * max(1, abs(fd)), (fd, np.sum(G * V))
+"
+run grad "$net" --wrt W1 --no-share
+check "--no-share prints one expression" bash -c "[ \$(wc -l < '$out') = 1 ] && ! grep -q where '$out'"
 run grad --wrt w --check -- "-<y, X*w> + logsumexp(X*w)"
 check "grad --check" status_is 0
 check "grad --check reports the agreement" stderr_has "check: agrees with the exact directional derivative"

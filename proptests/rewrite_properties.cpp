@@ -116,6 +116,31 @@ TEST(Equivalence, UndefinedIsNotZero) {
   }
 }
 
+// Reverse mode written as rules: the gradient of an L-layer network has O(L)
+// distinct nodes, and is right.
+TEST(Gradient, DeepNetworksHaveLinearSizeGradients) {
+  std::vector<std::size_t> sizes;
+  for (int layers : {8, 16, 32}) {
+    Arena arena;
+    RuleSet rules;
+    rules.loadDirectory(arena, MATCALC_RULES_DIR);
+    std::string net = "x";
+    for (int i = 1; i <= layers; ++i) net = "tanh(W" + std::to_string(i) + "*" + net + ")";
+    Id f = parse(arena, "norm2(V*" + net + " - y)^2");
+    const Symbol* s = arena.findSymbol("W1", 0);
+    Id w1 = arena.symbol(s->name, s->kind, s->shape, 0);
+    GradientResult g = gradient(arena, rules, f, w1);
+    sizes.push_back(dagSize(arena, g.display));
+    NumericCheck check = checkGradient(arena, f, w1, g.display, 3, 5);
+    EXPECT_GE(check.points, 1);
+    EXPECT_LE(check.maxError, kGradientTolerance) << layers << " layers: " << check.worst;
+  }
+  // The same number of nodes per layer from 8 to 16 layers as from 16 to 32.
+  long perLayerLow = static_cast<long>(sizes[1] - sizes[0]) / 8, perLayerHigh = static_cast<long>(sizes[2] - sizes[1]) / 16;
+  EXPECT_GT(perLayerLow, 0);
+  EXPECT_LE(std::labs(perLayerHigh - perLayerLow), 1) << sizes[0] << " " << sizes[1] << " " << sizes[2];
+}
+
 TEST(Rewriter, BudgetsEndWithAClearError) {
   Arena arena;
   RuleSet rules;

@@ -16,7 +16,7 @@ struct Args {
   std::vector<std::string> expressions;
   std::string wrt, emit = "text", rulesDir;
   std::vector<std::string> vars, assumptions;
-  bool steps = false, check = false;
+  bool steps = false, check = false, noShare = false;
 };
 
 // The expressions, parsed in one session with --assume 'spd(S)' facts: a
@@ -58,7 +58,7 @@ int simplifyCommand(const Args& args) {
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
   SimplifyResult r = simplify(arena, rules, p.terms[0], p.facts, {}, args.steps);
   if (args.steps) printDerivation(arena, r.derivation, std::cout);
-  std::cout << toText(arena, r.display) << "\n";
+  printResult(arena, r.display, "text", !args.noShare, std::cout);
   return 0;
 }
 
@@ -102,7 +102,7 @@ int gradCommand(const Args& args) {
   GradientResult g = gradient(arena, rules, f, xv, facts, {}, args.steps || args.emit == "json");
 
   // Never show a gradient that disagrees with the exact directional derivative.
-  NumericCheck check = checkGradient(arena, f, xv, g.gradient, args.check ? 20 : 4, 7, facts);
+  NumericCheck check = checkGradient(arena, f, xv, g.display, args.check ? 20 : 4, 7, facts);
   if (check.points > 0 && check.maxError > kGradientTolerance)
     throw Error(Error::Category::Eval, fmt::format("the derived gradient {} fails its numeric check ({}): this is a bug, please report it",
                                                    toText(arena, g.display), check.worst));
@@ -115,7 +115,7 @@ int gradCommand(const Args& args) {
   if (args.emit == "json") {
     nlohmann::json j = {{"function", toText(arena, f)},
                         {"wrt", args.wrt},
-                        {"gradient", {{"text", toText(arena, g.display)}, {"latex", toLatex(arena, g.display)}, {"numpy", toNumpy(arena, g.display)}}},
+                        {"gradient", resultJson(arena, g.display, !args.noShare)},
                         {"assumptions", g.derivation.assumptions},
                         {"steps", stepsJson(arena, g.derivation)}};
     if (args.check) j["check"] = {{"points", check.points}, {"max_relative_error", check.maxError}};
@@ -123,9 +123,7 @@ int gradCommand(const Args& args) {
     return 0;
   }
   if (args.steps) printDerivation(arena, g.derivation, std::cout);
-  if (args.emit == "text") std::cout << toText(arena, g.display) << "\n";
-  else if (args.emit == "latex") std::cout << toLatex(arena, g.display) << "\n";
-  else std::cout << toNumpy(arena, g.display) << "\n";
+  printResult(arena, g.display, args.emit, !args.noShare, std::cout);
   if (args.check)
     std::cerr << fmt::format("check: agrees with the exact directional derivative at {} random points (largest relative error {:.2g})\n",
                              check.points, check.maxError);
@@ -139,6 +137,7 @@ void addCalculusCommands(CLI::App& app, Commands& commands) {
   auto common = [&](CLI::App* cmd) {
     cmd->add_option("--var", args->vars, "declare a variable's kind: NAME:scalar|vector|matrix");
     cmd->add_option("--rules", args->rulesDir, "the rules directory");
+    cmd->add_flag("--no-share", args->noShare, "print the result fully expanded, without naming common sub-expressions (t1, t2 …)");
     cmd->add_option("--assume", args->assumptions, "a fact rules may use: symmetric(S), spd(S), invertible(A), positive(x), nonzero(x)");
   };
   CLI::App* s = app.add_subcommand("simplify", "rewrite an expression to its normal form");

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@ std::string guardsText(const Arena& arena, const std::vector<GuardUse>& where);
 
 // A derivation the way the slides write one: each stage, then a line per step naming its rule.
 void printDerivation(const Arena& arena, const Derivation& derivation, std::ostream& out, const std::string& indent = "");
+
+// A result in the format asked for (text, latex, numpy), its common
+// sub-expressions named unless !share (cli/output.cpp).
+void printResult(Arena& arena, Id term, const std::string& emit, bool share, std::ostream& out);
+nlohmann::json resultJson(Arena& arena, Id term, bool share);
 
 void addExpressionCommands(CLI::App& app, Commands& commands);
 void addRuleCommands(CLI::App& app, Commands& commands);

@@ -1,6 +1,8 @@
 // Printers: surface syntax (parse(toText(t)) == t), LaTeX, and NumPy.
 #pragma once
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "matcalc/term.hpp"
 
@@ -17,5 +19,16 @@ std::string toNumpy(const Arena& arena, Id term);
 
 // The NumPy spelling of a variable name.
 std::string numpyName(const std::string& name);
+
+// A term with its common sub-expressions named: every sub-term that printed
+// as a tree would appear more than once (and is not tiny) is bound to a
+// fresh name t1, t2 … (never a variable of the user's), so the printed size
+// is linear in the term's DAG. `bindings` are in dependency order: each
+// definition uses only earlier names.
+struct Shared {
+  Id result;
+  std::vector<std::pair<std::string, Id>> bindings;
+};
+Shared shareCommonSubterms(Arena& arena, Id term);
 
 }  // namespace matcalc

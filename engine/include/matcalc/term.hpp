@@ -179,4 +179,7 @@ class Arena {
   ArenaLimits limits_;
 };
 
+// The number of distinct nodes of a term (its size as a DAG).
+std::size_t dagSize(const Arena& arena, Id term);
+
 }  // namespace matcalc

@@ -7,6 +7,7 @@
 // highest T first, and pairs with one T are summed before T is taken apart,
 // so a sub-term shared by many paths is taken apart once and G stays a DAG of
 // the size of f's: an L-layer network's gradient has O(L) distinct nodes.
+#include <cmath>
 #include <map>
 #include <optional>
 #include <set>
@@ -146,6 +147,49 @@ class Isolation {
   std::vector<Step> steps_;
 };
 
+// How many terms the term would have fully expanded (saturating at 10^9):
+// sums add, products multiply, integer powers raise; a function's argument
+// is expanded on its own.
+double expandedTerms(const Arena& a, Id t, std::unordered_map<Id, double>& memo, double& inside) {
+  if (auto it = memo.find(t); it != memo.end()) return it->second;
+  auto k = a.kids(t);
+  double out = 1;
+  switch (a.kind(t)) {
+    case Kind::Add:
+      out = 0;
+      for (Id c : k) out += expandedTerms(a, c, memo, inside);
+      break;
+    case Kind::Scale:
+    case Kind::Mul:
+    case Kind::Hadamard:
+    case Kind::HadamardDiv:
+    case Kind::Inner:
+    case Kind::Trace:
+    case Kind::Transpose:
+    case Kind::Sum:
+    case Kind::DiagMatrix:
+    case Kind::DiagVector:
+    case Kind::Differential:
+      for (Id c : k) out *= expandedTerms(a, c, memo, inside);
+      break;
+    case Kind::Pow:
+    case Kind::HadamardPow:
+    case Kind::MatPow:
+      out = expandedTerms(a, k[0], memo, inside);
+      if (a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) > 1 && a.numberOf(k[1]).get_den() == 1)
+        out = std::pow(out, std::min(64.0, a.numberOf(k[1]).get_d()));
+      break;
+    default:
+      for (Id c : k) inside = std::max(inside, expandedTerms(a, c, memo, inside));
+  }
+  out = std::min(out, 1e9);
+  memo.emplace(t, out);
+  return out;
+}
+
+// Distinct nodes, then nodes as a tree: what a reader has to read.
+std::pair<std::size_t, std::uint32_t> displayCost(const Arena& a, Id t) { return {dagSize(a, t), a.facts(t).treeSize}; }
+
 }  // namespace
 
 GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions, Budget budget,
@@ -196,16 +240,23 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   Id shownTidy = present(a, tidied);
   out.gradient = tidied;
   out.display = shownTidy;
-  try {
+  // Expanding a deep network's gradient multiplies its terms: the attempt is
+  // made for gradients of moderate size, with a node budget proportional to
+  // the DAG it starts from and a short deadline.
+  std::size_t size = dagSize(a, tidied);
+  std::unordered_map<Id, double> memo;
+  double inside = 0;
+  double terms = std::max(expandedTerms(a, tidied, memo, inside), inside);
+  if (terms <= 256) try {
     Budget small = budget;
-    small.maxNewNodes = std::max<std::size_t>(20'000, 16 * static_cast<std::size_t>(a.facts(tidied).treeSize));
-    small.seconds = std::min(budget.seconds, 1.0);
+    small.maxNewNodes = 2'000 + 30 * size;
+    small.seconds = std::min(budget.seconds, 0.05);
     Job expand(a, small);
     Rewriter canonical(a, rules, Phase::Simplify, plain, expand, recordSteps);
     Id canon = canonical.normalize(tidied);
     out.gradient = canon;
     Id shown = present(a, canon);
-    if (a.facts(shown).treeSize <= a.facts(shownTidy).treeSize) {
+    if (displayCost(a, shown) <= displayCost(a, shownTidy)) {
       out.display = shown;
       if (canon != tidied) out.derivation.stages.push_back({"expand and collect", tidied, canonical.steps()});
     }

@@ -239,4 +239,16 @@ int Arena::compare(Id a, Id b) const {
   return result;
 }
 
+std::size_t dagSize(const Arena& arena, Id term) {
+  std::unordered_map<Id, bool> seen;
+  std::vector<Id> stack{term};
+  while (!stack.empty()) {
+    Id t = stack.back();
+    stack.pop_back();
+    if (!seen.emplace(t, true).second) continue;
+    for (Id k : arena.kids(t)) stack.push_back(k);
+  }
+  return seen.size();
+}
+
 }  // namespace matcalc
