@@ -40,13 +40,18 @@ struct Facts {
   std::vector<Id> varying;                                       // … or, when false, none of these
   std::unordered_set<Id> invertible, positive, nonzero;          // sub-terms the input presupposes to be so
   std::unordered_set<Id> symmetric, spd;                         // … or that the user assumes (--assume, a catalog guard)
+  std::unordered_set<Id> constants;                              // d(C) = 0 for these (a catalog guard constant(C))
   bool differentiable = false;                                   // a rule with d(·) may assume its domain guards
+  // Adds invertible(t); a product of square matrices is invertible only if
+  // each factor is, and then so are their transposes.
+  void addInvertible(const Arena& arena, Id t);
 };
 // What an expression presupposes: inv(A) and logdet(A) need A invertible,
 // log(A) and sqrt(A) need A positive, A in a denominator needs A nonzero.
 Facts presuppositions(const Arena& arena, Id term);
 // Adds guards as facts: spd(S) also makes S symmetric, invertible and nonzero.
 void assume(Facts& facts, const std::vector<GuardUse>& guards);
+void assume(const Arena& arena, Facts& facts, Guard guard, Id term);
 // Symmetric by structure (B*C*B', inv(S) of a symmetric S …) or by a fact.
 bool isSymmetric(const Arena& arena, Id term, const Facts& facts);
 
@@ -81,6 +86,8 @@ class Rewriter {
   const std::vector<Step>& steps() const { return steps_; }
   // Guards a rule with d(·) assumed, e.g. "invertible(X)", in first-use order.
   const std::vector<std::string>& assumptions() const { return assumed_; }
+  // The same as facts, to simplify what was derived under them.
+  const std::vector<std::pair<Guard, Id>>& assumedFacts() const { return assumedFacts_; }
 
   // One rule of `candidates` applied at the root of term, the first whose
   // match, guards and `accept` agree; kNoId when none does.
@@ -90,6 +97,8 @@ class Rewriter {
   };
   Applied applyAtRoot(Id term, const std::vector<const Rule*>& candidates, const std::function<bool(Id)>& accept = {});
   bool guardsHold(const Rule& rule, RuleMatch& match);
+  bool invertible(Id t) const;
+  bool positive(Id t) const;
 
  private:
   Id norm(Id term);
@@ -109,6 +118,7 @@ class Rewriter {
   Id root_ = kNoId;
   std::vector<Step> steps_;
   std::vector<std::string> assumed_;
+  std::vector<std::pair<Guard, Id>> assumedFacts_;
   std::unique_ptr<detail::Matcher> matcher_;
 };
 

@@ -22,7 +22,8 @@ std::pair<Guard, std::string> parseGuardText(const std::string& text);
 
 struct GuardUse {
   Guard guard;
-  Id variable;  // a pattern variable of the rule
+  Id variable;               // a pattern variable of the rule
+  bool presupposed = false;  // the left-hand side is only defined where it holds: sqrt(alpha), positive(alpha)
 };
 
 // Guards on variables of expressions being parsed (a rule's, a catalog

@@ -233,6 +233,8 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
 
   // 3. Simplify G without expanding it, then try the canonical (expanded)
   // form within a small budget; show whichever reads shorter.
+  // G holds where the differential rules' domains were assumed: so may its simplification.
+  for (auto [guard, t] : differentiate.assumedFacts()) assume(a, plain, guard, t);
   Rewriter tidy(a, rules, Phase::Tidy, plain, job, recordSteps);
   Id tidied = tidy.normalize(g);
   out.derivation.stages.push_back({"simplify the gradient", g, tidy.steps()});

@@ -53,9 +53,25 @@ class Presenter {
     return a_.make(k, std::move(kids));
   }
 
-  // ones'*x as sum(x), tr(ones*A) as sum(A), <x, y> as x'*y.
+  // x'*x or tr(A'*A): the argument of the 2-norm it is the square of.
+  Id gramOf(Id t) {
+    std::span<const Id> word;
+    if (a_.kind(t) == Kind::Trace && a_.kind(a_.kids(t)[0]) == Kind::Mul) word = a_.kids(a_.kids(t)[0]);
+    else if (a_.kind(t) == Kind::Mul && a_.shape(t).isScalar()) word = a_.kids(t);
+    if (word.size() == 2 && a_.transpose(word[0]) == word[1]) return word[1];
+    return kNoId;
+  }
+
+  // ones'*x as sum(x), tr(ones*A) as sum(A), <x, y> as x'*y, (x'*x)^(1/2)
+  // as norm2(x).
   Id readable(Id t) {
     Kind k = a_.kind(t);
+    if (k == Kind::Pow && a_.kind(a_.kids(t)[1]) == Kind::Number) {
+      mpq_class twice = 2 * a_.numberOf(a_.kids(t)[1]);
+      Id v = gramOf(a_.kids(t)[0]);
+      if (v != kNoId && twice.get_den() == 1 && twice.get_num() % 2 != 0)
+        return a_.make(Kind::Pow, {a_.make(Kind::Norm2, {v}), a_.number(twice)});
+    }
     if (k == Kind::Inner && a_.shape(a_.kids(t)[0]).isColumn() && !a_.shape(a_.kids(t)[0]).isScalar())
       return a_.make(Kind::Mul, {a_.transpose(a_.kids(t)[0]), a_.kids(t)[1]});
     std::span<const Id> word;
@@ -91,6 +107,7 @@ class Presenter {
           core = f[1];
         }
         if (a_.kind(core) != Kind::Trace) return t;
+        if (!inside.empty() && a_.shape(a_.kids(core)[0]) != a_.shape(inside[0])) return t;  // tr(A) + tr(B) of two sizes
         scalars.push_back(a_.kids(core)[0]);
         inside.push_back(a_.make(Kind::Scale, scalars));
       }

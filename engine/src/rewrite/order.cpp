@@ -31,7 +31,7 @@ int precedence(Kind kind) {
     case Kind::Relu: return 17;
     case Kind::Abs: return 18;
     case Kind::Norm1: return 19;
-    case Kind::Norm2: return 20;
+    case Kind::Norm2: return 45;
     case Kind::Inner: return 38;
     case Kind::Mul: return 22;
     case Kind::DiagMatrix: return 23;
@@ -44,7 +44,7 @@ int precedence(Kind kind) {
     case Kind::Log: return 30;
     case Kind::Sin: return 31;
     case Kind::Cos: return 32;
-    case Kind::Pow: return 33;
+    case Kind::Pow: return 12;
     case Kind::HadamardDiv: return 34;
     case Kind::HadamardPow: return 37;
     case Kind::Hadamard: return 36;

@@ -24,7 +24,8 @@ bool isSymmetric(const Arena& a, Id t, const Facts& facts) {
     case Kind::Hadamard:
       return std::all_of(a.kids(t).begin(), a.kids(t).end(), [&](Id k) { return a.shape(k).isScalar() || isSymmetric(a, k); });
     case Kind::Scale: return isSymmetric(a, a.kids(t).back());
-    case Kind::Inverse: return isSymmetric(a, a.kids(t)[0]);
+    case Kind::Inverse:
+    case Kind::MatPow: return isSymmetric(a, a.kids(t)[0]);
     case Kind::Mul: {  // B*C*B' and the like: a palindrome up to transposes
       auto k = a.kids(t);
       for (std::size_t i = 0, j = k.size() - 1; i <= j; ++i, --j) {
@@ -51,9 +52,9 @@ Facts presuppositions(const Arena& a, Id term) {
     const Node n = a.node(t);
     switch (n.kind) {
       case Kind::Inverse:
-      case Kind::LogDet: f.invertible.insert(n.kids[0]); break;
+      case Kind::LogDet: f.addInvertible(a, n.kids[0]); break;
       case Kind::MatPow:
-        if (a.kind(n.kids[1]) == Kind::Number && a.numberOf(n.kids[1]) < 0) f.invertible.insert(n.kids[0]);
+        if (a.kind(n.kids[1]) == Kind::Number && a.numberOf(n.kids[1]) < 0) f.addInvertible(a, n.kids[0]);
         break;
       case Kind::Log:
       case Kind::Sqrt: f.positive.insert(n.kids[0]); break;
@@ -71,6 +72,36 @@ Facts presuppositions(const Arena& a, Id term) {
   return f;
 }
 
+void Facts::addInvertible(const Arena& a, Id t) {
+  if (!invertible.insert(t).second) return;
+  if (a.kind(t) == Kind::Transpose) addInvertible(a, a.kids(t)[0]);
+  if (a.kind(t) == Kind::Mul) {
+    auto k = a.kids(t);
+    if (std::all_of(k.begin(), k.end(), [&](Id f) { return a.shape(f).rows == a.shape(f).cols; }))
+      for (Id f : k) addInvertible(a, f);
+  }
+}
+
+void assume(const Arena& a, Facts& f, Guard guard, Id t) {
+  switch (guard) {
+    case Guard::Spd:
+      f.spd.insert(t);
+      f.addInvertible(a, t);
+      f.nonzero.insert(t);
+      f.symmetric.insert(t);
+      break;
+    case Guard::Symmetric: f.symmetric.insert(t); break;
+    case Guard::Invertible: f.addInvertible(a, t); break;
+    case Guard::Positive: f.positive.insert(t); break;
+    case Guard::Nonzero: f.nonzero.insert(t); break;
+    case Guard::Constant: f.constants.insert(t); break;
+    case Guard::Square:
+    case Guard::Integer:
+    case Guard::Differential:
+    case Guard::NoDifferential: break;
+  }
+}
+
 void assume(Facts& f, const std::vector<GuardUse>& guards) {
   for (const GuardUse& g : guards) {
     switch (g.guard) {
@@ -83,9 +114,9 @@ void assume(Facts& f, const std::vector<GuardUse>& guards) {
       case Guard::Invertible: f.invertible.insert(g.variable); break;
       case Guard::Positive: f.positive.insert(g.variable); break;
       case Guard::Nonzero: f.nonzero.insert(g.variable); break;
+      case Guard::Constant: f.constants.insert(g.variable); break;
       case Guard::Square:
       case Guard::Integer:
-      case Guard::Constant:
       case Guard::Differential:
       case Guard::NoDifferential: break;
     }
@@ -127,12 +158,9 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
   const Arena& a = arena_;
   bool differentialRule = a.hasKind(rule.lhs, Kind::Differential);
   std::vector<std::string> assumedHere;
-  auto positive = [&](Id t) {
-    Kind k = a.kind(t);
-    return facts_.positive.count(t) || k == Kind::Exp || k == Kind::Sigmoid || k == Kind::Softmax || k == Kind::Ones ||
-           (k == Kind::Number && a.numberOf(t) > 0);
-  };
+  auto positive = [&](Id t) { return this->positive(t); };
   for (const GuardUse& g : rule.where) {
+    if (g.presupposed) continue;
     bool ok = false;
     switch (g.guard) {
       case Guard::Square: ok = m.shape(g.variable).rows == m.shape(g.variable).cols; break;
@@ -141,8 +169,16 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
       case Guard::Constant: {
         if (m.hasDifferential(g.variable)) break;
         Id t = m.term(g.variable);
-        ok = facts_.everythingVaries ? !a.hasKind(t, Kind::Symbol)
-                                     : std::none_of(facts_.varying.begin(), facts_.varying.end(), [&](Id v) { return a.contains(t, v); });
+        if (facts_.everythingVaries) {
+          // No variable, or only variables declared constant.
+          ok = !a.hasKind(t, Kind::Symbol) || facts_.constants.count(t);
+          if (!ok && !facts_.constants.empty()) {
+            std::vector<Id> vars = variablesOf(a, t);
+            ok = std::all_of(vars.begin(), vars.end(), [&](Id v) { return facts_.constants.count(v) > 0; });
+          }
+        } else {
+          ok = std::none_of(facts_.varying.begin(), facts_.varying.end(), [&](Id v) { return a.contains(t, v); });
+        }
         break;
       }
       case Guard::Symmetric: {
@@ -150,16 +186,12 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
         ok = isSymmetric(a, t, facts_);
         break;
       }
-      case Guard::Invertible: {
-        Id t = m.term(g.variable);
-        ok = facts_.invertible.count(t) || a.kind(t) == Kind::Identity || a.kind(t) == Kind::Inverse ||
-             (a.kind(t) == Kind::Transpose && (facts_.invertible.count(a.kids(t)[0]) || a.kind(a.kids(t)[0]) == Kind::Inverse));
-        break;
-      }
+      case Guard::Invertible: ok = invertible(m.term(g.variable)); break;
       case Guard::Positive: ok = positive(m.term(g.variable)); break;
       case Guard::Nonzero: {
         Id t = m.term(g.variable);
-        ok = positive(t) || facts_.nonzero.count(t) || (a.kind(t) == Kind::Number && a.numberOf(t) != 0);
+        ok = positive(t) || facts_.nonzero.count(t) || (a.kind(t) == Kind::Number && a.numberOf(t) != 0) ||
+             (a.kind(t) == Kind::Det && invertible(a.kids(t)[0]));  // det(A) of an invertible A
         break;
       }
       case Guard::Spd: {
@@ -178,6 +210,7 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
       // Differentiating f presupposes f is differentiable where it is
       // evaluated: the domain a differential rule asks for is assumed.
       assumedHere.push_back(std::string(guardName(g.guard)) + "(" + toText(a, m.term(g.variable)) + ")");
+      assumedFacts_.push_back({g.guard, m.term(g.variable)});
       ok = true;
     }
     if (!ok) return false;
@@ -185,6 +218,51 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
   for (auto& s : assumedHere)
     if (std::find(assumed_.begin(), assumed_.end(), s) == assumed_.end()) assumed_.push_back(s);
   return true;
+}
+
+// Positive (entrywise) by a fact or by structure: exp, sigmoid, softmax,
+// ones, positive numbers, a Gram form x'*x or tr(A'*A) (nonnegative, and
+// zero only where A is), and powers, products and sums of positive terms.
+bool Rewriter::positive(Id t) const {
+  const Arena& a = arena_;
+  if (facts_.positive.count(t)) return true;
+  auto k = a.kids(t);
+  switch (a.kind(t)) {
+    case Kind::Exp:
+    case Kind::Sigmoid:
+    case Kind::Softmax:
+    case Kind::Ones: return true;
+    case Kind::Number: return a.numberOf(t) > 0;
+    case Kind::Pow:
+    case Kind::HadamardPow: return positive(k[0]);
+    case Kind::Scale:
+    case Kind::Hadamard:
+    case Kind::Add: return std::all_of(k.begin(), k.end(), [&](Id c) { return positive(c); });
+    case Kind::Mul:
+    case Kind::Trace: {
+      std::span<const Id> word = a.kind(t) == Kind::Mul ? k : a.kind(k[0]) == Kind::Mul ? a.kids(k[0]) : std::span<const Id>{};
+      return a.shape(t).isScalar() && word.size() == 2 && const_cast<Arena&>(a).transpose(word[0]) == word[1];
+    }
+    default: return false;
+  }
+}
+
+// Invertible by a fact, or by structure: I, an inverse, a power, a transpose
+// or a product of square invertible matrices.
+bool Rewriter::invertible(Id t) const {
+  const Arena& a = arena_;
+  if (facts_.invertible.count(t)) return true;
+  switch (a.kind(t)) {
+    case Kind::Identity:
+    case Kind::Inverse: return true;
+    case Kind::Transpose:
+    case Kind::MatPow: return invertible(a.kids(t)[0]);
+    case Kind::Mul: {
+      auto k = a.kids(t);
+      return std::all_of(k.begin(), k.end(), [&](Id f) { return a.shape(f).rows == a.shape(f).cols && invertible(f); });
+    }
+    default: return false;
+  }
 }
 
 Rewriter::Applied Rewriter::applyAtRoot(Id term, const std::vector<const Rule*>& candidates, const std::function<bool(Id)>& accept) {

@@ -15,6 +15,7 @@
 #include "matcalc/rules.hpp"
 #include "yaml_support.hpp"
 #include "../rewrite/order.hpp"
+#include "matcalc/rewrite.hpp"
 
 
 namespace matcalc {
@@ -233,6 +234,15 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
       if (std::find(lhsVars.begin(), lhsVars.end(), v) == lhsVars.end())
         fail(where, spec.name, "the right-hand side uses '" + arena.symbolOf(v).name + "', which the left-hand side does not bind");
     rule.where = resolveGuards(arena, rule.scope, guards);
+    {
+      // A guard the left-hand side presupposes holds wherever the rule applies
+      // (rewriting is valid where the term is defined): the checker still samples it.
+      Facts domain = presuppositions(arena, rule.lhsRaw);
+      for (GuardUse& g : rule.where)
+        g.presupposed = (g.guard == Guard::Positive && domain.positive.count(g.variable)) ||
+                        (g.guard == Guard::Invertible && domain.invertible.count(g.variable)) ||
+                        (g.guard == Guard::Nonzero && domain.nonzero.count(g.variable));
+    }
     for (const GuardUse& g : rule.where)
       if (std::find(lhsVars.begin(), lhsVars.end(), g.variable) == lhsVars.end())
         fail(where, spec.name, "guard on '" + arena.symbolOf(g.variable).name + "', which the left-hand side does not bind");

@@ -135,7 +135,10 @@ Instance sample(const Arena& arena, const Identity& id, RandomSource& random, Me
     return it->second;
   };
   Instance inst;
-  for (Id v : variablesOf(arena, id.lhs)) {
+  std::vector<Id> vars = variablesOf(arena, id.lhs);  // and those only the right-hand side has (a side may simplify one away)
+  for (Id v : variablesOf(arena, id.rhs))
+    if (std::find(vars.begin(), vars.end(), v) == vars.end()) vars.push_back(v);
+  for (Id v : vars) {
     std::vector<Guard> guards;
     for (const GuardUse& g : id.where)
       if (g.variable == v) guards.push_back(g.guard);
