@@ -2,6 +2,9 @@
 #include <functional>
 #include <random>
 #include <set>
+#include <unordered_map>
+
+#include <Eigen/LU>
 
 #include "matcalc/calculus.hpp"
 #include "matcalc/eval.hpp"
@@ -92,6 +95,58 @@ Point drawPoint(const Arena& a, const std::vector<Id>& terms, const std::map<Id,
 
 bool finite(const Eigen::MatrixXd& m) { return m.allFinite(); }
 
+// Whether the terms are well inside their domain at the point: every matrix
+// inverted (or under logdet) well conditioned, every denominator away from 0,
+// every log's argument positive. A point that fails says nothing: X'*X of a
+// wide X is singular, and rounding would give a finite but meaningless value.
+bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<double>& b) {
+  std::unordered_map<Id, bool> seen;
+  std::vector<Id> stack(terms.begin(), terms.end());
+  std::vector<std::pair<Id, int>> checks;  // 0: invertible, 1: nonzero, 2: positive
+  while (!stack.empty()) {
+    Id t = stack.back();
+    stack.pop_back();
+    if (!seen.emplace(t, true).second) continue;
+    auto k = a.kids(t);
+    switch (a.kind(t)) {
+      case Kind::Inverse:
+      case Kind::LogDet: checks.push_back({k[0], 0}); break;
+      case Kind::MatPow:
+        if (a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) < 0) checks.push_back({k[0], 0});
+        break;
+      case Kind::Pow:
+      case Kind::HadamardPow:
+        if (a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) < 0) checks.push_back({k[0], 1});
+        break;
+      case Kind::HadamardDiv: checks.push_back({k[1], 1}); break;
+      case Kind::Log: checks.push_back({k[0], 2}); break;
+      default: break;
+    }
+    for (Id c : k) stack.push_back(c);
+  }
+  for (auto [t, what] : checks) {
+    Eigen::MatrixXd v;
+    try {
+      v = evaluate(a, t, b);
+    } catch (const Error&) {
+      return false;
+    }
+    if (!v.allFinite()) return false;
+    double scale = std::max(1.0, v.cwiseAbs().maxCoeff());
+    switch (what) {
+      case 0:
+        if (v.rows() != v.cols() || Eigen::PartialPivLU<Eigen::MatrixXd>(v).rcond() < 1e-8) return false;
+        break;
+      case 1:
+        if ((v.cwiseAbs().array() < 1e-8 * scale).any()) return false;
+        break;
+      default:
+        if ((v.array() <= 0).any()) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 NumericCheck compareNumerically(const Arena& a, Id x, Id y, int points, std::uint64_t seed,
@@ -99,11 +154,12 @@ NumericCheck compareNumerically(const Arena& a, Id x, Id y, int points, std::uin
   std::mt19937_64 rng(seed);
   auto doms = domains(a, {x, y}, assumptions);
   NumericCheck out;
-  for (int attempt = 0; attempt < points * 10 && out.points < points; ++attempt) {
+  for (int attempt = 0; attempt < points * 20 && out.points < points; ++attempt) {
     Point p = drawPoint(a, {x, y}, doms, rng);
     Bindings<double> b;
     for (auto& [s, v] : p.values) b.bind(a, s, v);
     for (auto [d, n] : p.sizes) b.sizes.emplace(d, n);
+    if (!wellInside(a, {x, y}, b)) continue;
     Eigen::MatrixXd vx, vy;
     try {
       vx = evaluate(a, x, b);
@@ -136,7 +192,7 @@ NumericCheck checkGradient(const Arena& a, Id f, Id x, Id g, int points, std::ui
   auto doms = domains(a, {f, g}, assumptions);
   doms.emplace(x, Domain::Any);
   NumericCheck out;
-  for (int attempt = 0; attempt < points * 10 && out.points < points; ++attempt) {
+  for (int attempt = 0; attempt < points * 20 && out.points < points; ++attempt) {
     Point p = drawPoint(a, {f, g, x}, doms, rng);
     Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), Domain::Any);
     if (doms.at(x) >= Domain::Symmetric) direction = (direction + direction.transpose()).eval();  // stay symmetric
@@ -153,6 +209,7 @@ NumericCheck checkGradient(const Arena& a, Id f, Id x, Id g, int points, std::ui
       dual.sizes.emplace(d, n);
       real.sizes.emplace(d, n);
     }
+    if (!wellInside(a, {f, g}, real)) continue;
     double exact, claimed;
     try {
       exact = evaluate(a, f, dual)(0, 0).derivatives()(0);

@@ -190,6 +190,7 @@ class Presenter {
     std::vector<Id> num, den;
     for (Id k : a_.kids(t)) {
       if (negativePower(k)) den.push_back(positive(k));
+      else if (a_.kind(k) == Kind::HadamardDiv && a_.kind(a_.kids(k)[0]) == Kind::Ones) den.push_back(a_.kids(k)[1]);  // already 1 ./ B
       else num.push_back(k);
     }
     if (den.empty()) return t;

@@ -41,7 +41,8 @@ class TextPrinter {
     }
     if (negate) {
       auto [text, prec] = render(t, false);
-      return {"-" + (prec < kPow ? "(" + text + ")" : text), kUnary};
+      // -A*B, -x .* y ./ z: a product reads the same negated; a sum needs parentheses.
+      return {"-" + (prec < kMul ? "(" + text + ")" : text), kUnary};
     }
     switch (n.kind) {
       case Kind::Symbol: return {a_.symbolOf(t).name, kAtom};
@@ -118,9 +119,10 @@ class TextPrinter {
     else if (c != 1 || up.empty()) s = (up.empty() && c == -1 ? "-1" : c.get_str()) + (up.empty() ? "" : "*");
     for (std::size_t j = 0; j < up.size(); ++j) {
       bool last = j + 1 == up.size();
-      // "alpha*A*B" reads back as alpha*(A*B) and "2*x'*y" as 2*(x'*y): a
-      // trailing product needs no parentheses.
-      bool bare = last && a_.kind(up[j]) == Kind::Mul;
+      // "alpha*A*B" reads back as alpha*(A*B), "2*x'*y" as 2*(x'*y) and
+      // "2*x .* y" as 2*(x .* y): a trailing product needs no parentheses.
+      Kind k = a_.kind(up[j]);
+      bool bare = last && (k == Kind::Mul || k == Kind::Hadamard || k == Kind::HadamardDiv);
       s += bare ? print(up[j], kMul) : print(up[j], kUnary);
       if (!last) s += "*";
     }
