@@ -33,10 +33,16 @@ std::vector<Id> topologicalOrder(const Arena& a, Id root) {
   return post;
 }
 
+// A name pays for itself for a function application (tanh(W1*x), inv(A +
+// x*x')) or a big term; x - m or x'*x read better written out twice.
 bool worthNaming(const Arena& a, Id t) {
   Kind k = a.kind(t);
   if (a.kids(t).empty() || k == Kind::Transpose || k == Kind::Differential) return false;
-  return a.facts(t).treeSize >= 4;
+  std::uint64_t functions = 0;
+  for (std::size_t i = 0; i < std::size(kKindInfo); ++i)
+    if (kKindInfo[i].form == Form::Function || kKindInfo[i].form == Form::Elementwise) functions |= kindBit(static_cast<Kind>(i));
+  std::uint32_t size = a.facts(t).treeSize;
+  return (size >= 3 && (a.facts(t).kinds & functions)) || size >= 8;
 }
 
 }  // namespace
