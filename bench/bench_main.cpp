@@ -145,6 +145,11 @@ void BM_GradTanhNet(benchmark::State& state) {
   run(state, Job::Gradient, network("tanh", static_cast<int>(state.range(0))), "W1");
   state.SetComplexityN(state.range(0));
 }
+// Every depth up to 9: gradient() also tries the expanded form when it would
+// have at most 256 terms (depth 7 and less here), and these show its cost.
+void BM_GradTanhNetShallow(benchmark::State& state) {
+  run(state, Job::Gradient, network("tanh", static_cast<int>(state.range(0))), "W1");
+}
 void BM_GradSigmoidNet(benchmark::State& state) {
   run(state, Job::Gradient, network("sigmoid", static_cast<int>(state.range(0))), "W1");
   state.SetComplexityN(state.range(0));
@@ -197,6 +202,7 @@ void BM_SimplifyProductOfSums(benchmark::State& state) {
 }
 
 BENCHMARK(BM_GradTanhNet)->RangeMultiplier(2)->Range(1, 64)->Unit(benchmark::kMicrosecond)->Complexity();
+BENCHMARK(BM_GradTanhNetShallow)->DenseRange(1, 9)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GradSigmoidNet)->RangeMultiplier(2)->Range(1, 64)->Unit(benchmark::kMicrosecond)->Complexity();
 BENCHMARK(BM_GradTraceProduct)->RangeMultiplier(2)->Range(1, 256)->Unit(benchmark::kMicrosecond)->Complexity();
 BENCHMARK(BM_GradTraceSum)->RangeMultiplier(2)->Range(1, 1024)->Unit(benchmark::kMicrosecond)->Complexity();
