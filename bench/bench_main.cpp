@@ -1,51 +1,31 @@
 // Benchmarks of the engine's user-facing jobs: loading the rule catalog,
 // gradients and simplification of the worked examples, and families of inputs
-// that grow with a size k, so cost against size can be read off.
-// How to build and run them, and the figures: docs/performance.md.
+// that grow with a size k, so cost against size can be read off
+// (bench/growth.py fits the exponents). The identity catalog's gradients are
+// timed in bench_identities.cpp. How to build and run: docs/performance.md.
 //
 // A symbol keeps one shape per Arena, so every iteration works in a fresh
 // Arena. Loading the rules is measured on its own (BM_LoadRules); the other
 // benchmarks start each iteration from a copy of an Arena the catalog was
 // loaded into once, made with the timer paused (the rules' ids are the same in
-// every copy, so one RuleSet serves them all). What a copy costs is
-// BM_ArenaCopy. Timed: parsing the expression, then gradient() or simplify().
-#include <benchmark/benchmark.h>
-
-#include <exception>
+// every copy, so one RuleSet serves them all). What that untimed setup costs
+// is BM_ArenaCopy. Timed: parsing the expression, then gradient() or simplify().
+//
+// Counters: steps (rewrite steps of the derivation), nodes (distinct nodes of
+// the result as shown, a DAG), arena_nodes (nodes the job added to the arena:
+// intermediate terms and every candidate the matcher built).
+#include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
+#include "harness.hpp"
 #include "matcalc/calculus.hpp"
-#include "matcalc/error.hpp"
 #include "matcalc/parse.hpp"
-#include "matcalc/rules.hpp"
-#include "matcalc/term.hpp"
-
-#ifndef MATCALC_RULES_DIR
-#error "MATCALC_RULES_DIR must name the rules directory"
-#endif
 
 namespace {
 
-struct Catalog {
-  matcalc::Arena arena;
-  matcalc::RuleSet rules;
-  std::string error;  // why loading failed, else empty
-};
-
-// The catalog, loaded once; its arena is the template every iteration copies.
-const Catalog& catalog() {
-  static const Catalog* loaded = [] {
-    auto* c = new Catalog;
-    try {
-      c->rules.loadDirectory(c->arena, MATCALC_RULES_DIR);
-    } catch (const std::exception& e) {
-      c->error = std::string("loading the rules: ") + e.what();
-    }
-    return c;
-  }();
-  return *loaded;
-}
+using bench::loaded;
 
 std::size_t stepsOf(const matcalc::Derivation& d) {
   std::size_t n = 0;
@@ -55,95 +35,92 @@ std::size_t stepsOf(const matcalc::Derivation& d) {
 
 enum class Job { Gradient, Simplify };
 
-// Parses `source` (and, for a gradient, looks up the variable `wrt`) in a fresh
-// copy of the catalog's arena and runs the job; reports the rewrite steps and
-// the nodes the job added to the arena as counters.
-void run(benchmark::State& state, Job job, const std::string& source, const std::string& wrt) {
-  const Catalog& cat = catalog();
-  if (!cat.error.empty()) {
-    state.SkipWithError(cat.error.c_str());
+struct Outcome {
+  matcalc::Id normal = 0, display = 0;
+  std::size_t steps = 0;
+};
+
+// Parses `source` in `arena` and runs the job (for a gradient, with respect
+// to the variable `wrt` of the source). Throws what the engine throws.
+Outcome runJob(matcalc::Arena& arena, Job job, const std::string& source, const std::string& wrt) {
+  matcalc::Id f = matcalc::parse(arena, source);
+  if (job == Job::Simplify) {
+    matcalc::SimplifyResult r = matcalc::simplify(arena, loaded().rules, f);
+    return {r.normal, r.display, stepsOf(r.derivation)};
+  }
+  const matcalc::Symbol* s = arena.findSymbol(wrt, 0);
+  if (!s) throw std::invalid_argument("'" + wrt + "' does not occur in " + source);
+  matcalc::Id x = arena.symbol(s->name, s->kind, s->shape, 0);
+  matcalc::GradientResult g = matcalc::gradient(arena, loaded().rules, f, x);
+  return {g.gradient, g.display, stepsOf(g.derivation)};
+}
+
+// Times runJob on a fresh copy of the loaded arena per iteration and reports
+// the counters; `extra` may add counters from the last iteration's result.
+using Extra = std::function<void(benchmark::State&, const matcalc::Arena&, const Outcome&)>;
+void run(benchmark::State& state, Job job, const std::string& source, const std::string& wrt = "",
+         const Extra& extra = {}) {
+  if (!loaded().error.empty()) {
+    state.SkipWithError(loaded().error.c_str());
     return;
   }
   std::optional<matcalc::Arena> arena;
-  std::size_t steps = 0, nodes = 0;
+  Outcome out;
+  std::size_t created = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    arena.emplace(cat.arena);  // destroys the previous copy, untimed
+    bench::freshCopy(arena);
     std::size_t before = arena->size();
     state.ResumeTiming();
-    try {
-      matcalc::Id f = matcalc::parse(*arena, source);
-      if (job == Job::Gradient) {
-        const matcalc::Symbol* s = arena->findSymbol(wrt, 0);
-        if (!s) {
-          state.SkipWithError(("'" + wrt + "' does not occur in " + source).c_str());
-          break;
-        }
-        matcalc::Id x = arena->symbol(s->name, s->kind, s->shape, 0);
-        matcalc::GradientResult g = matcalc::gradient(*arena, cat.rules, f, x);
-        benchmark::DoNotOptimize(g.gradient);
-        steps = stepsOf(g.derivation);
-      } else {
-        matcalc::SimplifyResult r = matcalc::simplify(*arena, cat.rules, f);
-        benchmark::DoNotOptimize(r.normal);
-        steps = stepsOf(r.derivation);
-      }
-    } catch (const matcalc::Error& e) {
-      state.SkipWithError((std::string("matcalc::Error: ") + e.what()).c_str());
-      break;
-    } catch (const std::exception& e) {
-      state.SkipWithError((std::string("exception: ") + e.what()).c_str());
-      break;
-    }
-    nodes = arena->size() - before;
+    if (!bench::guarded(state, [&] { out = runJob(*arena, job, source, wrt); })) return;
+    benchmark::DoNotOptimize(out.display);
+    created = arena->size() - before;
   }
-  state.counters["steps"] = static_cast<double>(steps);
-  state.counters["nodes"] = static_cast<double>(nodes);
+  state.counters["steps"] = static_cast<double>(out.steps);
+  state.counters["nodes"] = static_cast<double>(matcalc::dagSize(*arena, out.display));
+  state.counters["arena_nodes"] = static_cast<double>(created);
+  if (extra) extra(state, *arena, out);
 }
 
-// --- (a) the rule catalog ---------------------------------------------------
+// --- the rule catalog ---------------------------------------------------------
 
 void BM_LoadRules(benchmark::State& state) {
   std::size_t rules = 0, nodes = 0;
   for (auto _ : state) {
     matcalc::Arena arena;
     matcalc::RuleSet set;
-    try {
-      set.loadDirectory(arena, MATCALC_RULES_DIR);
-    } catch (const std::exception& e) {
-      state.SkipWithError(e.what());
-      break;
-    }
+    if (!bench::guarded(state, [&] { set.loadDirectory(arena, MATCALC_RULES_DIR); })) return;
     rules = set.rules().size();
     nodes = arena.size();
     benchmark::DoNotOptimize(rules);
   }
   state.counters["rules"] = static_cast<double>(rules);
-  state.counters["nodes"] = static_cast<double>(nodes);
+  state.counters["arena_nodes"] = static_cast<double>(nodes);
 }
 BENCHMARK(BM_LoadRules)->Unit(benchmark::kMillisecond);
 
 // The setup the other benchmarks exclude: copying the loaded catalog's arena.
 void BM_ArenaCopy(benchmark::State& state) {
-  const Catalog& cat = catalog();
-  if (!cat.error.empty()) {
-    state.SkipWithError(cat.error.c_str());
+  if (!loaded().error.empty()) {
+    state.SkipWithError(loaded().error.c_str());
     return;
   }
+  std::optional<matcalc::Arena> copy;
   for (auto _ : state) {
-    matcalc::Arena copy = cat.arena;
-    benchmark::DoNotOptimize(copy.size());
+    bench::freshCopy(copy);
+    benchmark::DoNotOptimize(copy->size());
   }
 }
 BENCHMARK(BM_ArenaCopy)->Unit(benchmark::kMicrosecond);
 
-// --- (b), (c) the worked examples -------------------------------------------
+// --- the worked examples --------------------------------------------------------
+// bench/compare_sympy.py runs BM_Grad/* and knows these names.
 
 void BM_Grad(benchmark::State& state, const char* source, const char* wrt) { run(state, Job::Gradient, source, wrt); }
-void BM_Simplify(benchmark::State& state, const char* source) { run(state, Job::Simplify, source, ""); }
+void BM_Simplify(benchmark::State& state, const char* source) { run(state, Job::Simplify, source); }
 
-#define MATCALC_EXAMPLE(name, source, wrt)                                                    \
-  BENCHMARK_CAPTURE(BM_Grad, name, source, wrt)->Unit(benchmark::kMicrosecond);             \
+#define MATCALC_EXAMPLE(name, source, wrt)                                        \
+  BENCHMARK_CAPTURE(BM_Grad, name, source, wrt)->Unit(benchmark::kMicrosecond); \
   BENCHMARK_CAPTURE(BM_Simplify, name, source)->Unit(benchmark::kMicrosecond);
 
 MATCALC_EXAMPLE(quadratic_form, "x'*A*x", "x")
@@ -151,78 +128,87 @@ MATCALC_EXAMPLE(least_squares, "<X*w - y, X*w - y>", "w")
 MATCALC_EXAMPLE(softmax_regression, "-<y, X*w> + logsumexp(X*w)", "w")
 MATCALC_EXAMPLE(gaussian_nll, "logdet(Sigma) + <x - m, inv(Sigma)*(x - m)>", "Sigma")
 MATCALC_EXAMPLE(logdet_trace, "log(det(X)) + tr(inv(X)*S)", "X")
+MATCALC_EXAMPLE(cross_entropy, "y'*log(sigmoid(X*w)) + (1 - y)'*log(1 - sigmoid(X*w))", "w")
+MATCALC_EXAMPLE(two_layer_net, "norm2(W2*tanh(W1*x) - y)^2", "W1")
 
-// --- (d) inputs growing with k ----------------------------------------------
+// --- inputs growing with k ------------------------------------------------------
 
-std::string productOf(int k) {  // A1*A2*...*Ak
-  std::string s;
-  for (int i = 1; i <= k; ++i) s += (i > 1 ? "*A" : "A") + std::to_string(i);
-  return s;
+std::string num(int i) { return std::to_string(i); }
+
+// norm2(W_{L+1}*f(W_L*...f(W1*x)...) - y)^2: a network of depth L, wrt W1.
+std::string network(const std::string& f, int depth) {
+  std::string s = "W1*x";
+  for (int i = 2; i <= depth + 1; ++i) s = std::string("W").append(num(i)).append("*").append(f).append("(").append(s).append(")");
+  return "norm2(" + s + " - y)^2";
+}
+void BM_GradTanhNet(benchmark::State& state) {
+  run(state, Job::Gradient, network("tanh", static_cast<int>(state.range(0))), "W1");
+  state.SetComplexityN(state.range(0));
+}
+// Every depth up to 9: gradient() also tries the expanded form when it would
+// have at most 256 terms (depth 7 and less here), and these show its cost.
+void BM_GradTanhNetShallow(benchmark::State& state) {
+  run(state, Job::Gradient, network("tanh", static_cast<int>(state.range(0))), "W1");
+}
+void BM_GradSigmoidNet(benchmark::State& state) {
+  run(state, Job::Gradient, network("sigmoid", static_cast<int>(state.range(0))), "W1");
+  state.SetComplexityN(state.range(0));
 }
 
 // tr(A1*A2*...*Ak*X) wrt X: the gradient is (A1*...*Ak)'.
 void BM_GradTraceProduct(benchmark::State& state) {
   int k = static_cast<int>(state.range(0));
-  run(state, Job::Gradient, "tr(" + productOf(k) + "*X)", "X");
+  std::string s = "A1";
+  for (int i = 2; i <= k; ++i) s += "*A" + num(i);
+  run(state, Job::Gradient, "tr(" + s + "*X)", "X");
   state.SetComplexityN(k);
 }
 
-// tr(A1*X) + tr(A2*X) + ... + tr(Ak*X) wrt X.
+// tr(A1*X) + tr(A2*X) + ... + tr(Ak*X) wrt X: the gradient is (A1 + ... + Ak)'.
 void BM_GradTraceSum(benchmark::State& state) {
   int k = static_cast<int>(state.range(0));
-  std::string s;
-  for (int i = 1; i <= k; ++i) s += (i > 1 ? " + tr(A" : "tr(A") + std::to_string(i) + "*X)";
+  std::string s = "tr(A1*X)";
+  for (int i = 2; i <= k; ++i) s += " + tr(A" + num(i) + "*X)";
   run(state, Job::Gradient, s, "X");
   state.SetComplexityN(k);
 }
 
 // tr(f(f(...f(A*X)))) with f applied k times, wrt X.
-std::string nested(const char* f, int k) {
+std::string nested(const std::string& f, int k) {
   std::string s = "A*X";
-  for (int i = 0; i < k; ++i) s = std::string(f) + "(" + s + ")";
+  for (int i = 0; i < k; ++i) s = f + "(" + s + ")";
   return "tr(" + s + ")";
 }
-void BM_GradNestedExp(benchmark::State& state) {
-  int k = static_cast<int>(state.range(0));
-  run(state, Job::Gradient, nested("exp", k), "X");
-  state.SetComplexityN(k);
-}
-void BM_GradNestedSin(benchmark::State& state) {
-  int k = static_cast<int>(state.range(0));
-  run(state, Job::Gradient, nested("sin", k), "X");
-  state.SetComplexityN(k);
-}
-void BM_GradNestedTanh(benchmark::State& state) {
-  int k = static_cast<int>(state.range(0));
-  run(state, Job::Gradient, nested("tanh", k), "X");
+void BM_GradNested(benchmark::State& state, const char* f) {
+  run(state, Job::Gradient, nested(f, static_cast<int>(state.range(0))), "X");
+  state.SetComplexityN(state.range(0));
 }
 
-// (A1 + B1)*(A2 + B2)*...*(Ak + Bk): the normal form has 2^k products.
+// (A1 + B1)*(A2 + B2)*...*(Ak + Bk): the normal form is a sum of 2^k
+// products, so the cost is exponential by nature; time_per_term divides the
+// time by the terms of the normal form.
 void BM_SimplifyProductOfSums(benchmark::State& state) {
   int k = static_cast<int>(state.range(0));
   std::string s;
-  for (int i = 1; i <= k; ++i) s += (i > 1 ? "*(A" : "(A") + std::to_string(i) + " + B" + std::to_string(i) + ")";
-  run(state, Job::Simplify, s, "");
+  for (int i = 1; i <= k; ++i) s += (i > 1 ? "*(A" : "(A") + num(i) + " + B" + num(i) + ")";
+  run(state, Job::Simplify, s, "", [](benchmark::State& st, const matcalc::Arena& arena, const Outcome& out) {
+    double terms = arena.kind(out.normal) == matcalc::Kind::Add ? arena.kids(out.normal).size() : 1.0;
+    st.counters["terms"] = terms;
+    // CPU time per iteration / terms: kIsIterationInvariantRate gives
+    // terms * iterations / time, kInvert turns it over.
+    st.counters["time_per_term"] =
+        benchmark::Counter(terms, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  });
 }
 
-// The largest k of each family: where a point would take about a second, or
-// the largest k before the engine gives up with Error(Budget) (the term grows
-// beyond Budget::maxSize, 4000 nodes counted as a tree):
-//   tr(A1*...*Ak*X)        k = 48 takes ~1.7 s
-//   sum of tr(Ai*X)        k = 128 takes ~0.8 s
-//   exp nested k deep      Error(Budget) from k = 86
-//   sin nested k deep      k = 80 takes ~0.9 s; Error(Budget) from k = 86
-//   tanh nested k deep     Error(Budget) from k = 7
-//   product of k sums      Error(Budget) from k = 9
-BENCHMARK(BM_GradTraceProduct)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(12)->Arg(16)->Arg(24)->Arg(32)
-    ->Unit(benchmark::kMicrosecond)->Complexity();
-BENCHMARK(BM_GradTraceSum)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->Arg(24)->Arg(32)->Arg(48)->Arg(64)
-    ->Unit(benchmark::kMicrosecond)->Complexity();
-BENCHMARK(BM_GradNestedExp)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(48)->Arg(64)->Arg(80)
-    ->Unit(benchmark::kMicrosecond)->Complexity();
-BENCHMARK(BM_GradNestedSin)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(48)->Arg(64)
-    ->Unit(benchmark::kMicrosecond)->Complexity();
-BENCHMARK(BM_GradNestedTanh)->DenseRange(1, 6)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GradTanhNet)->RangeMultiplier(2)->Range(1, 64)->Unit(benchmark::kMicrosecond)->Complexity();
+BENCHMARK(BM_GradTanhNetShallow)->DenseRange(1, 9)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GradSigmoidNet)->RangeMultiplier(2)->Range(1, 64)->Unit(benchmark::kMicrosecond)->Complexity();
+BENCHMARK(BM_GradTraceProduct)->RangeMultiplier(2)->Range(1, 256)->Unit(benchmark::kMicrosecond)->Complexity();
+BENCHMARK(BM_GradTraceSum)->RangeMultiplier(2)->Range(1, 1024)->Unit(benchmark::kMicrosecond)->Complexity();
+BENCHMARK_CAPTURE(BM_GradNested, exp, "exp")->RangeMultiplier(2)->Range(1, 128)->Unit(benchmark::kMicrosecond)->Complexity();
+BENCHMARK_CAPTURE(BM_GradNested, sin, "sin")->RangeMultiplier(2)->Range(1, 128)->Unit(benchmark::kMicrosecond)->Complexity();
+BENCHMARK_CAPTURE(BM_GradNested, tanh, "tanh")->RangeMultiplier(2)->Range(1, 128)->Unit(benchmark::kMicrosecond)->Complexity();
 BENCHMARK(BM_SimplifyProductOfSums)->DenseRange(1, 8)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

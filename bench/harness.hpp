@@ -1,0 +1,66 @@
+// What the benchmark files share: the rule catalog loaded once, and a guard
+// that turns an engine error into a skipped benchmark instead of a crash.
+#pragma once
+#include <benchmark/benchmark.h>
+
+#include <exception>
+#include <optional>
+#include <string>
+
+#include "matcalc/error.hpp"
+#include "matcalc/rules.hpp"
+#include "matcalc/term.hpp"
+
+#ifndef MATCALC_RULES_DIR
+#error "MATCALC_RULES_DIR must name the rules directory"
+#endif
+
+namespace bench {
+
+struct Loaded {
+  matcalc::Arena arena;  // the template every iteration copies
+  matcalc::RuleSet rules;
+  std::string error;     // why loading failed, else empty
+};
+
+// The rule catalog, loaded once (the first call pays for it, untimed).
+inline const Loaded& loaded() {
+  static const Loaded* l = [] {
+    auto* c = new Loaded;
+    try {
+      c->rules.loadDirectory(c->arena, MATCALC_RULES_DIR);
+    } catch (const std::exception& e) {
+      c->error = std::string("loading the rules: ") + e.what();
+    }
+    return c;
+  }();
+  return *l;
+}
+
+// A fresh copy of the loaded arena for one job. A vector's copy has no spare
+// capacity, so the first node made in a copy reallocates the arena's per-node
+// arrays and reserves a new 256 KB operand chunk, which glibc may serve with
+// mmap and page faults: up to ~60 µs, depending on the allocator's state,
+// that an arena in use (the CLI's) does not pay. One throwaway node made
+// here pays it outside the timing.
+inline void freshCopy(std::optional<matcalc::Arena>& arena) {
+  arena.emplace(loaded().arena);  // destroys the previous copy
+  arena->raw(matcalc::Kind::Add, {arena->number(1), arena->number(2)});
+}
+
+// Runs body(); on an exception skips the benchmark with its message and
+// returns false, so the caller's loop can break.
+template <class F>
+bool guarded(benchmark::State& state, F&& body) {
+  try {
+    body();
+    return true;
+  } catch (const matcalc::Error& e) {
+    state.SkipWithError((std::string("matcalc::Error: ") + e.what()).c_str());
+  } catch (const std::exception& e) {
+    state.SkipWithError((std::string("exception: ") + e.what()).c_str());
+  }
+  return false;
+}
+
+}  // namespace bench
