@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "matcalc/id_map.hpp"
 #include "matcalc/rules.hpp"
 
 namespace matcalc {
@@ -103,7 +104,7 @@ class Rewriter {
  private:
   Id norm(Id term);
   Applied tryRules(Id term);
-  Id view(Id t, std::unordered_map<Id, Id>& memo);
+  Id view(Id t, IdMap& memo);
   void record(const Rule* rule, Id before, Id after);
 
   Arena& arena_;
@@ -111,10 +112,9 @@ class Rewriter {
   Facts facts_;
   const Job& job_;
   bool record_;
-  std::vector<std::vector<const Rule*>> byHead_;  // indexed by Kind
-  std::vector<const Rule*> wrapRules_;            // product rules also tried across the end of a closed word
-  std::vector<Id> memo_;                          // the normal form of each id, kNoId if not known yet
-  std::unordered_map<Id, Id> latest_;             // while recording: the current form of a sub-term in progress
+  const RuleIndex& index_;
+  IdMap memo_;            // the normal form of each id, kNoId if not known yet
+  IdMap latest_;          // while recording: the current form of a sub-term in progress
   Id root_ = kNoId;
   std::vector<Step> steps_;
   std::vector<std::string> assumed_;

@@ -1,7 +1,9 @@
 // Rules as data: loaded from rules/*.yaml (format: docs/rule-format.md).
 #pragma once
 #include <map>
+#include <memory>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -60,6 +62,20 @@ struct Rule {
   std::string location() const { return file + ":" + std::to_string(line); }
 };
 
+// The rules one phase of rewriting tries, by the kind at the head of their
+// left-hand side (and the product rules also tried across the end of a
+// closed word); built once per rule set and phase.
+struct RuleIndex {
+  std::vector<std::vector<const Rule*>> byHead;
+  std::vector<const Rule*> acrossWrap;
+  // The rules whose left-hand side could match t at its root: by its head,
+  // and by the kinds of its first two operands where the pattern fixes them.
+  const std::vector<const Rule*>& candidates(const Arena& arena, Id t) const;
+
+ private:
+  mutable std::unordered_map<std::uint32_t, std::vector<const Rule*>> byKids_;
+};
+
 class RuleSet {
  public:
   // Throws Error(Rule) "file:line: rule 'name': reason" on the first defect.
@@ -70,9 +86,18 @@ class RuleSet {
   const std::vector<Rule>& rules() const { return rules_; }
   const Rule* find(const std::string& name) const;
 
+  // The index of phase `key`, made by `build` the first time (rewrite.cpp).
+  template <class Build>
+  const RuleIndex& index(int key, Build build) const {
+    if (indexes_.size() <= static_cast<std::size_t>(key)) indexes_.resize(key + 1);
+    if (!indexes_[key]) indexes_[key] = std::make_shared<RuleIndex>(build());
+    return *indexes_[key];
+  }
+
  private:
   std::vector<Rule> rules_;
   std::map<std::string, std::size_t> byName_;
+  mutable std::vector<std::shared_ptr<const RuleIndex>> indexes_;  // cleared when a rule is added
 };
 
 // The pattern variables of a term (symbols), in first-seen order.

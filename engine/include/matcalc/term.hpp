@@ -169,6 +169,8 @@ class Arena {
   std::unordered_map<std::string, std::uint32_t> symbolIndex_;  // "scope:name"
   std::vector<mpq_class> numbers_;
   std::unordered_map<std::string, std::uint32_t> numberIndex_;
+  static constexpr long kSmallNumbers = 64;
+  std::vector<Id> smallNumbers_;  // the ids of -64 … 64
   std::vector<std::string> dimNames_;
   std::unordered_map<std::string, Dim> dimIndex_;
   std::unordered_map<Id, Id> transposeMemo_;

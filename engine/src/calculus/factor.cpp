@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <unordered_map>
 
 #include "present.hpp"
 
@@ -147,18 +148,28 @@ Term without(Arena& a, const Term& t, Id f, int side) {
 // factor step 2 then takes out.
 std::vector<Term> collectByMatrixPart(Arena& a, std::vector<Term> terms) {
   std::vector<std::vector<Id>> parts;
-  std::vector<std::vector<Id>> scalarSums;
+  std::vector<std::size_t> group;
+  std::unordered_multimap<std::uint64_t, std::size_t> byHash;
   for (const Term& t : terms) {
-    std::size_t i = std::find(parts.begin(), parts.end(), t.factors) - parts.begin();
+    std::uint64_t h = 1469598103934665603ull;
+    for (Id f : t.factors) h = (h ^ f) * 1099511628211ull;
+    std::size_t i = parts.size();
+    auto range = byHash.equal_range(h);
+    for (auto it = range.first; it != range.second; ++it)
+      if (parts[it->second] == t.factors) i = it->second;
     if (i == parts.size()) {
       parts.push_back(t.factors);
-      scalarSums.emplace_back();
+      byHash.emplace(h, i);
     }
-    std::vector<Id> s{a.number(t.coefficient)};
-    s.insert(s.end(), t.scalars.begin(), t.scalars.end());
-    scalarSums[i].push_back(a.make(Kind::Scale, s));
+    group.push_back(i);
   }
   if (parts.size() == terms.size() || parts.size() == 1) return terms;  // nothing to collect, or one scalar sum
+  std::vector<std::vector<Id>> scalarSums(parts.size());
+  for (std::size_t j = 0; j < terms.size(); ++j) {
+    std::vector<Id> s{a.number(terms[j].coefficient)};
+    s.insert(s.end(), terms[j].scalars.begin(), terms[j].scalars.end());
+    scalarSums[group[j]].push_back(a.make(Kind::Scale, s));
+  }
   std::vector<Term> out;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     Id coefficient = a.make(Kind::Add, scalarSums[i]);
@@ -186,28 +197,38 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
     std::size_t count;
   };
   std::vector<Candidate> candidates;
-  auto has = [&](const Term& t, Id f, int side) {
+  // Each term's Hadamard operands, worked out once (a product of several
+  // factors is one operand).
+  std::vector<std::vector<Id>> operands(terms.size());
+  if (!shape.isScalar())
+    for (std::size_t i = 0; i < terms.size(); ++i) operands[i] = hadamardFactors(a, terms[i]);
+  auto has = [&](std::size_t i, Id f, int side) {
+    const Term& t = terms[i];
     if (side == 0) return std::find(t.scalars.begin(), t.scalars.end(), f) != t.scalars.end();
-    if (side == kHadamard) {
-      auto h = hadamardFactors(a, t);
-      return std::find(h.begin(), h.end(), f) != h.end();
-    }
+    if (side == kHadamard) return std::find(operands[i].begin(), operands[i].end(), f) != operands[i].end();
     if (t.factors.empty()) return false;
     return (side < 0 ? t.factors.front() : t.factors.back()) == f;
   };
-  auto consider = [&](Id f, int side) {
-    std::size_t n = std::count_if(terms.begin(), terms.end(), [&](const Term& t) { return has(t, f, side); });
-    if (n >= 2) candidates.push_back({f, side, n});
-  };
-  for (const Term& t : terms) {
-    for (Id s : t.scalars) consider(s, 0);
+  // How many terms have each factor on each side, counted in one pass.
+  std::unordered_map<std::uint64_t, std::size_t> counts;
+  std::vector<std::pair<Id, int>> seenOrder;  // first-seen order, for a deterministic choice among equals
+  auto key = [](Id f, int side) { return (std::uint64_t{f} << 3) | static_cast<std::uint64_t>(side + 1); };
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    const Term& t = terms[i];
+    std::vector<std::pair<Id, int>> mine;
+    for (Id s : t.scalars) mine.push_back({s, 0});
     if (!t.factors.empty()) {
-      consider(t.factors.front(), -1);
-      consider(t.factors.back(), +1);
+      mine.push_back({t.factors.front(), -1});
+      mine.push_back({t.factors.back(), +1});
     }
-    if (!shape.isScalar())
-      for (Id h : hadamardFactors(a, t)) consider(h, kHadamard);
+    for (Id h : operands[i]) mine.push_back({h, kHadamard});
+    std::sort(mine.begin(), mine.end());
+    mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+    for (auto [f, side] : mine)
+      if (counts[key(f, side)]++ == 0) seenOrder.push_back({f, side});
   }
+  for (auto [f, side] : seenOrder)
+    if (std::size_t n = counts[key(f, side)]; n >= 2) candidates.push_back({f, side, n});
   if (candidates.empty()) {
     std::vector<Id> parts;
     for (const Term& t : terms) parts.push_back(join(a, t));
@@ -216,9 +237,9 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
   Candidate best = *std::max_element(candidates.begin(), candidates.end(),
                                      [](const Candidate& x, const Candidate& y) { return x.count < y.count; });
   std::vector<Term> inside, outside;
-  for (const Term& t : terms) {
-    if (has(t, best.factor, best.side)) inside.push_back(without(a, t, best.factor, best.side));
-    else outside.push_back(t);
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    if (has(i, best.factor, best.side)) inside.push_back(without(a, terms[i], best.factor, best.side));
+    else outside.push_back(terms[i]);
   }
   Shape innerShape = shape;
   if (best.side == -1) innerShape.rows = a.shape(best.factor).cols;

@@ -20,6 +20,8 @@ namespace matcalc {
 
 namespace {
 
+constexpr int kIsolationIndex = 16;  // the rule index of the isolation rules (phases use 0–2)
+
 // The d(·) nodes whose argument is not the variable: a function no rule could differentiate.
 std::optional<Id> findStuck(const Arena& a, Id t, Id x) {
   std::unordered_set<Id> seen;
@@ -71,7 +73,7 @@ void pairsOf(Arena& a, Id u, Id g, std::vector<Pair>& out) {
 
 class Isolation {
  public:
-  Isolation(Arena& a, Rewriter& r, const std::vector<const Rule*>& rules, Id dx, bool record)
+  Isolation(Arena& a, Rewriter& r, const RuleIndex& rules, Id dx, bool record)
       : a_(a), r_(r), rules_(rules), dx_(dx), record_(record) {}
 
   // Sum of the G of every pair <G, d(X)>; throws Error(Unsupported) when a
@@ -90,7 +92,7 @@ class Isolation {
       if (a_.isZero(g)) continue;
       Id pair = a_.raw(Kind::Inner, {g, t});
       std::uint32_t height = a_.facts(t).height;
-      Rewriter::Applied step = r_.applyAtRoot(pair, rules_, [&](Id result) {
+      Rewriter::Applied step = r_.applyAtRoot(pair, rules_.candidates(a_, pair), [&](Id result) {
         std::vector<Pair> parts;
         pairsOf(a_, result, a_.number(1), parts);
         for (const Pair& p : parts)
@@ -138,7 +140,7 @@ class Isolation {
 
   Arena& a_;
   Rewriter& r_;
-  const std::vector<const Rule*>& rules_;
+  const RuleIndex& rules_;
   Id dx_;
   bool record_;
   std::set<std::pair<std::uint32_t, Id>, HighestFirst> queue_;
@@ -221,9 +223,13 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
     throw Error(Error::Category::Unsupported, "no rule differentiates '" + toText(a, *stuck) + "'");
 
   // 2. Isolate d(X): df = <G, d(X)>.
-  std::vector<const Rule*> isolationRules;
-  for (const Rule& r : rules.rules())
-    if (r.order == Order::Gradient) isolationRules.push_back(&r);
+  const RuleIndex& isolationRules = rules.index(kIsolationIndex, [&] {
+    RuleIndex index;
+    index.byHead.resize(std::size(kKindInfo));
+    for (const Rule& r : rules.rules())
+      if (r.order == Order::Gradient) index.byHead[static_cast<int>(a.kind(r.lhs))].push_back(&r);
+    return index;
+  });
   Isolation isolation(a, differentiate, isolationRules, dx, recordSteps);
   std::vector<Id> parts = isolation.run(df);
   out.derivation.stages.push_back({"isolate " + toText(a, dx), df, isolation.steps()});
@@ -239,32 +245,33 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   Id tidied = tidy.normalize(g);
   out.derivation.stages.push_back({"simplify the gradient", g, tidy.steps()});
   out.derivation.assumptions = differentiate.assumptions();
-  Id shownTidy = present(a, tidied);
   out.gradient = tidied;
-  out.display = shownTidy;
+  Id shown = tidied;
   // Expanding a deep network's gradient multiplies its terms: the attempt is
-  // made for gradients of moderate size, with a node budget proportional to
-  // the DAG it starts from and a short deadline.
+  // made when expanding changes something and gives few terms, with a node
+  // and step budget proportional to the DAG it starts from (deterministic:
+  // the result does not depend on the machine's load).
   std::size_t size = dagSize(a, tidied);
   std::unordered_map<Id, double> memo;
   double inside = 0;
   double terms = std::max(expandedTerms(a, tidied, memo, inside), inside);
-  if (terms <= 256) try {
+  double topLevel = a.kind(tidied) == Kind::Add ? static_cast<double>(a.kids(tidied).size()) : 1.0;
+  if (terms > topLevel && terms <= 256) try {
     Budget small = budget;
     small.maxNewNodes = 2'000 + 30 * size;
-    small.seconds = std::min(budget.seconds, 0.05);
+    small.maxSteps = 500 + 50 * size;
     Job expand(a, small);
     Rewriter canonical(a, rules, Phase::Simplify, plain, expand, recordSteps);
     Id canon = canonical.normalize(tidied);
     out.gradient = canon;
-    Id shown = present(a, canon);
-    if (displayCost(a, shown) <= displayCost(a, shownTidy)) {
-      out.display = shown;
-      if (canon != tidied) out.derivation.stages.push_back({"expand and collect", tidied, canonical.steps()});
+    if (canon != tidied && displayCost(a, canon) <= displayCost(a, tidied)) {
+      shown = canon;
+      out.derivation.stages.push_back({"expand and collect", tidied, canonical.steps()});
     }
   } catch (const Error& e) {
     if (e.category() != Error::Category::Budget) throw;
   }
+  out.display = present(a, shown);
   job.check(a);
   return out;
 }

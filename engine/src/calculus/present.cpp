@@ -4,7 +4,7 @@
 // A*x + A'*x, sum(x) better than ones'*x, and y ./ s better than y .* s.^-1.
 // Each pass works on the DAG (memoised per node). Display terms may hold raw
 // nodes (a transposed sum, a quotient) that the constructors would undo.
-#include <unordered_map>
+#include "matcalc/id_map.hpp"
 
 #include "present.hpp"
 
@@ -28,8 +28,8 @@ class Presenter {
  private:
   // Bottom-up: every kid through the pass first, then `here` on the rebuilt node.
   template <class F>
-  Id pass(Id t, std::unordered_map<Id, Id>& memo, F here) {
-    if (auto it = memo.find(t); it != memo.end()) return it->second;
+  Id pass(Id t, IdMap& memo, F here) {
+    if (Id known = memo.get(t); known != kNoId) return known;
     const Node n = a_.node(t);
     Id out = t;
     if (!n.kids.empty()) {
@@ -42,7 +42,7 @@ class Presenter {
       Id rebuilt = changed ? rebuild(t, std::move(kids)) : t;
       out = here(rebuilt);
     }
-    memo.emplace(t, out);
+    memo.set(t, out);
     return out;
   }
 
@@ -115,11 +115,23 @@ class Presenter {
     }
     if (a_.kind(t) == Kind::Scale && a_.kind(a_.kids(t)[0]) == Kind::Number && a_.numberOf(a_.kids(t)[0]) < 0) {
       std::vector<Id> kids(a_.kids(t).begin(), a_.kids(t).end());
+      auto worthFlipping = [&](Id sum) { return a_.kind(sum) == Kind::Add && negatives(sum) * 2 >= a_.kids(sum).size(); };
       for (Id& k : kids) {
-        Id sum = a_.kind(k) == Kind::Trace ? a_.kids(k)[0] : k;
-        if (a_.kind(sum) != Kind::Add || negatives(sum) * 2 < a_.kids(sum).size()) continue;
-        Id flipped = negate(sum);
-        k = a_.kind(k) == Kind::Trace ? a_.raw(Kind::Trace, {flipped}) : flipped;
+        Id flippedKid = kNoId;
+        if (a_.kind(k) == Kind::Trace && worthFlipping(a_.kids(k)[0])) {
+          flippedKid = a_.raw(Kind::Trace, {negate(a_.kids(k)[0])});
+        } else if (worthFlipping(k)) {
+          flippedKid = negate(k);
+        } else if (a_.kind(k) == Kind::Mul) {  // -2*S*(x - m) as 2*S*(m - x)
+          std::vector<Id> factors(a_.kids(k).begin(), a_.kids(k).end());
+          for (Id* end : {&factors.back(), &factors.front()})
+            if (flippedKid == kNoId && worthFlipping(*end)) {
+              *end = negate(*end);
+              flippedKid = a_.raw(Kind::Mul, factors);
+            }
+        }
+        if (flippedKid == kNoId) continue;
+        k = flippedKid;
         kids[0] = a_.number(-a_.numberOf(kids[0]));
         return a_.isNumber(kids[0], 1) && kids.size() == 2 ? kids[1] : a_.raw(Kind::Scale, kids);
       }
@@ -219,7 +231,7 @@ class Presenter {
   }
 
   Arena& a_;
-  std::unordered_map<Id, Id> readableMemo_, factorMemo_, tracesMemo_, signsMemo_, quotientMemo_, transposeMemo_;
+  IdMap readableMemo_, factorMemo_, tracesMemo_, signsMemo_, quotientMemo_, transposeMemo_;
 };
 
 }  // namespace

@@ -342,6 +342,23 @@ struct ParseSession::Impl {
     const detail::AstTree& t = trees[which];
     const detail::Ast& a = t.nodes[node];
     const Elab& e = elabs[which][node];
+    // A chain a + b - c + … is one sum, made once: made pairwise, a sum of k
+    // terms would be sorted k times.
+    if (!options.raw && a.tag == detail::Ast::Tag::Binary && (a.text == "+" || a.text == "-")) {
+      std::vector<std::pair<int, bool>> operands;  // AST node, negated
+      int left = node;
+      while (t.nodes[left].tag == detail::Ast::Tag::Binary && (t.nodes[left].text == "+" || t.nodes[left].text == "-")) {
+        operands.push_back({t.nodes[left].kids[1], t.nodes[left].text == "-"});
+        left = t.nodes[left].kids[0];
+      }
+      operands.push_back({left, false});
+      std::vector<Id> terms;
+      for (auto it = operands.rbegin(); it != operands.rend(); ++it) {
+        Id term = build(which, it->first, named);
+        terms.push_back(it->second ? arena.make(Kind::Scale, {arena.number(-1), term}) : term);
+      }
+      return arena.make(Kind::Add, std::move(terms));
+    }
     std::vector<Id> kids;
     for (int k : a.kids) kids.push_back(build(which, k, named));
     Shape shape{finalDim(e.shape.rows, named), finalDim(e.shape.cols, named)};

@@ -309,11 +309,10 @@ bool Matcher::matchProductRuns(std::span<const Id> p, std::span<const Id> s,
 }
 
 bool Matcher::matchRoot(const Rule& rule, Id subject, Accept accept) {
-  begin(rule);
   Id pattern = rule.lhs;
   Kind pk = a_.kind(pattern);
-  if ((a_.facts(pattern).kinds & ~a_.facts(subject).kinds & ~kindBit(Kind::Symbol)) != 0) return false;
-  if (pk != a_.kind(subject)) return false;
+  if (pk != a_.kind(subject) || (a_.facts(pattern).kinds & ~a_.facts(subject).kinds & ~kindBit(Kind::Symbol)) != 0) return false;
+  begin(rule);
   if (pk == Kind::Mul && !a_.shape(pattern).isScalar()) {
     auto p = a_.kids(pattern), s = a_.kids(subject);
     return matchProductRuns(p, s, [&](std::size_t from, std::size_t to) {

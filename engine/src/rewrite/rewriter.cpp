@@ -138,19 +138,51 @@ Id RuleMatch::term(Id var) { return m_.term(var); }
 bool RuleMatch::hasDifferential(Id var) const { return m_.boundHasDifferential(var); }
 Shape RuleMatch::shape(Id var) const { return m_.boundShape(var); }
 
-Rewriter::Rewriter(Arena& arena, const RuleSet& rules, Phase phase, Facts facts, const Job& job, bool record)
-    : arena_(arena), phase_(phase), facts_(std::move(facts)), job_(job), record_(record), byHead_(std::size(kKindInfo)),
-      matcher_(std::make_unique<detail::Matcher>(arena, &job.deadline())) {
+const std::vector<const Rule*>& RuleIndex::candidates(const Arena& a, Id t) const {
+  Kind head = a.kind(t);
+  const auto& all = byHead[static_cast<int>(head)];
+  auto kids = a.kids(t);
+  if (all.size() < 4 || kids.empty()) return all;
+  auto kindAt = [&](std::size_t i) { return i < kids.size() ? static_cast<std::uint32_t>(a.kind(kids[i])) + 1 : 0u; };
+  std::uint32_t key = (static_cast<std::uint32_t>(head) << 16) | (kindAt(0) << 8) | kindAt(1);
+  auto [it, added] = byKids_.try_emplace(key);
+  if (!added) return it->second;
+  // Only ordered product and AC patterns match operands out of place: they keep every rule.
+  bool positional = head != Kind::Mul && !isAC(head);
+  for (const Rule* r : all) {
+    auto pk = a.kids(r->lhs);
+    bool fits = true;
+    for (std::size_t i = 0; positional && i < 2 && i < pk.size() && i < kids.size(); ++i) {
+      bool variable = a.kind(pk[i]) == Kind::Symbol && a.symbolOf(pk[i]).scope == r->scope;
+      if (!variable && a.kind(pk[i]) != a.kind(kids[i])) fits = false;
+    }
+    if (fits) it->second.push_back(r);
+  }
+  return it->second;
+}
+
+namespace {
+
+RuleIndex buildIndex(const Arena& arena, const RuleSet& rules, Phase phase) {
+  RuleIndex index;
+  index.byHead.resize(std::size(kKindInfo));
   for (const Rule& r : rules.rules()) {
     if (r.order == Order::Gradient || r.order == Order::Builtin) continue;
     Kind head = arena.kind(r.lhs);
-    bool pushesD = head == Kind::Differential;
-    if (phase == Phase::Differentiate && !pushesD) continue;
+    if (phase == Phase::Differentiate && head != Kind::Differential) continue;
     if (phase == Phase::Tidy && r.family == "expand") continue;
-    byHead_[static_cast<int>(head)].push_back(&r);
-    if (head == Kind::Mul && !arena.shape(r.lhs).isScalar()) wrapRules_.push_back(&r);
+    index.byHead[static_cast<int>(head)].push_back(&r);
+    if (head == Kind::Mul && !arena.shape(r.lhs).isScalar()) index.acrossWrap.push_back(&r);
   }
+  return index;
 }
+
+}  // namespace
+
+Rewriter::Rewriter(Arena& arena, const RuleSet& rules, Phase phase, Facts facts, const Job& job, bool record)
+    : arena_(arena), phase_(phase), facts_(std::move(facts)), job_(job), record_(record),
+      index_(rules.index(static_cast<int>(phase), [&] { return buildIndex(arena, rules, phase); })),
+      matcher_(std::make_unique<detail::Matcher>(arena, &job.deadline())) {}
 
 Rewriter::~Rewriter() = default;
 
@@ -316,15 +348,15 @@ Rewriter::Applied Rewriter::applyAtRoot(Id term, const std::vector<const Rule*>&
 
 Rewriter::Applied Rewriter::tryRules(Id term) {
   Kind kind = arena_.kind(term);
-  Applied a = applyAtRoot(term, byHead_[static_cast<int>(kind)]);  // a 1×1 product also tries them across its end
+  Applied a = applyAtRoot(term, index_.candidates(arena_, term));  // a 1×1 product also tries them across its end
   if (a.rule || kind != Kind::Trace || arena_.kind(arena_.kids(term)[0]) != Kind::Mul) return a;
-  return applyAtRoot(term, wrapRules_);
+  return applyAtRoot(term, index_.acrossWrap);
 }
 
 void Rewriter::record(const Rule* rule, Id before, Id after) {
   Id whole = kNoId;
   if (record_) {
-    std::unordered_map<Id, Id> memo;
+    IdMap memo;
     whole = view(root_, memo);
   }
   steps_.push_back({rule, before, after, whole});
@@ -336,13 +368,13 @@ void Rewriter::record(const Rule* rule, Id before, Id after) {
 
 // The whole term as far as rewriting has got: finished sub-terms by their
 // normal form, sub-terms in progress by their latest form.
-Id Rewriter::view(Id t, std::unordered_map<Id, Id>& memo) {
-  if (auto it = memo.find(t); it != memo.end()) return it->second;
+Id Rewriter::view(Id t, IdMap& memo) {
+  if (Id known = memo.get(t); known != kNoId) return known;
   Id out;
-  if (t < memo_.size() && memo_[t] != kNoId) {
-    out = memo_[t];
-  } else if (auto l = latest_.find(t); l != latest_.end() && l->second != t) {
-    out = view(l->second, memo);
+  if (Id normal = memo_.get(t); normal != kNoId) {
+    out = normal;
+  } else if (Id l = latest_.get(t); l != kNoId && l != t) {
+    out = view(l, memo);
   } else {
     auto kids = arena_.kids(t);
     std::vector<Id> nk;
@@ -353,7 +385,7 @@ Id Rewriter::view(Id t, std::unordered_map<Id, Id>& memo) {
     }
     out = changed ? arena_.make(arena_.kind(t), std::move(nk)) : t;
   }
-  memo.emplace(t, out);
+  memo.set(t, out);
   return out;
 }
 
@@ -363,7 +395,7 @@ Id Rewriter::normalize(Id term) {
 }
 
 Id Rewriter::norm(Id t) {
-  auto known = [&](Id x) { return x < memo_.size() ? memo_[x] : kNoId; };
+  auto known = [&](Id x) { return memo_.get(x); };
   if (Id m = known(t); m != kNoId) return m;
   std::vector<Id> forms{t};  // every form t went through: all have the normal form found
   Id cur = t;
@@ -381,10 +413,10 @@ Id Rewriter::norm(Id t) {
       Applied ap = tryRules(cur);
       if (!ap.rule) break;
       next = ap.result;
-      if (record_) latest_[t] = next;
+      if (record_) latest_.set(t, next);
       record(ap.rule, cur, next);
     } else if (record_) {
-      latest_[t] = next;
+      latest_.set(t, next);
     }
     cur = next;
     if (Id m = known(cur); m != kNoId) {
@@ -393,10 +425,9 @@ Id Rewriter::norm(Id t) {
     }
     forms.push_back(cur);
   }
-  if (memo_.size() < arena_.size()) memo_.resize(arena_.size() + 4096, kNoId);
-  for (Id f : forms) memo_[f] = cur;
-  memo_[cur] = cur;
-  if (record_) latest_.erase(t);
+  for (Id f : forms) memo_.set(f, cur);
+  memo_.set(cur, cur);
+  if (record_) latest_.set(t, kNoId);
   return cur;
 }
 

@@ -256,6 +256,7 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
 
     byName_.emplace(rule.name, rules_.size());
     rules_.push_back(std::move(rule));
+    indexes_.clear();
   }
 }
 

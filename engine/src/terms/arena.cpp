@@ -95,8 +95,12 @@ Id Arena::intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const 
   Record r{kind, payload, shape, 0, 0, static_cast<std::uint32_t>(kids.size())};
   if (!kids.empty()) {
     if (kidChunks_.empty() || kidChunks_.back().capacity() - kidChunks_.back().size() < kids.size()) {
+      // Chunks grow geometrically from a small one, so that a copy of a
+      // loaded arena (whose last chunk is full) pays little for its first node.
+      std::size_t previous = kidChunks_.empty() ? 0 : kidChunks_.back().capacity();
+      std::size_t capacity = std::clamp<std::size_t>(2 * previous, 1024, kChunk);
       kidChunks_.emplace_back();
-      kidChunks_.back().reserve(std::max(kChunk, kids.size()));
+      kidChunks_.back().reserve(std::max(capacity, kids.size()));
     }
     auto& chunk = kidChunks_.back();
     r.chunk = static_cast<std::uint32_t>(kidChunks_.size() - 1);
@@ -164,6 +168,10 @@ std::vector<Id> Arena::symbolsInScope(std::uint32_t scope) const {
 }
 
 Id Arena::number(const mpq_class& value) {
+  // Small integers, the common case, without formatting a key.
+  bool small = value.get_den() == 1 && value.get_num() >= -kSmallNumbers && value.get_num() <= kSmallNumbers;
+  std::size_t slot = small ? static_cast<std::size_t>(value.get_num().get_si() + kSmallNumbers) : 0;
+  if (small && smallNumbers_.size() > slot && smallNumbers_[slot] != kNoId) return smallNumbers_[slot];
   std::string key = value.get_str();
   auto it = numberIndex_.find(key);
   std::uint32_t index;
@@ -174,7 +182,12 @@ Id Arena::number(const mpq_class& value) {
     numbers_.push_back(value);
     numberIndex_.emplace(key, index);
   }
-  return intern(Kind::Number, index, Shape{}, {});
+  Id id = intern(Kind::Number, index, Shape{}, {});
+  if (small) {
+    if (smallNumbers_.size() <= slot) smallNumbers_.resize(2 * kSmallNumbers + 1, kNoId);
+    smallNumbers_[slot] = id;
+  }
+  return id;
 }
 
 Id Arena::identity(Dim n) { return n == kOne ? number(1) : intern(Kind::Identity, 0, Shape{n, n}, {}); }

@@ -5,6 +5,7 @@
 // c*ones broadcast.
 #include <algorithm>
 
+#include "matcalc/id_map.hpp"
 #include "matcalc/print.hpp"
 #include "matcalc/term.hpp"
 #include "shape_rules.hpp"
@@ -31,14 +32,23 @@ struct CheckOnly {
 struct WeightsByKey {
   std::vector<Id> keys;
   std::vector<mpq_class> weights;
-  std::unordered_map<Id, std::size_t> index;
+  IdMap index;  // used once there are many keys; a short list is searched
   void add(Id key, const mpq_class& w) {
-    auto [it, added] = index.emplace(key, keys.size());
-    if (added) {
+    std::size_t at = keys.size();
+    if (keys.size() < 16) {
+      at = std::find(keys.begin(), keys.end(), key) - keys.begin();
+    } else {
+      if (index.size() == 0)
+        for (std::size_t i = 0; i < keys.size(); ++i) index.set(keys[i], static_cast<Id>(i));
+      Id found = index.get(key);
+      if (found != kNoId) at = found;
+    }
+    if (at == keys.size()) {
+      if (keys.size() >= 16) index.set(key, static_cast<Id>(keys.size()));
       keys.push_back(key);
       weights.push_back(w);
     } else {
-      weights[it->second] += w;
+      weights[at] += w;
     }
   }
 };
@@ -169,6 +179,23 @@ Id Arena::make(Kind kind, std::vector<Id> kids) {
       if (shape(kids[0]).isScalar()) return kids[0];  // of a 1×1 matrix: its entry
       break;
     default: break;
+  }
+  // d is linear: d(A + B) = d(A) + d(B), d(2*A) = 2*d(A), d(c) = 0 for a
+  // number (diff-sum, diff-difference), so a sum of k terms is
+  // differentiated in one step.
+  if (kind == Kind::Differential) {
+    if (this->kind(kids[0]) == Kind::Number) return number(0);
+    if (this->kind(kids[0]) == Kind::Scale && this->kind(this->kids(kids[0])[0]) == Kind::Number) {  // d(2*A) = 2*d(A)
+      auto fs = this->kids(kids[0]);
+      std::vector<Id> rest(fs.begin() + 1, fs.end());
+      Id r = rest.size() == 1 ? rest[0] : makeScale(rest);
+      return makeScale({fs[0], make(Kind::Differential, {r})});
+    }
+    if (this->kind(kids[0]) == Kind::Add) {
+      std::vector<Id> terms;
+      for (Id t : std::vector<Id>(this->kids(kids[0]).begin(), this->kids(kids[0]).end())) terms.push_back(make(Kind::Differential, {t}));
+      return makeAdd(std::move(terms));
+    }
   }
   // Linear in an operand that is zero: the result is zero (d(0), diag(0), <0, B> …).
   switch (kind) {
