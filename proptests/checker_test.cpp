@@ -6,6 +6,9 @@
 #include <map>
 #include <regex>
 
+#include "matcalc/calculus.hpp"
+#include "matcalc/parse.hpp"
+#include "matcalc/print.hpp"
 #include "matcalc/rules.hpp"
 #include "matcalc/verify.hpp"
 
@@ -108,6 +111,40 @@ TEST(Checker, RationalRulesAreCheckedExactlyAndDifferentialsByDualNumbers) {
   EXPECT_EQ(check(arena, identityOf(*product), 20, 1).method, Method::Exact);
   EXPECT_EQ(check(arena, identityOf(*inverse), 20, 1).method, Method::Dual);
   EXPECT_EQ(check(arena, identityOf(*exp), 20, 1).method, Method::Dual);
+}
+
+}  // namespace
+}  // namespace matcalc
+
+namespace matcalc {
+namespace {
+
+// The standard rules compiled into the library (a snapshot made at build
+// time) are the rules of rules/*.yaml, restored into any arena.
+TEST(StandardRules, TheSnapshotIsTheRulesDirectory) {
+  Arena fromYaml;
+  RuleSet yaml;
+  yaml.loadDirectory(fromYaml, MATCALC_RULES_DIR);
+  Arena arena;
+  Id before = parse(arena, "x'*A*x + tr(B)");  // an arena that already holds terms
+  unsetenv("MATCALC_RULES");
+  RuleSet standard = RuleSet::standard(arena);
+  ASSERT_EQ(standard.rules().size(), yaml.rules().size());
+  for (std::size_t i = 0; i < yaml.rules().size(); ++i) {
+    const Rule& a = yaml.rules()[i];
+    const Rule& b = standard.rules()[i];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(toText(fromYaml, a.lhsRaw) + " = " + toText(fromYaml, a.rhsRaw), toText(arena, b.lhsRaw) + " = " + toText(arena, b.rhsRaw));
+    EXPECT_EQ(toText(fromYaml, a.lhs), toText(arena, b.lhs)) << a.name;
+    EXPECT_EQ(a.order, b.order);
+    EXPECT_EQ(a.where.size(), b.where.size());
+    EXPECT_EQ(a.variables.size(), b.variables.size());
+  }
+  // And they rewrite alike: the same normal form, in either arena.
+  Id f = parse(arena, "tr(inv(X)*S) + log(det(X))");
+  Id g = parse(fromYaml, "tr(inv(X)*S) + log(det(X))");
+  EXPECT_EQ(toText(arena, before), "x'*A*x + tr(B)");  // the terms already there are untouched
+  EXPECT_EQ(toText(arena, simplify(arena, standard, f).normal), toText(fromYaml, simplify(fromYaml, yaml, g).normal));
 }
 
 }  // namespace

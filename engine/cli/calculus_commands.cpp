@@ -14,7 +14,8 @@ namespace {
 
 struct Args {
   std::vector<std::string> expressions;
-  std::string wrt, emit = "text", rulesDir;
+  std::string wrt, emit = "text";
+  std::vector<std::string> ruleLayers;
   std::vector<std::string> vars, assumptions;
   bool steps = false, check = false, noShare = false;
 };
@@ -35,12 +36,6 @@ Parsed parseWithAssumptions(Arena& arena, const Args& args, const std::vector<st
   return out;
 }
 
-RuleSet loadRules(Arena& arena, const Args& args) {
-  RuleSet rules;
-  rules.loadDirectory(arena, rulesDirectory(args.rulesDir));
-  return rules;
-}
-
 nlohmann::json stepsJson(const Arena& a, const Derivation& d) {
   nlohmann::json stages = nlohmann::json::array();
   for (const auto& stage : d.stages) {
@@ -54,7 +49,7 @@ nlohmann::json stepsJson(const Arena& a, const Derivation& d) {
 
 int simplifyCommand(const Args& args) {
   Arena arena;
-  RuleSet rules = loadRules(arena, args);
+  RuleSet rules = loadRules(arena, args.ruleLayers);
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
   SimplifyResult r = simplify(arena, rules, p.terms[0], p.facts, {}, args.steps);
   if (args.steps) printDerivation(arena, r.derivation, std::cout);
@@ -65,7 +60,7 @@ int simplifyCommand(const Args& args) {
 // Exit status: 0 equal, 1 different, 3 not proven (2 is bad input).
 int equivCommand(const Args& args) {
   Arena arena;
-  RuleSet rules = loadRules(arena, args);
+  RuleSet rules = loadRules(arena, args.ruleLayers);
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0], args.expressions[1]}, true);
   Equivalence e = decideEquivalence(arena, rules, p.terms[0], p.terms[1], p.facts);
   switch (e.verdict) {
@@ -92,7 +87,7 @@ int equivCommand(const Args& args) {
 
 int gradCommand(const Args& args) {
   Arena arena;
-  RuleSet rules = loadRules(arena, args);
+  RuleSet rules = loadRules(arena, args.ruleLayers);
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
   Id f = p.terms[0];
   const std::vector<GuardUse>& facts = p.facts;
@@ -136,7 +131,7 @@ void addCalculusCommands(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<Args>();
   auto common = [&](CLI::App* cmd) {
     cmd->add_option("--var", args->vars, "declare a variable's kind: NAME:scalar|vector|matrix");
-    cmd->add_option("--rules", args->rulesDir, "the rules directory");
+    cmd->add_option("--rules", args->ruleLayers, kRulesHelp);
     cmd->add_flag("--no-share", args->noShare, "print the result fully expanded, without naming common sub-expressions (t1, t2 …)");
     cmd->add_option("--assume", args->assumptions, "a fact rules may use: symmetric(S), spd(S), invertible(A), positive(x), nonzero(x)");
   };

@@ -15,7 +15,8 @@ namespace matcalc::cli {
 namespace {
 
 struct CatalogArgs {
-  std::string rulesDir, identitiesDir, query;
+  std::string identitiesDir, query;
+  std::vector<std::string> ruleLayers;
   std::vector<std::string> files;
   int trials = 30;
   std::uint64_t seed = 20261122;
@@ -35,7 +36,7 @@ struct Loaded {
 
 std::unique_ptr<Loaded> load(const CatalogArgs& args) {
   auto l = std::make_unique<Loaded>();
-  l->rules.loadDirectory(l->arena, rulesDirectory(args.rulesDir));
+  l->rules = loadRules(l->arena, args.ruleLayers);
   if (args.files.empty()) l->catalog.loadDirectory(l->arena, identitiesDirectory(args.identitiesDir));
   for (const std::string& f : args.files) l->catalog.loadFile(l->arena, f);
   return l;
@@ -147,7 +148,7 @@ void addCatalogCommands(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<CatalogArgs>();
   CLI::App* ids = app.add_subcommand("identities", "verify the identity catalog");
   ids->require_subcommand(1);
-  ids->add_option("--rules", args->rulesDir, "the rules directory");
+  ids->add_option("--rules", args->ruleLayers, kRulesHelp);
   CLI::App* check = ids->add_subcommand("check", "verify every entry numerically and symbolically");
   check->add_option("files", args->files, "catalog files (default: identities/)");
   check->add_option("--identities", args->identitiesDir, "the catalog directory (default: $MATCALC_IDENTITIES or identities/)");
@@ -158,7 +159,7 @@ void addCatalogCommands(CLI::App& app, Commands& commands) {
   CLI::App* lk = app.add_subcommand("lookup", "find catalog entries by structure (tr(A*X*B)) or by words");
   lk->add_option("query", args->query, "an expression, 'grad F wrt X', or words")->required();
   lk->add_option("--limit", args->trials, "how many entries to show (default 5)")->check(CLI::Range(1, 1000));
-  lk->add_option("--rules", args->rulesDir, "the rules directory");
+  lk->add_option("--rules", args->ruleLayers, kRulesHelp);
   lk->add_option("--identities", args->identitiesDir, "the catalog directory");
   lk->preparse_callback([args](std::size_t) { args->trials = 5; });
   lk->callback([&commands, args] { commands.chosen = [args] { return lookupCommand(*args); }; });
@@ -166,7 +167,7 @@ void addCatalogCommands(CLI::App& app, Commands& commands) {
   CLI::App* catalog = app.add_subcommand("catalog", "export the rules and identities with their verification");
   catalog->require_subcommand(1);
   CLI::App* exp = catalog->add_subcommand("export", "print everything the catalog pages show, as JSON");
-  exp->add_option("--rules", args->rulesDir, "the rules directory");
+  exp->add_option("--rules", args->ruleLayers, kRulesHelp);
   exp->add_option("--identities", args->identitiesDir, "the catalog directory");
   exp->add_option("--trials", args->trials, "random instances per entry")->check(CLI::Range(1, 100000));
   exp->callback([&commands, args] { commands.chosen = [args] { return exportCatalog(*args); }; });

@@ -21,8 +21,11 @@ struct Commands {
 
 // "--var NAME:KIND" options, repeated.
 ParseOptions declarations(const std::vector<std::string>& vars);
-// The rules directory: --rules, else $MATCALC_RULES, else the source tree's rules/.
-std::string rulesDirectory(const std::string& option);
+// The standard rules (RuleSet::standard: $MATCALC_RULES if set, else those
+// compiled in), with the rules of each --rules DIR layered on top.
+RuleSet loadRules(Arena& arena, const std::vector<std::string>& layers);
+inline constexpr const char* kRulesHelp =
+    "more rules: the *.yaml of DIR, added to the standard ones (repeatable; $MATCALC_RULES=DIR1:DIR2 replaces the standard ones)";
 
 // "invertible(A), spd(S)": a rule's or an entry's guards, as written.
 std::vector<std::string> guardStrings(const Arena& arena, const std::vector<GuardUse>& where);

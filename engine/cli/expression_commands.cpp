@@ -40,10 +40,10 @@ void printDerivation(const Arena& a, const Derivation& d, std::ostream& out, con
   for (const std::string& s : d.assumptions) out << indent << "assuming " << s << "\n";
 }
 
-std::string rulesDirectory(const std::string& option) {
-  if (!option.empty()) return option;
-  if (const char* env = std::getenv("MATCALC_RULES")) return env;
-  return MATCALC_SOURCE_DIR "/rules";
+RuleSet loadRules(Arena& arena, const std::vector<std::string>& layers) {
+  RuleSet rules = RuleSet::standard(arena);
+  for (const std::string& dir : layers) rules.loadDirectory(arena, dir);
+  return rules;
 }
 
 void addExpressionCommands(CLI::App& app, Commands& commands) {

@@ -12,15 +12,16 @@ namespace matcalc::cli {
 namespace {
 
 struct RuleArgs {
-  std::string rulesDir, family, name;
+  std::string family, name;
+  std::vector<std::string> ruleLayers;
   std::vector<std::string> files;
   int trials = 30;
   std::uint64_t seed = 20261122;
 };
 
 RuleSet load(Arena& arena, const RuleArgs& args) {
+  if (args.files.empty()) return loadRules(arena, args.ruleLayers);
   RuleSet set;
-  if (args.files.empty()) set.loadDirectory(arena, rulesDirectory(args.rulesDir));
   for (const std::string& f : args.files) set.loadFile(arena, f);
   return set;
 }
@@ -78,7 +79,7 @@ void addRuleCommands(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<RuleArgs>();
   CLI::App* rules = app.add_subcommand("rules", "list, show and verify the rewrite rules");
   rules->require_subcommand(1);
-  rules->add_option("--rules", args->rulesDir, "the rules directory (default: $MATCALC_RULES or the source tree's rules/)");
+  rules->add_option("--rules", args->ruleLayers, kRulesHelp);
 
   CLI::App* listCmd = rules->add_subcommand("list", "list the rules");
   listCmd->add_option("--family", args->family, "only this family");

@@ -82,6 +82,13 @@ class RuleSet {
   void loadFile(Arena& arena, const std::string& path);
   // Every *.yaml under dir, in name order.
   void loadDirectory(Arena& arena, const std::string& dir);
+  // Adds a rule made elsewhere (a snapshot); throws Error(Rule) on a duplicate name.
+  void add(Rule rule);
+
+  // The standard rules: those of $MATCALC_RULES (directories separated by
+  // ':', layered in order) when it is set, else the rules/ compiled into the
+  // library at build time (checked and oriented then; src/rules/standard.cpp).
+  static RuleSet standard(Arena& arena);
 
   const std::vector<Rule>& rules() const { return rules_; }
   const Rule* find(const std::string& name) const;

@@ -17,6 +17,7 @@
 
 namespace matcalc {
 
+class RuleSet;
 using Id = std::uint32_t;
 using Dim = std::uint32_t;      // a symbolic dimension, interned by name
 inline constexpr Dim kOne = 0;  // the literal dimension 1
@@ -156,6 +157,8 @@ class Arena {
   // Closed contractions (closed.cpp): a trace of a product, a 1×1 product.
   Id closedWord(std::vector<Id> word);
   friend class ClosedCanonicaliser;
+  friend std::string snapshot(const Arena& arena, const RuleSet& rules);
+  friend void restore(Arena& arena, RuleSet& rules, std::string_view bytes);
 
   bool sameNode(Id id, Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids) const;
   void growTable();

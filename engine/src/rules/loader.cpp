@@ -264,6 +264,15 @@ void RuleSet::loadDirectory(Arena& arena, const std::string& dir) {
   for (const std::string& f : yamlFilesIn(dir)) loadFile(arena, f);
 }
 
+void RuleSet::add(Rule rule) {
+  if (auto dup = byName_.find(rule.name); dup != byName_.end())
+    throw Error(Error::Category::Rule, rule.location() + ": rule '" + rule.name + "': duplicate name (first defined at " +
+                                           rules_[dup->second].location() + ")");
+  byName_.emplace(rule.name, rules_.size());
+  rules_.push_back(std::move(rule));
+  indexes_.clear();
+}
+
 const Rule* RuleSet::find(const std::string& name) const {
   auto it = byName_.find(name);
   return it == byName_.end() ? nullptr : &rules_[it->second];
