@@ -3,6 +3,8 @@
 #pragma once
 #include <benchmark/benchmark.h>
 
+#include <malloc.h>
+
 #include <exception>
 #include <optional>
 #include <string>
@@ -16,6 +18,16 @@
 #endif
 
 namespace bench {
+
+// Freed memory stays in the process: every iteration destroys an arena copy
+// of several MB and makes another, and glibc would otherwise return it to
+// the system and fault it back in during the next timed job; a program that
+// embeds the engine and keeps its arena pays neither.
+inline const bool kKeepMemory = [] {
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  return true;
+}();
 
 struct Loaded {
   matcalc::Arena arena;  // the template every iteration copies

@@ -2,8 +2,8 @@
 // of rewriting and presentation: most passes touch tens of nodes, where
 // std::unordered_map spends its time allocating.
 #pragma once
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
-#include <vector>
 
 #include "matcalc/term.hpp"
 
@@ -11,7 +11,7 @@ namespace matcalc {
 
 class IdMap {
  public:
-  IdMap() : slots_(16, {kNoId, kNoId}) {}
+  IdMap() : slots_(16, {kNoId, kNoId}) {}  // inline: no allocation until it grows
 
   // The value for key, or kNoId.
   Id get(Id key) const {
@@ -43,13 +43,14 @@ class IdMap {
  private:
   static std::size_t hash(Id key) { return static_cast<std::size_t>(key) * 0x9E3779B97F4A7C15ull >> 20; }
   void grow() {
-    std::vector<std::pair<Id, Id>> old(slots_.size() * 2, {kNoId, kNoId});
+    Slots old(slots_.size() * 2, {kNoId, kNoId});
     old.swap(slots_);
     size_ = 0;
     for (auto [k, v] : old)
       if (k != kNoId) set(k, v);
   }
-  std::vector<std::pair<Id, Id>> slots_;
+  using Slots = boost::container::small_vector<std::pair<Id, Id>, 16>;
+  Slots slots_;
   std::size_t size_ = 0;
 };
 

@@ -152,6 +152,8 @@ class Arena {
   Id orient(Kind kind, std::vector<Id> kids);  // f(A') as f(A)' where the argument reads better untransposed
   Id finish(Kind kind, std::vector<Id> kids);  // shape-check and intern, no rewriting
   Shape checkShape(Kind kind, std::span<const Id> kids) const;
+  template <class Out>
+  void flattenInto(Kind kind, std::span<const Id> kids, Out& out) const;
   std::vector<Id> flatten(Kind kind, std::span<const Id> kids) const;
   Id transposeUncached(Id t);
   // Closed contractions (closed.cpp): a trace of a product, a 1×1 product.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <boost/container/small_vector.hpp>
 #include <unordered_map>
 
 #include "present.hpp"
@@ -10,6 +11,35 @@
 namespace matcalc::detail {
 
 namespace {
+
+// Counts by key: a short list searched, a hash map once it is long.
+class IdCounts {
+ public:
+  std::size_t increment(std::uint64_t key) {
+    if (map_.empty()) {
+      for (auto& [k, n] : list_)
+        if (k == key) return ++n;
+      list_.push_back({key, 1});
+      if (list_.size() > 32)
+        for (auto [k, n] : list_) map_[k] = n;
+      return 1;
+    }
+    return ++map_[key];
+  }
+  std::size_t count(std::uint64_t key) const {
+    if (map_.empty()) {
+      for (auto [k, n] : list_)
+        if (k == key) return n;
+      return 0;
+    }
+    auto it = map_.find(key);
+    return it == map_.end() ? 0 : it->second;
+  }
+
+ private:
+  boost::container::small_vector<std::pair<std::uint64_t, std::size_t>, 16> list_;
+  std::unordered_map<std::uint64_t, std::size_t> map_;
+};
 
 // A term of a sum as coefficient * scalar factors * matrix factors.
 struct Term {
@@ -210,7 +240,7 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
     return (side < 0 ? t.factors.front() : t.factors.back()) == f;
   };
   // How many terms have each factor on each side, counted in one pass.
-  std::unordered_map<std::uint64_t, std::size_t> counts;
+  IdCounts counts;
   std::vector<std::pair<Id, int>> seenOrder;  // first-seen order, for a deterministic choice among equals
   auto key = [](Id f, int side) { return (std::uint64_t{f} << 3) | static_cast<std::uint64_t>(side + 1); };
   for (std::size_t i = 0; i < terms.size(); ++i) {
@@ -225,10 +255,10 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
     std::sort(mine.begin(), mine.end());
     mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
     for (auto [f, side] : mine)
-      if (counts[key(f, side)]++ == 0) seenOrder.push_back({f, side});
+      if (counts.increment(key(f, side)) == 1) seenOrder.push_back({f, side});
   }
   for (auto [f, side] : seenOrder)
-    if (std::size_t n = counts[key(f, side)]; n >= 2) candidates.push_back({f, side, n});
+    if (std::size_t n = counts.count(key(f, side)); n >= 2) candidates.push_back({f, side, n});
   if (candidates.empty()) {
     std::vector<Id> parts;
     for (const Term& t : terms) parts.push_back(join(a, t));

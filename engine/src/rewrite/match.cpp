@@ -1,6 +1,7 @@
 #include "match.hpp"
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 
 namespace matcalc::detail {
 
@@ -189,11 +190,12 @@ bool Matcher::matchRun(std::span<const Id> p, std::size_t i, std::span<const Id>
 // `leftovers`, at the root, where what remains is handed to `k`).
 bool Matcher::matchAC(Kind kind, std::span<const Id> p, std::span<const Id> s, bool leftovers,
                       FnRef<bool(std::span<const Id>)> k) {
-  std::vector<Id> fixed, vars;
+  using Ids = boost::container::small_vector<Id, 8>;
+  Ids fixed, vars;
   for (Id q : p) (isVar(q) ? vars : fixed).push_back(q);
   if (fixed.size() + vars.size() > s.size()) return false;
-  std::vector<char> used(s.size(), 0);
-  std::vector<Id> rest;
+  boost::container::small_vector<char, 16> used(s.size(), 0);
+  Ids rest;
 
   auto unused = [&] {
     rest.clear();
@@ -205,24 +207,23 @@ bool Matcher::matchAC(Kind kind, std::span<const Id> p, std::span<const Id> s, b
     Kind kind;
     std::span<const Id> s;
     bool leftovers;
-    std::vector<Id>& fixed;
-    std::vector<Id>& vars;
-    std::vector<char>& used;
-    std::vector<Id>& rest;
+    Ids& fixed;
+    Ids& vars;
+    boost::container::small_vector<char, 16>& used;
+    Ids& rest;
     decltype(unused)& computeRest;
     FnRef<bool(std::span<const Id>)> k;
 
     bool varsFrom(std::size_t vi) {
       if (vi == vars.size()) {
         computeRest();
-        return (leftovers || rest.empty()) && k(rest);
+        return (leftovers || rest.empty()) && k(std::span<const Id>(rest.data(), rest.size()));
       }
       if (vi + 1 == vars.size() && !leftovers) {
         computeRest();
         if (rest.empty()) return false;
-        std::vector<Id> all = rest;
         std::size_t m = self.mark();
-        if (self.bindRun(vars[vi], kind, all) && k({})) return true;
+        if (self.bindRun(vars[vi], kind, std::span<const Id>(rest.data(), rest.size())) && k({})) return true;
         self.undo(m);
         return false;
       }
@@ -266,8 +267,8 @@ bool Matcher::matchClosed(Id p, Id s, Next k) {
   for (const std::vector<Id>& base : {std::vector<Id>(sw.begin(), sw.end()), reflected}) {
     std::size_t rotations = trace ? base.size() : 1;
     for (std::size_t r = 0; r < rotations; ++r) {
-      scratch_.emplace_back();
-      std::vector<Id>& word = scratch_.back();
+      scratch_.push_back(std::make_unique<std::vector<Id>>());
+      std::vector<Id>& word = *scratch_.back();
       for (std::size_t i = 0; i < base.size(); ++i) word.push_back(base[(r + i) % base.size()]);
       bool found = matchRun(pw, 0, word, 0, false, k);
       scratch_.pop_back();
@@ -344,8 +345,8 @@ bool Matcher::matchAcrossWrap(const Rule& rule, std::span<const Id> word, Accept
   auto p = a_.kids(pattern);
   std::size_t n = word.size();
   for (std::size_t r = 1; r < n; ++r) {
-    scratch_.emplace_back();
-    std::vector<Id>& rot = scratch_.back();
+    scratch_.push_back(std::make_unique<std::vector<Id>>());
+    std::vector<Id>& rot = *scratch_.back();
     for (std::size_t i = 0; i < n; ++i) rot.push_back(word[(r + i) % n]);
     std::size_t wrap = n - r;  // rot[wrap] is word[0]
     bool found = matchProductRuns(p, rot, [&](std::size_t from, std::size_t to) {
@@ -377,9 +378,8 @@ Id Matcher::instantiate(Id pattern) {
     case Kind::Number: return pattern;
     default: break;
   }
-  std::vector<Id> kids;
-  kids.reserve(n.kids.size());
-  for (Id k : n.kids) kids.push_back(instantiate(k));
+  std::vector<Id> kids(n.kids.size());
+  for (std::size_t i = 0; i < kids.size(); ++i) kids[i] = instantiate(n.kids[i]);
   return a_.make(n.kind, std::move(kids));
 }
 

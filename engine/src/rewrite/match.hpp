@@ -13,7 +13,7 @@
 // the term (a guard, a repeated variable, the right-hand side).
 #pragma once
 #include <chrono>
-#include <deque>
+#include <memory>
 #include <vector>
 
 #include "matcalc/rules.hpp"
@@ -105,7 +105,7 @@ class Matcher {
   Dim dimTo_[kMaxDims];
   int dimCount_ = 0;
   std::vector<int> trail_;  // >= 0: a variable index; < 0: -(dim index) - 1
-  std::deque<std::vector<Id>> scratch_;  // rotated and reflected words being matched (stable addresses)
+  std::vector<std::unique_ptr<std::vector<Id>>> scratch_;  // rotated and reflected words being matched (stable addresses)
   std::size_t runEnd_ = 0;               // where the last completed run of factors ended
   std::size_t ticks_ = 0;
 };

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <functional>
 
 #include "match.hpp"
@@ -397,18 +398,17 @@ Id Rewriter::normalize(Id term) {
 Id Rewriter::norm(Id t) {
   auto known = [&](Id x) { return memo_.get(x); };
   if (Id m = known(t); m != kNoId) return m;
-  std::vector<Id> forms{t};  // every form t went through: all have the normal form found
+  boost::container::small_vector<Id, 8> forms{t};  // every form t went through: all have the normal form found
   Id cur = t;
   for (;;) {
     auto kids = arena_.kids(cur);
-    std::vector<Id> nk;
+    boost::container::small_vector<Id, 8> nk;
     bool changed = false;
-    nk.reserve(kids.size());
     for (Id k : kids) {
       nk.push_back(norm(k));
       changed = changed || nk.back() != k;
     }
-    Id next = changed ? arena_.make(arena_.kind(cur), std::move(nk)) : cur;
+    Id next = changed ? arena_.make(arena_.kind(cur), std::vector<Id>(nk.begin(), nk.end())) : cur;
     if (next == cur) {
       Applied ap = tryRules(cur);
       if (!ap.rule) break;

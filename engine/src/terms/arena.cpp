@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <functional>
 
+#include <boost/container/small_vector.hpp>
+
+#include "matcalc/id_map.hpp"
 #include "matcalc/print.hpp"
 #include "matcalc/term.hpp"
 
@@ -253,12 +256,13 @@ int Arena::compare(Id a, Id b) const {
 }
 
 std::size_t dagSize(const Arena& arena, Id term) {
-  std::unordered_map<Id, bool> seen;
-  std::vector<Id> stack{term};
+  IdMap seen;
+  boost::container::small_vector<Id, 32> stack{term};
   while (!stack.empty()) {
     Id t = stack.back();
     stack.pop_back();
-    if (!seen.emplace(t, true).second) continue;
+    if (seen.contains(t)) continue;
+    seen.set(t, t);
     for (Id k : arena.kids(t)) stack.push_back(k);
   }
   return seen.size();

@@ -4,6 +4,7 @@
 // ("What the constructors decide"); they never grow a term except for the
 // c*ones broadcast.
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 
 #include "matcalc/id_map.hpp"
 #include "matcalc/print.hpp"
@@ -107,11 +108,10 @@ Orientation orientationOf(Kind k) {
 }  // namespace
 
 Shape Arena::checkShape(Kind kind, std::span<const Id> kids) const {
-  std::vector<Shape> shapes;
-  shapes.reserve(kids.size());
+  boost::container::small_vector<Shape, 8> shapes;
   for (Id k : kids) shapes.push_back(shape(k));
   CheckOnly checker{*this, kids};
-  return detail::applyShapeRule(kind, shapes, checker);
+  return detail::applyShapeRule(kind, std::span<const Shape>(shapes.data(), shapes.size()), checker);
 }
 
 Id Arena::finish(Kind kind, std::vector<Id> kids) {
