@@ -108,6 +108,13 @@ check "equiv names the division by zero" stderr_has "division by zero in '0/0'"
 run equiv "A" "x"
 check "equiv of two shapes is bad input" status_is 2
 
+# A product of 24 sums expands to 2^24 terms: a budget stops it, with one line.
+big=$(/usr/bin/python3 -c "print('*'.join('(A%d + B%d)' % (i, i) for i in range(1, 25)))")
+run simplify "$big" --deadline 0.5
+check "a runaway expansion exits 2" status_is 2
+check "a runaway expansion says which budget ended it" stderr_has "matcalc: the job"
+check "a runaway expansion is one line" stderr_lines 1
+
 run grad "x'*A*x" --wrt x
 check "grad of a quadratic form" status_is 0
 check "grad prints the compact form" bash -c "[ \"\$(cat '$out')\" = \"(A + A')*x\" ]"

@@ -18,6 +18,12 @@ struct Args {
   std::vector<std::string> ruleLayers;
   std::vector<std::string> vars, assumptions;
   bool steps = false, check = false, noShare = false;
+  double deadline = 5.0;  // seconds of wall time a job may take
+  Budget budget() const {
+    Budget b;
+    b.seconds = deadline;
+    return b;
+  }
 };
 
 // The expressions, parsed in one session with --assume 'spd(S)' facts: a
@@ -48,10 +54,10 @@ nlohmann::json stepsJson(const Arena& a, const Derivation& d) {
 }
 
 int simplifyCommand(const Args& args) {
-  Arena arena;
+  Arena& arena = processArena();
   RuleSet rules = loadRules(arena, args.ruleLayers);
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
-  SimplifyResult r = simplify(arena, rules, p.terms[0], p.facts, {}, args.steps);
+  SimplifyResult r = simplify(arena, rules, p.terms[0], p.facts, args.budget(), args.steps);
   if (args.steps) printDerivation(arena, r.derivation, std::cout);
   printResult(arena, r.display, "text", !args.noShare, std::cout);
   return 0;
@@ -59,10 +65,12 @@ int simplifyCommand(const Args& args) {
 
 // Exit status: 0 equal, 1 different, 3 not proven (2 is bad input).
 int equivCommand(const Args& args) {
-  Arena arena;
+  Arena& arena = processArena();
   RuleSet rules = loadRules(arena, args.ruleLayers);
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0], args.expressions[1]}, true);
-  Equivalence e = decideEquivalence(arena, rules, p.terms[0], p.terms[1], p.facts);
+  EquivalenceOptions options;
+  options.budget = args.budget();
+  Equivalence e = decideEquivalence(arena, rules, p.terms[0], p.terms[1], p.facts, options);
   switch (e.verdict) {
     case Equivalence::Verdict::Equal:
       if (e.method == Equivalence::Method::NormalForm) {
@@ -86,7 +94,7 @@ int equivCommand(const Args& args) {
 }
 
 int gradCommand(const Args& args) {
-  Arena arena;
+  Arena& arena = processArena();
   RuleSet rules = loadRules(arena, args.ruleLayers);
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
   Id f = p.terms[0];
@@ -94,7 +102,7 @@ int gradCommand(const Args& args) {
   const Symbol* x = arena.findSymbol(args.wrt, 0);
   if (!x) throw Error(Error::Category::Usage, "'" + args.wrt + "' does not occur in the expression");
   Id xv = arena.symbol(x->name, x->kind, x->shape, 0);
-  GradientResult g = gradient(arena, rules, f, xv, facts, {}, args.steps || args.emit == "json");
+  GradientResult g = gradient(arena, rules, f, xv, facts, args.budget(), args.steps || args.emit == "json");
 
   // Never show a gradient that disagrees with the exact directional derivative.
   NumericCheck check = checkGradient(arena, f, xv, g.display, args.check ? 20 : 4, 7, facts);
@@ -132,6 +140,8 @@ void addCalculusCommands(CLI::App& app, Commands& commands) {
   auto common = [&](CLI::App* cmd) {
     cmd->add_option("--var", args->vars, "declare a variable's kind: NAME:scalar|vector|matrix");
     cmd->add_option("--rules", args->ruleLayers, kRulesHelp);
+    cmd->add_option("--deadline", args->deadline, "stop with an error after this many seconds (default 5)")
+        ->check(CLI::Range(0.001, 3600.0));
     cmd->add_flag("--no-share", args->noShare, "print the result fully expanded, without naming common sub-expressions (t1, t2 …)");
     cmd->add_option("--assume", args->assumptions, "a fact rules may use: symmetric(S), spd(S), invertible(A), positive(x), nonzero(x)");
   };

@@ -21,6 +21,13 @@ struct Commands {
 
 // "--var NAME:KIND" options, repeated.
 ParseOptions declarations(const std::vector<std::string>& vars);
+// The arena of this run: never destroyed, since the process ends with the
+// command and freeing millions of nodes after a budget error takes seconds.
+inline Arena& processArena() {
+  static Arena* arena = new Arena;
+  return *arena;
+}
+
 // The standard rules (RuleSet::standard: $MATCALC_RULES if set, else those
 // compiled in), with the rules of each --rules DIR layered on top.
 RuleSet loadRules(Arena& arena, const std::vector<std::string>& layers);

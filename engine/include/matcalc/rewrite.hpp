@@ -25,7 +25,7 @@ class RuleMatch;
 // steps, distinct nodes the job adds to the arena, and wall time.
 struct Budget {
   std::size_t maxSteps = 200'000;
-  std::size_t maxNewNodes = 2'000'000;
+  std::size_t maxNewNodes = 2'000'000;  // distinct nodes the job adds, and the operands they hold
   double seconds = 5.0;
 };
 

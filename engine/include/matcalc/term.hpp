@@ -62,6 +62,7 @@ constexpr std::uint64_t kindBit(Kind k) { return std::uint64_t{1} << static_cast
 struct ArenaLimits {
   std::uint32_t maxDepth = 1500;       // nesting depth of any term
   std::size_t maxNodes = 20'000'000;   // distinct nodes in the arena
+  std::size_t maxOperands = 100'000;   // operands of one node (a sum of this many terms is a runaway expansion)
 };
 
 class Arena {
@@ -117,6 +118,8 @@ class Arena {
   std::uint32_t newScope() { return ++lastScope_; }
 
   std::size_t size() const { return records_.size(); }
+  // Nodes plus the operands they hold: what a job's node budget counts.
+  std::size_t footprint() const { return records_.size() + operandSlots_; }
   ArenaLimits& limits() { return limits_; }
 
   // Structural order used to sort operands: deterministic, independent of ids.
@@ -170,6 +173,7 @@ class Arena {
   std::vector<NodeFacts> facts_;
   std::vector<std::uint64_t> hashes_;
   std::vector<Id> table_;  // open addressing over ids, kNoId when empty; size a power of 2
+  std::size_t operandSlots_ = 0;
   std::vector<Symbol> symbols_;
   std::unordered_map<std::string, std::uint32_t> symbolIndex_;  // "scope:name"
   std::vector<mpq_class> numbers_;

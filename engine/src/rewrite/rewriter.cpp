@@ -126,12 +126,12 @@ void assume(Facts& f, const std::vector<GuardUse>& guards) {
 
 Job::Job(const Arena& arena, Budget budget)
     : budget_(budget), deadline_(std::make_unique<detail::Deadline>(detail::Deadline::after(budget.seconds))),
-      startNodes_(arena.size()) {}
+      startNodes_(arena.footprint()) {}
 Job::~Job() = default;
 
 void Job::check(const Arena& arena) const {
-  if (arena.size() - startNodes_ > budget_.maxNewNodes)
-    throw Error(Error::Category::Budget, "the job made more than " + std::to_string(budget_.maxNewNodes) + " new terms");
+  if (arena.footprint() - startNodes_ > budget_.maxNewNodes)
+    throw Error(Error::Category::Budget, "the job made more than " + std::to_string(budget_.maxNewNodes) + " new terms and operands");
   deadline_->check();
 }
 

@@ -79,6 +79,8 @@ Id Arena::intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const 
 
   if (records_.size() >= limits_.maxNodes)
     throw Error(Error::Category::Budget, "the job made more than " + std::to_string(limits_.maxNodes) + " distinct terms");
+  if (kids.size() > limits_.maxOperands)
+    throw Error(Error::Category::Budget, "a term with more than " + std::to_string(limits_.maxOperands) + " operands (a runaway expansion)");
   NodeFacts f{kindBit(kind), 0, 0, 0, 1, kind == Kind::Transpose ? 1u : 0u};
   if (kind == Kind::Symbol) f.symbols = std::uint64_t{1} << (payload % 64);
   std::uint32_t maxHeight = 0;
@@ -109,6 +111,7 @@ Id Arena::intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const 
     r.chunk = static_cast<std::uint32_t>(kidChunks_.size() - 1);
     r.offset = static_cast<std::uint32_t>(chunk.size());
     chunk.insert(chunk.end(), kids.begin(), kids.end());  // within capacity: no reallocation
+    operandSlots_ += kids.size();
   }
   Id id = static_cast<Id>(records_.size());
   records_.push_back(r);
