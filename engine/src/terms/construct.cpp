@@ -395,6 +395,20 @@ Id Arena::makeHadamard(std::vector<Id> kids) {
   // Re-flatten: a scaled operand may have been a Hadamard product itself.
   rest = flatten(Kind::Hadamard, rest);
   std::erase_if(rest, [&](Id k) { return kind(k) == Kind::Ones; });
+  // Exponentials combine: exp(A) .* exp(B) = exp(A + B), as powers of one
+  // base do below (exp-hadamard-product); exp(B)' counts as exp(B').
+  {
+    std::vector<Id> exponents, others;
+    for (Id k : rest) {
+      if (kind(k) == Kind::Exp) exponents.push_back(this->kids(k)[0]);
+      else if (kind(k) == Kind::Transpose && kind(this->kids(k)[0]) == Kind::Exp) exponents.push_back(transpose(this->kids(this->kids(k)[0])[0]));
+      else others.push_back(k);
+    }
+    if (exponents.size() >= 2) {
+      others.push_back(make(Kind::Exp, {makeAdd(std::move(exponents))}));
+      rest = std::move(others);
+    }
+  }
   // Powers of one base combine: A .* A = A.^2, A.^2 .* A = A.^3.
   WeightsByKey powers;
   for (Id k : rest) {
