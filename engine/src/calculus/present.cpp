@@ -71,6 +71,8 @@ class Presenter {
       Id v = gramOf(a_.kids(t)[0]);
       if (v != kNoId && twice.get_den() == 1 && twice.get_num() % 2 != 0)
         return a_.make(Kind::Pow, {a_.make(Kind::Norm2, {v}), a_.number(twice)});
+      if (twice.get_den() == 1 && twice.get_num() % 2 != 0)  // (x'*A*x)^(1/2) as sqrt(x'*A*x)
+        return a_.make(Kind::Pow, {a_.raw(Kind::Sqrt, {a_.kids(t)[0]}), a_.number(twice)});
     }
     if (k == Kind::Inner && a_.shape(a_.kids(t)[0]).isColumn() && !a_.shape(a_.kids(t)[0]).isScalar())
       return a_.make(Kind::Mul, {a_.transpose(a_.kids(t)[0]), a_.kids(t)[1]});

@@ -217,14 +217,14 @@ struct ParseSession::Impl {
         if (a.text == "I") {
           e.kind = Kind::Identity;
           Var n = fresh();
-          identities.push_back({n, which, node});
+          identities.push_back({n, which, node, -1});
           return e.shape = {n, n};
         }
         if (a.text == "ones" || a.text == "zeros") {
           e.kind = a.text == "ones" ? Kind::Ones : Kind::Zero;
           Var r = fresh(kOne, true), c = fresh(kOne, true);
-          identities.push_back({r, which, node});
-          identities.push_back({c, which, node});
+          identities.push_back({r, which, node, c});
+          identities.push_back({c, which, node, r});
           return e.shape = {r, c};
         }
         if (functionTable().count(a.text)) err("'" + a.text + "' is a function: write " + a.text + "(…)");
@@ -256,6 +256,9 @@ struct ParseSession::Impl {
     else if (op == "./") e.kind = Kind::HadamardDiv;
     else if (op == ".^") e.kind = Kind::HadamardPow;
     else if (op == "/") {
+      // ones'*exp(x) divides: a dimension of ones that nothing fixes yet is 1.
+      auto flexibleOne = [&](Var v) { v = find(v); return v == 0 || (flexible[v] && rigid[v] == kOne && unify(v, 0)); };
+      if (!in[1].isScalar() && flexibleOne(in[1].rows) && flexibleOne(in[1].cols)) in[1] = {0, 0};
       if (!in[1].isScalar())
         throw Error(Error::Category::Shape, "shape error in '" + spanText(t, node) + "': '" + spanText(t, a.kids[1]) +
                                                 "' is " + shapeText(in[1]) +
@@ -303,6 +306,7 @@ struct ParseSession::Impl {
     Var size;
     std::size_t which;
     int node;
+    Var other;  // ones, zeros: the other dimension (-1 for I)
   };
   std::vector<IdentityUse> identities;
 
@@ -316,6 +320,10 @@ struct ParseSession::Impl {
     for (const IdentityUse& use : identities) {
       Var root = find(use.size);
       if (anchored.count(root) || rigid[root] != kOne) continue;
+      // A dimension of ones or zeros that nothing fixes, when the other one
+      // is fixed, is 1: ones'*X*w is a row of ones, A*ones a column.
+      bool otherFixed = use.other >= 0 && (anchored.count(find(use.other)) || rigid[find(use.other)] != kOne);
+      if (otherFixed && flexible[root] && unify(root, 0)) continue;
       const detail::AstTree& t = trees[use.which];
       int outer = use.node;  // the smallest enclosing expression, for context
       for (std::size_t i = 0; i < t.nodes.size(); ++i)
