@@ -115,6 +115,20 @@ check "a runaway expansion exits 2" status_is 2
 check "a runaway expansion says which budget ended it" stderr_has "matcalc: the job"
 check "a runaway expansion is one line" stderr_lines 1
 
+# Deep nesting is refused by the parser before it can exhaust the stack, and
+# a long input is quoted back in a window, not whole.
+deep=$(/usr/bin/python3 -c "print('(' * 6500 + 'x' + ')' * 6500)")
+run parse "$deep"
+check "6500 nested parentheses exit 2" status_is 2
+check "deep nesting is named" stderr_has "nests deeper than"
+check "a long input is not echoed whole" [ "$(wc -c <"$err")" -lt 400 ]
+run parse "$(/usr/bin/python3 -c "print('-' * 20000 + 'x')")"
+check "20000 unary minus signs exit 2" status_is 2
+run parse "$(printf 'x + \001y')"
+check "a control character exits 2" status_is 2
+check "a control character is shown escaped, not raw" bash -c "! grep -q \$'\\001' '$err'"
+check "a control character is named by its code" stderr_has "unexpected character '\\x01'"
+
 run grad "x'*A*x" --wrt x
 check "grad of a quadratic form" status_is 0
 check "grad prints the compact form" bash -c "[ \"\$(cat '$out')\" = \"(A + A')*x\" ]"

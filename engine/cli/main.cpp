@@ -38,16 +38,16 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "matcalc: " << e.what() << " (see matcalc --help)\n";
+    std::cerr << "matcalc: " << matcalc::oneLine(e.what()) << " (see matcalc --help)\n";
     return 2;
   } catch (const matcalc::ParseError& e) {
-    std::cerr << "matcalc: parse error: " << e.what() << "\n" << e.caret() << "\n";
+    std::cerr << "matcalc: parse error: " << matcalc::oneLine(e.what()) << "\n" << e.caret() << "\n";
     return 2;
   } catch (const matcalc::Error& e) {
-    std::cerr << "matcalc: " << e.what() << "\n";
+    std::cerr << "matcalc: " << matcalc::oneLine(e.what()) << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "matcalc: internal error: " << e.what() << "\n";
+    std::cerr << "matcalc: internal error: " << matcalc::oneLine(e.what()) << "\n";
     return 70;
   }
 }

@@ -11,7 +11,7 @@ namespace matcalc {
 
 class IdMap {
  public:
-  IdMap() : slots_(16, {kNoId, kNoId}) {}  // inline: no allocation until it grows
+  IdMap() : slots_(kInline, {kNoId, kNoId}) {}  // inline: no allocation until it grows
 
   // The value for key, or kNoId.
   Id get(Id key) const {
@@ -49,7 +49,8 @@ class IdMap {
     for (auto [k, v] : old)
       if (k != kNoId) set(k, v);
   }
-  using Slots = boost::container::small_vector<std::pair<Id, Id>, 16>;
+  static constexpr std::size_t kInline = 64;  // a typical pass's nodes fit
+  using Slots = boost::container::small_vector<std::pair<Id, Id>, kInline>;
   Slots slots_;
   std::size_t size_ = 0;
 };

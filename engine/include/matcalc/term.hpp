@@ -5,7 +5,9 @@
 #pragma once
 #include <gmpxx.h>
 
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -72,7 +74,11 @@ class Arena {
   // Leaves.
   Id symbol(std::string_view name, VarKind kind, Shape shape, std::uint32_t scope = 0);
   Id number(const mpq_class& value);
-  Id number(long value) { return number(mpq_class(value)); }
+  Id number(long value) {  // small integers from a cache, without GMP
+    if (value >= -kSmallNumbers && value <= kSmallNumbers && !smallNumbers_.empty())
+      if (Id id = smallNumbers_[static_cast<std::size_t>(value + kSmallNumbers)]; id != kNoId) return id;
+    return number(mpq_class(value));
+  }
   Id identity(Dim n);
   Id zero(Shape shape);
   Id ones(Shape shape);  // the all-ones matrix: a scalar added to a matrix is c*ones
@@ -81,11 +87,13 @@ class Arena {
   // canonicalises (docs/architecture.md, "What the constructors decide").
   // Throws Error(Shape) naming the sub-expression, Error(Domain) for a
   // division by an exact zero.
-  Id make(Kind kind, std::vector<Id> kids);
+  Id make(Kind kind, std::span<const Id> kids);
+  Id make(Kind kind, std::initializer_list<Id> kids) { return make(kind, std::span<const Id>(kids.begin(), kids.size())); }
   // A node exactly as given: shape-checked, hash-consed, not canonicalised.
   // For the right-hand sides the constructors are verified against, and for
   // pairs <G, T> the isolation phase matches rules on.
-  Id raw(Kind kind, std::vector<Id> kids);
+  Id raw(Kind kind, std::span<const Id> kids);
+  Id raw(Kind kind, std::initializer_list<Id> kids) { return raw(kind, std::span<const Id>(kids.begin(), kids.size())); }
   // The canonical transpose (transposes pushed to the leaves and atoms); an
   // involution on canonical terms. Memoised.
   Id transpose(Id t);
@@ -135,10 +143,21 @@ class Arena {
     std::uint32_t chunk, offset, count;
   };
   Id intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids);
-  Id makeAdd(std::vector<Id> kids);
-  Id makeScale(std::vector<Id> kids);
-  Id makeMul(std::vector<Id> kids);
-  Id makeHadamard(std::vector<Id> kids);
+  // Operand lists that live on the stack while short: the constructors run
+  // for every node, and a heap vector each would dominate their cost.
+  struct Ids : boost::container::small_vector<Id, 8> {
+    using small_vector::small_vector;
+    operator std::span<const Id>() const { return {data(), size()}; }  // NOLINT: passed where a span is read
+  };
+  using IdsInit = std::initializer_list<Id>;
+  static std::span<const Id> span(IdsInit l) { return {l.begin(), l.size()}; }
+  Id makeAdd(std::span<const Id> kids);
+  Id makeAdd(IdsInit kids) { return makeAdd(span(kids)); }
+  Id makeScale(std::span<const Id> kids);
+  Id makeScale(IdsInit kids) { return makeScale(span(kids)); }
+  Id makeMul(std::span<const Id> kids);
+  Id makeHadamard(std::span<const Id> kids);
+  Id makeHadamard(IdsInit kids) { return makeHadamard(span(kids)); }
   Id makePow(Id base, Id exponent);
   Id makeHadamardDiv(Id a, Id b);
   Id makeTrace(Id m);
@@ -151,16 +170,15 @@ class Arena {
   std::pair<Id, long> powerOf(Id factor);
   Id power(Id base, long exponent);
   // Adjacent factors of one base combine: X*X = X^2, X^3*inv(X) = X^2, X*inv(X) = I.
-  void combinePowers(std::vector<Id>& factors, bool cyclic);
-  Id orient(Kind kind, std::vector<Id> kids);  // f(A') as f(A)' where the argument reads better untransposed
-  Id finish(Kind kind, std::vector<Id> kids);  // shape-check and intern, no rewriting
+  void combinePowers(Ids& factors, bool cyclic);
+  Id orient(Kind kind, std::span<const Id> kids);  // f(A') as f(A)' where the argument reads better untransposed
+  Id orient(Kind kind, IdsInit kids) { return orient(kind, span(kids)); }
+  Id finish(Kind kind, std::span<const Id> kids);  // shape-check and intern, no rewriting
   Shape checkShape(Kind kind, std::span<const Id> kids) const;
-  template <class Out>
-  void flattenInto(Kind kind, std::span<const Id> kids, Out& out) const;
-  std::vector<Id> flatten(Kind kind, std::span<const Id> kids) const;
+  Ids flatten(Kind kind, std::span<const Id> kids) const;
   Id transposeUncached(Id t);
   // Closed contractions (closed.cpp): a trace of a product, a 1×1 product.
-  Id closedWord(std::vector<Id> word);
+  Id closedWord(std::span<const Id> word);
   friend class ClosedCanonicaliser;
   friend std::string snapshot(const Arena& arena, const RuleSet& rules);
   friend void restore(Arena& arena, RuleSet& rules, std::string_view bytes);

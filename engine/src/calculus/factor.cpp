@@ -6,11 +6,14 @@
 #include <boost/container/small_vector.hpp>
 #include <unordered_map>
 
+#include "matcalc/small_rational.hpp"
 #include "present.hpp"
 
 namespace matcalc::detail {
 
 namespace {
+
+using detail::SmallRational;
 
 // Counts by key: a short list searched, a hash map once it is long.
 class IdCounts {
@@ -42,12 +45,18 @@ class IdCounts {
 };
 
 // A term of a sum as coefficient * scalar factors * matrix factors.
+using Ids = boost::container::small_vector<Id, 6>;
+std::span<const Id> view(const Ids& v) { return {v.data(), v.size()}; }
 struct Term {
-  mpq_class coefficient = 1;
-  std::vector<Id> scalars;
-  std::vector<Id> factors;  // a matrix product, in order; empty for a scalar term
+  SmallRational coefficient = 1;
+  Ids scalars;
+  Ids factors;  // a matrix product, in order; empty for a scalar term
   Shape shape;
 };
+Id numberNode(Arena& a, const SmallRational& q) {
+  long v;
+  return q.smallInteger(v) ? a.number(v) : a.number(q.toMpq());
+}
 
 Id negate(Arena& a, Id sum) {
   std::vector<Id> terms;
@@ -79,14 +88,14 @@ Term split(Arena& a, Id t) {
   if (a.kind(t) == Kind::Scale) {
     auto k = a.kids(t);
     std::size_t i = 0;
-    if (a.kind(k[0]) == Kind::Number) out.coefficient = a.numberOf(k[i++]);
+    if (a.kind(k[0]) == Kind::Number) out.coefficient = SmallRational(a.numberOf(k[i++]));
     for (; i < k.size(); ++i) {
       if (a.shape(k[i]).isScalar()) out.scalars.push_back(k[i]);
       else matrix = k[i];
     }
     hasMatrix = !a.shape(t).isScalar();
   } else if (a.shape(t).isScalar() && a.kind(t) != Kind::Mul) {
-    if (a.kind(t) == Kind::Number) out.coefficient = a.numberOf(t);
+    if (a.kind(t) == Kind::Number) out.coefficient = SmallRational(a.numberOf(t));
     else out.scalars.push_back(t);
     hasMatrix = false;
   }
@@ -99,26 +108,34 @@ Term split(Arena& a, Id t) {
 }
 
 Id join(Arena& a, const Term& t) {
-  std::vector<Id> parts;
-  if (t.coefficient != 1) parts.push_back(a.number(t.coefficient));
+  Ids parts;
+  if (t.coefficient != 1) parts.push_back(numberNode(a, t.coefficient));
   parts.insert(parts.end(), t.scalars.begin(), t.scalars.end());
-  if (!t.factors.empty()) parts.push_back(t.factors.size() == 1 ? t.factors[0] : a.make(Kind::Mul, t.factors));
+  if (!t.factors.empty()) parts.push_back(t.factors.size() == 1 ? t.factors[0] : a.make(Kind::Mul, view(t.factors)));
   else if (!t.shape.isScalar()) parts.push_back(a.identity(t.shape.rows));  // 2*A with A taken out is 2*I
   if (parts.empty()) return a.number(1);
-  return parts.size() == 1 ? parts[0] : a.make(Kind::Scale, parts);
+  return parts.size() == 1 ? parts[0] : a.make(Kind::Scale, view(parts));
 }
 
-mpq_class commonCoefficient(const std::vector<Term>& terms) {
+SmallRational commonCoefficient(const std::vector<Term>& terms) {
+  bool allNegative = std::all_of(terms.begin(), terms.end(), [](const Term& t) { return t.coefficient.sign() < 0; });
+  bool integers = std::all_of(terms.begin(), terms.end(), [](const Term& t) { return t.coefficient.isSmall() && t.coefficient.den() == 1; });
+  if (integers) {  // the common case, without GMP
+    std::int64_t g = 0;
+    for (const Term& t : terms) g = std::gcd(g, t.coefficient.num());
+    if (g == 0) return 1;
+    return allNegative ? -g : g;
+  }
   mpz_class num = 0, den = 1;
   for (const Term& t : terms) {
-    mpz_gcd(num.get_mpz_t(), num.get_mpz_t(), t.coefficient.get_num_mpz_t());
-    mpz_lcm(den.get_mpz_t(), den.get_mpz_t(), t.coefficient.get_den_mpz_t());
+    mpq_class q = t.coefficient.toMpq();
+    mpz_gcd(num.get_mpz_t(), num.get_mpz_t(), q.get_num_mpz_t());
+    mpz_lcm(den.get_mpz_t(), den.get_mpz_t(), q.get_den_mpz_t());
   }
   if (num == 0) return 1;
   mpq_class c(num, den);
   c.canonicalize();
-  bool allNegative = std::all_of(terms.begin(), terms.end(), [](const Term& t) { return t.coefficient < 0; });
-  return allNegative ? mpq_class(-c) : c;
+  return SmallRational(allNegative ? mpq_class(-c) : c);
 }
 
 // The sums being factored, outermost first: a group that comes back as one
@@ -136,7 +153,7 @@ Id factorFully(Arena& a, Id sum, Shape shape, InProgress& open) {
   } pop{open};
   for (int round = 0; round < 4 && a.kind(sum) == Kind::Add; ++round) {
     std::vector<Term> terms;
-    for (Id k : std::vector<Id>(a.kids(sum).begin(), a.kids(sum).end())) terms.push_back(split(a, k));
+    for (Id k : Ids(a.kids(sum).begin(), a.kids(sum).end())) terms.push_back(split(a, k));
     Id next = factorSum(a, std::move(terms), shape, open);
     if (next == sum) break;
     sum = next;
@@ -146,11 +163,11 @@ Id factorFully(Arena& a, Id sum, Shape shape, InProgress& open) {
 
 // The operands of a term read as a Hadamard product (a plain matrix or
 // matrix product is one operand).
-std::vector<Id> hadamardFactors(Arena& a, const Term& t) {
+Ids hadamardFactors(Arena& a, const Term& t) {
   if (t.factors.empty()) return {};
-  if (t.factors.size() > 1) return {a.make(Kind::Mul, t.factors)};
+  if (t.factors.size() > 1) return {a.make(Kind::Mul, view(t.factors))};
   Id f = t.factors[0];
-  if (a.kind(f) == Kind::Hadamard) return {a.kids(f).begin(), a.kids(f).end()};
+  if (a.kind(f) == Kind::Hadamard) return Ids(a.kids(f).begin(), a.kids(f).end());
   return {f};
 }
 
@@ -161,9 +178,9 @@ constexpr int kHadamard = 2;  // a side: a common operand of Hadamard products
 Term without(Arena& a, const Term& t, Id f, int side) {
   Term r = t;
   if (side == kHadamard) {
-    std::vector<Id> rest = hadamardFactors(a, t);
+    Ids rest = hadamardFactors(a, t);
     rest.erase(std::find(rest.begin(), rest.end(), f));
-    Id remaining = rest.empty() ? a.ones(t.shape) : rest.size() == 1 ? rest[0] : a.make(Kind::Hadamard, rest);
+    Id remaining = rest.empty() ? a.ones(t.shape) : rest.size() == 1 ? rest[0] : a.make(Kind::Hadamard, view(rest));
     r.factors = {remaining};  // A .* B with A taken out is B; A alone leaves ones
     return r;
   }
@@ -177,7 +194,7 @@ Term without(Arena& a, const Term& t, Id f, int side) {
 // c*B'*x - B'*x become (c - 1)*B*x and (c - 1)*B'*x, whose common scalar
 // factor step 2 then takes out.
 std::vector<Term> collectByMatrixPart(Arena& a, std::vector<Term> terms) {
-  std::vector<std::vector<Id>> parts;
+  std::vector<Ids> parts;
   std::vector<std::size_t> group;
   std::unordered_multimap<std::uint64_t, std::size_t> byHash;
   for (const Term& t : terms) {
@@ -196,7 +213,7 @@ std::vector<Term> collectByMatrixPart(Arena& a, std::vector<Term> terms) {
   if (parts.size() == terms.size() || parts.size() == 1) return terms;  // nothing to collect, or one scalar sum
   std::vector<std::vector<Id>> scalarSums(parts.size());
   for (std::size_t j = 0; j < terms.size(); ++j) {
-    std::vector<Id> s{a.number(terms[j].coefficient)};
+    std::vector<Id> s{numberNode(a, terms[j].coefficient)};
     s.insert(s.end(), terms[j].scalars.begin(), terms[j].scalars.end());
     scalarSums[group[j]].push_back(a.make(Kind::Scale, s));
   }
@@ -204,7 +221,7 @@ std::vector<Term> collectByMatrixPart(Arena& a, std::vector<Term> terms) {
   for (std::size_t i = 0; i < parts.size(); ++i) {
     Id coefficient = a.make(Kind::Add, scalarSums[i]);
     if (a.isZero(coefficient)) continue;
-    Term t = split(a, a.make(Kind::Scale, {coefficient, parts[i].empty() ? a.identity(terms[0].shape.rows) : parts[i].size() == 1 ? parts[i][0] : a.make(Kind::Mul, parts[i])}));
+    Term t = split(a, a.make(Kind::Scale, {coefficient, parts[i].empty() ? a.identity(terms[0].shape.rows) : parts[i].size() == 1 ? parts[i][0] : a.make(Kind::Mul, view(parts[i]))}));
     t.shape = terms[0].shape;
     out.push_back(t);
   }
@@ -215,10 +232,10 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
   if (terms.size() > 1 && !shape.isScalar()) terms = collectByMatrixPart(a, std::move(terms));
   if (terms.size() == 1) return join(a, terms[0]);
   // 1. A numeric factor common to every term.
-  mpq_class c = commonCoefficient(terms);
+  SmallRational c = commonCoefficient(terms);
   if (c != 1) {
     for (Term& t : terms) t.coefficient /= c;
-    return a.make(Kind::Scale, {a.number(c), factorSum(a, std::move(terms), shape, open)});
+    return a.make(Kind::Scale, {numberNode(a, c), factorSum(a, std::move(terms), shape, open)});
   }
   // 2. The factor shared by most terms: a scalar, a leftmost or a rightmost factor.
   struct Candidate {
@@ -229,7 +246,7 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
   std::vector<Candidate> candidates;
   // Each term's Hadamard operands, worked out once (a product of several
   // factors is one operand).
-  std::vector<std::vector<Id>> operands(terms.size());
+  std::vector<Ids> operands(terms.size());
   if (!shape.isScalar())
     for (std::size_t i = 0; i < terms.size(); ++i) operands[i] = hadamardFactors(a, terms[i]);
   auto has = [&](std::size_t i, Id f, int side) {
@@ -245,7 +262,7 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
   auto key = [](Id f, int side) { return (std::uint64_t{f} << 3) | static_cast<std::uint64_t>(side + 1); };
   for (std::size_t i = 0; i < terms.size(); ++i) {
     const Term& t = terms[i];
-    std::vector<std::pair<Id, int>> mine;
+    boost::container::small_vector<std::pair<Id, int>, 8> mine;
     for (Id s : t.scalars) mine.push_back({s, 0});
     if (!t.factors.empty()) {
       mine.push_back({t.factors.front(), -1});

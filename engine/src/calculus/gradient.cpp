@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "matcalc/calculus.hpp"
+#include "matcalc/id_map.hpp"
 #include "matcalc/print.hpp"
 
 namespace matcalc {
@@ -24,12 +25,13 @@ constexpr int kIsolationIndex = 16;  // the rule index of the isolation rules (p
 
 // The d(·) nodes whose argument is not the variable: a function no rule could differentiate.
 std::optional<Id> findStuck(const Arena& a, Id t, Id x) {
-  std::unordered_set<Id> seen;
-  std::vector<Id> stack{t};
+  IdMap seen;
+  boost::container::small_vector<Id, 16> stack{t};
   while (!stack.empty()) {
     Id u = stack.back();
     stack.pop_back();
-    if (!a.hasKind(u, Kind::Differential) || !seen.insert(u).second) continue;
+    if (!a.hasKind(u, Kind::Differential) || seen.contains(u)) continue;
+    seen.set(u, u);
     if (a.kind(u) == Kind::Differential) {
       if (a.kids(u)[0] != x) return u;
       continue;
@@ -49,7 +51,7 @@ void pairsOf(Arena& a, Id u, Id g, std::vector<Pair>& out) {
   if (a.isZero(u)) return;
   switch (a.kind(u)) {
     case Kind::Add:
-      for (Id k : std::vector<Id>(a.kids(u).begin(), a.kids(u).end())) pairsOf(a, k, g, out);
+      for (Id k : boost::container::small_vector<Id, 8>(a.kids(u).begin(), a.kids(u).end())) pairsOf(a, k, g, out);
       return;
     case Kind::Inner:
       if (!a.hasKind(a.kids(u)[0], Kind::Differential)) {

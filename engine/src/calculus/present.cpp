@@ -33,13 +33,13 @@ class Presenter {
     const Node n = a_.node(t);
     Id out = t;
     if (!n.kids.empty()) {
-      std::vector<Id> kids;
+      boost::container::small_vector<Id, 8> kids;
       bool changed = false;
       for (Id k : n.kids) {
         kids.push_back(pass(k, memo, here));
         changed = changed || kids.back() != k;
       }
-      Id rebuilt = changed ? rebuild(t, std::move(kids)) : t;
+      Id rebuilt = changed ? rebuild(t, std::span<const Id>(kids.data(), kids.size())) : t;
       out = here(rebuilt);
     }
     memo.set(t, out);
@@ -47,10 +47,10 @@ class Presenter {
   }
 
   // Display nodes the constructors would undo are rebuilt as they are.
-  Id rebuild(Id t, std::vector<Id> kids) {
+  Id rebuild(Id t, std::span<const Id> kids) {
     Kind k = a_.kind(t);
-    if (k == Kind::HadamardDiv || k == Kind::Transpose) return a_.raw(k, std::move(kids));
-    return a_.make(k, std::move(kids));
+    if (k == Kind::HadamardDiv || k == Kind::Transpose) return a_.raw(k, kids);
+    return a_.make(k, kids);
   }
 
   // x'*x or tr(A'*A): the argument of the 2-norm it is the square of.

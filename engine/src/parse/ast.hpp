@@ -1,17 +1,18 @@
 // The syntax tree the parser produces before shapes are known.
 #pragma once
-#include <gmpxx.h>
-
+#include <boost/container/small_vector.hpp>
 #include <string>
 #include <vector>
+
+#include "matcalc/small_rational.hpp"
 
 namespace matcalc::detail {
 
 struct Ast {
   enum class Tag { Name, Number, Call, Neg, Binary, Transpose, Inner } tag;
   std::string text;  // name, function name, or binary operator
-  mpq_class value;   // Number
-  std::vector<int> kids;
+  SmallRational value;  // Number
+  boost::container::small_vector<int, 2> kids;
   std::size_t begin = 0, end = 0;  // source span
 };
 

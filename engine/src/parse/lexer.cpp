@@ -1,6 +1,7 @@
 #include "lexer.hpp"
 
 #include <cctype>
+#include <cstdio>
 
 #include "matcalc/error.hpp"
 
@@ -40,7 +41,10 @@ std::vector<Token> tokenize(const std::string& s) {
       out.push_back({Token::Type::Op, std::string(1, static_cast<char>(c)), start});
       ++i;
     } else {
-      std::string shown = c < 0x80 ? std::string(1, static_cast<char>(c)) : "non-ASCII character";
+      if (c >= 0x80) throw ParseError("unexpected non-ASCII character", s, start);
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      std::string shown = c < 0x20 || c == 0x7f ? hex : std::string(1, static_cast<char>(c));
       throw ParseError("unexpected character '" + shown + "'", s, start);
     }
   }

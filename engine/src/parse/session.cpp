@@ -2,6 +2,7 @@
 // dimension variables; a symbolic dimension never unifies with the literal 1,
 // so whether a sub-expression is a scalar is known as soon as it is parsed,
 // which decides `*` (scaling or matrix product), `^` and diag.
+#include <boost/container/small_vector.hpp>
 #include <map>
 #include <set>
 
@@ -130,9 +131,9 @@ struct ParseSession::Impl {
     Impl& self;
     const detail::AstTree& tree;
     int node;
-    std::vector<int> kids;  // AST nodes (or -1) for each shape slot
-    std::vector<VShape> shapes;
-    std::vector<Var> dimVar{0};  // Dim placeholder -> Var
+    std::span<const int> kids;  // AST nodes (or -1) for each shape slot
+    std::span<const VShape> shapes;
+    boost::container::small_vector<Var, 8> dimVar{0};  // Dim placeholder -> Var
     bool same(Dim a, Dim b) { return self.unify(dimVar[a], dimVar[b]); }
     [[noreturn]] void fail(const std::string& why, int i, int j) {
       std::string msg = "shape error in '" + self.spanText(tree, node) + "': " + why + ": ";
@@ -148,17 +149,17 @@ struct ParseSession::Impl {
 
   // Applies the kind's shared shape rule to variable shapes: each Var is
   // passed as a placeholder Dim so that the rule's same() unifies Vars.
-  VShape applyRule(Kind kind, const detail::AstTree& tree, int node, std::vector<int> kids,
-                   std::vector<VShape> in) {
-    Unifier u{*this, tree, node, std::move(kids), in};
-    std::vector<Shape> placeholders;
+  VShape applyRule(Kind kind, const detail::AstTree& tree, int node, std::span<const int> kids,
+                   std::span<const VShape> in) {
+    Unifier u{*this, tree, node, kids, in, {0}};
+    boost::container::small_vector<Shape, 4> placeholders;
     auto dimOf = [&](Var v) -> Dim {
       if (v == 0) return kOne;
       u.dimVar.push_back(v);
       return static_cast<Dim>(u.dimVar.size() - 1);
     };
     for (VShape s : in) placeholders.push_back({dimOf(s.rows), dimOf(s.cols)});
-    Shape out = detail::applyShapeRule(kind, placeholders, u);
+    Shape out = detail::applyShapeRule(kind, std::span<const Shape>(placeholders.data(), placeholders.size()), u);
     return {u.dimVar[out.rows], u.dimVar[out.cols]};
   }
 
@@ -196,9 +197,7 @@ struct ParseSession::Impl {
       out = -out;
       return true;
     }
-    if (a.tag != detail::Ast::Tag::Number || a.value.get_den() != 1 || !a.value.get_num().fits_slong_p()) return false;
-    out = a.value.get_num().get_si();
-    return true;
+    return a.tag == detail::Ast::Tag::Number && a.value.smallInteger(out);
   }
 
   VShape elaborate(std::size_t which, int node) {
@@ -207,8 +206,10 @@ struct ParseSession::Impl {
     Elab& e = elabs[which][node];
     using Tag = detail::Ast::Tag;
     auto err = [&](const std::string& msg) { throw ParseError(msg, t.source, a.begin); };
-    std::vector<VShape> in;
+    boost::container::small_vector<VShape, 2> in;
     for (int k : a.kids) in.push_back(elaborate(which, k));
+    std::span<const int> kids(a.kids.data(), a.kids.size());
+    std::span<const VShape> ins(in.data(), in.size());
     switch (a.tag) {
       case Tag::Number:
         e.kind = Kind::Number;
@@ -236,17 +237,17 @@ struct ParseSession::Impl {
         e.kind = f->second;
         if (e.kind == Kind::DiagMatrix || e.kind == Kind::DiagVector)
           e.kind = find(in[0].cols) == 0 ? Kind::DiagMatrix : Kind::DiagVector;
-        return e.shape = applyRule(e.kind, t, node, a.kids, in);
+        return e.shape = applyRule(e.kind, t, node, kids, ins);
       }
       case Tag::Neg:
         e.kind = Kind::Scale;
         return e.shape = in[0];
       case Tag::Transpose:
         e.kind = Kind::Transpose;
-        return e.shape = applyRule(e.kind, t, node, a.kids, in);
+        return e.shape = applyRule(e.kind, t, node, kids, ins);
       case Tag::Inner:
         e.kind = Kind::Inner;
-        return e.shape = applyRule(e.kind, t, node, a.kids, in);
+        return e.shape = applyRule(e.kind, t, node, kids, ins);
       case Tag::Binary: break;
     }
     const std::string& op = a.text;
@@ -277,16 +278,16 @@ struct ParseSession::Impl {
           e.kind = Kind::MatPow;
           e.exponent = 0;
           e.symbolicExponent = true;
-          return e.shape = applyRule(e.kind, t, node, a.kids, in);
+          return e.shape = applyRule(e.kind, t, node, kids, ins);
         }
         if (k > 1'000'000 || k < -1'000'000)
           throw Error(Error::Category::Shape, "shape error in '" + spanText(t, node) + "': a matrix power beyond ±10^6");
         e.kind = k == -1 ? Kind::Inverse : Kind::MatPow;
         e.exponent = k;
-        if (e.kind == Kind::Inverse) return e.shape = applyRule(Kind::Inverse, t, node, {a.kids[0]}, {in[0]});
+        if (e.kind == Kind::Inverse) return e.shape = applyRule(Kind::Inverse, t, node, kids.first(1), ins.first(1));
       }
     }
-    return e.shape = applyRule(e.kind, t, node, a.kids, in);
+    return e.shape = applyRule(e.kind, t, node, kids, ins);
   }
 
   // A rule may force a matrix variable to be a row (B*y = <B', y>), but if
@@ -367,19 +368,23 @@ struct ParseSession::Impl {
       }
       return arena.make(Kind::Add, std::move(terms));
     }
-    std::vector<Id> kids;
+    boost::container::small_vector<Id, 2> kids;
     for (int k : a.kids) kids.push_back(build(which, k, named));
     Shape shape{finalDim(e.shape.rows, named), finalDim(e.shape.cols, named)};
-    auto mk = [&](Kind kind, std::vector<Id> ks) {
+    auto mk = [&](Kind kind, std::initializer_list<Id> list) {
+      std::span<const Id> ks(list.begin(), list.size());
       try {
-        return options.raw ? arena.raw(kind, std::move(ks)) : arena.make(kind, std::move(ks));
+        return options.raw ? arena.raw(kind, ks) : arena.make(kind, ks);
       } catch (const Error& e) {
         if (e.category() != Error::Category::Domain) throw;
         throw Error(Error::Category::Domain, "division by zero in '" + spanText(t, node) + "': it is undefined everywhere");
       }
     };
     switch (a.tag) {
-      case detail::Ast::Tag::Number: return arena.number(a.value);
+      case detail::Ast::Tag::Number: {
+        long v;
+        return a.value.smallInteger(v) ? arena.number(v) : arena.number(a.value.toMpq());
+      }
       case detail::Ast::Tag::Name:
         if (e.kind == Kind::Identity) return arena.identity(shape.rows);
         if (e.kind == Kind::Ones) return arena.ones(shape);
@@ -394,7 +399,8 @@ struct ParseSession::Impl {
       if (e.kind == Kind::Inverse) return mk(Kind::Inverse, {kids[0]});
       if (e.kind == Kind::MatPow) return mk(Kind::MatPow, {kids[0], e.symbolicExponent ? kids[1] : arena.number(e.exponent)});
     }
-    return mk(e.kind, std::move(kids));
+    if (kids.size() == 1) return mk(e.kind, {kids[0]});
+    return mk(e.kind, {kids[0], kids[1]});
   }
 };
 

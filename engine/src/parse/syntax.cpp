@@ -78,7 +78,20 @@ class Parser {
     return left;
   }
 
+  // Each nesting level is a few frames of this recursive descent: deeper
+  // input is refused before it can exhaust the stack (terms are limited to
+  // a depth of 1500 anyway).
+  static constexpr int kMaxNesting = 2000;
+  struct Nested {
+    Parser& p;
+    explicit Nested(Parser& parser, const Token& at) : p(parser) {
+      if (++p.depth_ > kMaxNesting) p.fail("the expression nests deeper than " + std::to_string(kMaxNesting) + " levels", at);
+    }
+    ~Nested() { --p.depth_; }
+  };
+
   int unary() {
+    Nested nested(*this, peek());
     if (at("-") || at("+")) {
       const Token& t = next();
       int operand = unary();
@@ -98,6 +111,7 @@ class Parser {
   }
 
   int exponent() {  // "X^-1": a sign may follow ^ directly
+    Nested nested(*this, peek());
     if (at("-") || at("+")) {
       const Token& t = next();
       int operand = exponent();
@@ -131,9 +145,9 @@ class Parser {
     switch (t.type) {
       case Token::Type::Number: {
         next();
-        mpq_class v;
+        SmallRational v;
         try {
-          v = decimal(t.text);
+          v = SmallRational(decimal(t.text));
         } catch (const std::exception&) {
           fail("number out of range", t);
         }
@@ -178,6 +192,7 @@ class Parser {
 
   std::vector<Token> tokens_;
   std::size_t i_ = 0;
+  int depth_ = 0;
   AstTree tree_;
 };
 

@@ -378,9 +378,9 @@ Id Matcher::instantiate(Id pattern) {
     case Kind::Number: return pattern;
     default: break;
   }
-  std::vector<Id> kids(n.kids.size());
+  boost::container::small_vector<Id, 4> kids(n.kids.size());
   for (std::size_t i = 0; i < kids.size(); ++i) kids[i] = instantiate(n.kids[i]);
-  return a_.make(n.kind, std::move(kids));
+  return a_.make(n.kind, std::span<const Id>(kids.data(), kids.size()));
 }
 
 }  // namespace matcalc::detail

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "match.hpp"
+#include "matcalc/id_map.hpp"
 #include "matcalc/print.hpp"
 #include "matcalc/rewrite.hpp"
 #include "order.hpp"
@@ -44,12 +45,13 @@ bool isSymmetric(const Arena& a, Id t, const Facts& facts) {
 
 Facts presuppositions(const Arena& a, Id term) {
   Facts f;
-  std::unordered_set<Id> seen;
-  std::vector<Id> stack{term};
+  IdMap seen;
+  boost::container::small_vector<Id, 16> stack{term};
   while (!stack.empty()) {
     Id t = stack.back();
     stack.pop_back();
-    if (!seen.insert(t).second) continue;
+    if (seen.contains(t)) continue;
+    seen.set(t, t);
     const Node n = a.node(t);
     switch (n.kind) {
       case Kind::Inverse:
@@ -408,7 +410,7 @@ Id Rewriter::norm(Id t) {
       nk.push_back(norm(k));
       changed = changed || nk.back() != k;
     }
-    Id next = changed ? arena_.make(arena_.kind(cur), std::vector<Id>(nk.begin(), nk.end())) : cur;
+    Id next = changed ? arena_.make(arena_.kind(cur), std::span<const Id>(nk.data(), nk.size())) : cur;
     if (next == cur) {
       Applied ap = tryRules(cur);
       if (!ap.rule) break;

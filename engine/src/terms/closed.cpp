@@ -22,11 +22,11 @@ namespace matcalc {
 class ClosedCanonicaliser {
  public:
   explicit ClosedCanonicaliser(Arena& a) : a_(a) {}
-  using Word = std::vector<Id>;
+  using Word = Arena::Ids;
 
   // The factors of a product, flattened, with scalars taken out and
   // identities dropped (kept when alone: tr(I)). False for a zero factor.
-  bool normalise(std::span<const Id> in, Word& out, std::vector<Id>& scalars) {
+  bool normalise(std::span<const Id> in, Word& out, Arena::Ids& scalars) {
     bool identity = false;
     Id anIdentity = kNoId;
     for (Id f : in) {
@@ -61,8 +61,8 @@ class ClosedCanonicaliser {
     return true;
   }
 
-  std::vector<std::size_t> boundaries(const Word& w) const {
-    std::vector<std::size_t> out;
+  boost::container::small_vector<std::size_t, 4> boundaries(const Word& w) const {
+    boost::container::small_vector<std::size_t, 4> out;
     for (std::size_t i = 0; i < w.size(); ++i)
       if (a_.shape(w[i]).cols == kOne) out.push_back(i);
     return out;
@@ -72,12 +72,12 @@ class ClosedCanonicaliser {
   // (which has at most one dimension of 1 between factors, cyclically).
   Id orbit(const Word& start) {
     Id best = representative(start);
-    std::vector<Id> scratch;
+    Arena::Ids scratch;
     bool hadamard = std::any_of(start.begin(), start.end(), [&](Id f) { return hadamardOperands(f, scratch); });
     if (!hadamard) return best;  // a word without Hadamard factors is the orbit's preferred one
     struct Item {
       bool isWord;
-      std::vector<Id> elements;  // the factors of a word, or the operands of sum(.* …)
+      Arena::Ids elements;  // the factors of a word, or the operands of sum(.* …)
     };
     std::deque<Item> queue{{true, start}};
     std::unordered_set<Id> seen{best};
@@ -88,14 +88,14 @@ class ClosedCanonicaliser {
       if (item.isWord) {
         const Word& w = item.elements;
         for (std::size_t i = 0; i < w.size(); ++i) {
-          std::vector<Id> ops;
+          Arena::Ids ops;
           if (!hadamardOperands(w[i], ops)) continue;
           // tr(H*R) = sum(H .* R'); tr(H) = sum(H .* I).
           Id rt;
           if (w.size() == 1) {
             rt = a_.identity(a_.shape(w[i]).rows);
           } else {
-            std::vector<Id> rest;
+            Arena::Ids rest;
             for (std::size_t j = 1; j < w.size(); ++j) rest.push_back(w[(i + j) % w.size()]);
             Id r = rest.size() == 1 ? rest[0] : a_.make(Kind::Mul, rest);
             if (a_.kind(r) == Kind::Scale || a_.shape(r).isScalar()) continue;
@@ -106,18 +106,18 @@ class ClosedCanonicaliser {
           if (seen.insert(key).second) queue.push_back({false, ops});
         }
       } else {
-        const std::vector<Id>& ops = item.elements;
+        const Arena::Ids& ops = item.elements;
         for (std::size_t j = 0; j <= ops.size(); ++j) {
           // sum(U .* V) = tr(U'*V), with V one operand (or ones, j = size) and U the others.
-          std::vector<Id> others;
+          Arena::Ids others;
           for (std::size_t i = 0; i < ops.size(); ++i)
             if (i != j) others.push_back(ops[i]);
           Id v = j < ops.size() ? ops[j] : a_.ones(a_.shape(ops[0]));
           Id u = others.empty() ? a_.ones(a_.shape(v)) : others.size() == 1 ? others[0] : a_.make(Kind::Hadamard, others);
           if (a_.kind(u) == Kind::Scale) continue;
           Word w;
-          std::vector<Id> scalars;
-          std::vector<Id> pair{a_.transpose(u), v};
+          Arena::Ids scalars;
+          Arena::Ids pair{a_.transpose(u), v};
           if (!normalise(pair, w, scalars) || !scalars.empty() || w.empty() || boundaries(w).size() > 1) continue;
           Id r = representative(w);
           if (!seen.insert(r).second) continue;
@@ -134,13 +134,13 @@ class ClosedCanonicaliser {
   std::size_t hadamardFactors(Id t) {
     Id word = a_.kind(t) == Kind::Trace ? a_.kids(t)[0] : t;
     std::span<const Id> fs = a_.kind(word) == Kind::Mul ? a_.kids(word) : std::span<const Id>(&word, 1);
-    std::vector<Id> scratch;
+    Arena::Ids scratch;
     return std::count_if(fs.begin(), fs.end(), [&](Id f) { return hadamardOperands(f, scratch); });
   }
 
   // The operands of a Hadamard product, A.^k counted as k operands A: false
   // when f is not one.
-  bool hadamardOperands(Id f, std::vector<Id>& out) {
+  bool hadamardOperands(Id f, Arena::Ids& out) {
     auto repeated = [&](Id g) -> long {
       if (a_.kind(g) != Kind::HadamardPow || a_.kind(a_.kids(g)[1]) != Kind::Number) return 0;
       const mpq_class& p = a_.numberOf(a_.kids(g)[1]);
@@ -167,10 +167,10 @@ class ClosedCanonicaliser {
 
   // sum(ops[0] .* ops[1] .* …) as a key: operands sorted, and the orientation
   // (all transposed or not) whose sorted operands are smaller.
-  Id hadamardSum(std::vector<Id>& ops) {
+  Id hadamardSum(Arena::Ids& ops) {
     auto byOrder = [&](Id x, Id y) { return a_.compare(x, y) < 0; };
     std::sort(ops.begin(), ops.end(), byOrder);
-    std::vector<Id> flipped;
+    Arena::Ids flipped;
     for (Id o : ops) flipped.push_back(a_.transpose(o));
     std::sort(flipped.begin(), flipped.end(), byOrder);
     if (lexicographicallyLess(flipped, ops)) ops.swap(flipped);
@@ -213,7 +213,7 @@ class ClosedCanonicaliser {
   // Booth's algorithm: the start of the least rotation, in O(n) comparisons.
   std::size_t leastRotation(const Word& s) const {
     std::size_t n = s.size();
-    std::vector<long> f(2 * n, -1);
+    boost::container::small_vector<long, 16> f(2 * n, -1);
     std::size_t k = 0;
     for (std::size_t j = 1; j < 2 * n; ++j) {
       Id sj = s[j % n];
@@ -268,10 +268,10 @@ class ClosedCanonicaliser {
   Arena& a_;
 };
 
-Id Arena::closedWord(std::vector<Id> word) {
+Id Arena::closedWord(std::span<const Id> word) {
   ClosedCanonicaliser c(*this);
   ClosedCanonicaliser::Word w;
-  std::vector<Id> scalars;
+  Arena::Ids scalars;
   if (!c.normalise(word, w, scalars)) return number(0);
   if (!w.empty()) {
     auto b = c.boundaries(w);
@@ -292,7 +292,7 @@ Id Arena::closedWord(std::vector<Id> word) {
     }
   }
   if (scalars.empty()) return number(1);
-  return makeScale(std::move(scalars));
+  return makeScale(scalars);
 }
 
 }  // namespace matcalc

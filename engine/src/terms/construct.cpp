@@ -10,6 +10,7 @@
 #include "matcalc/print.hpp"
 #include "matcalc/term.hpp"
 #include "shape_rules.hpp"
+#include "matcalc/small_rational.hpp"
 
 namespace matcalc {
 
@@ -30,11 +31,12 @@ struct CheckOnly {
 
 // Sums rational weights by key, keeping first-seen order: the coefficients of
 // like terms (2*X + 3*X) and the exponents of one base (alpha*alpha^2).
+using detail::SmallRational;
 struct WeightsByKey {
-  std::vector<Id> keys;
-  std::vector<mpq_class> weights;
+  boost::container::small_vector<Id, 8> keys;
+  boost::container::small_vector<SmallRational, 8> weights;
   IdMap index;  // used once there are many keys; a short list is searched
-  void add(Id key, const mpq_class& w) {
+  void add(Id key, const SmallRational& w) {
     std::size_t at = keys.size();
     if (keys.size() < 16) {
       at = std::find(keys.begin(), keys.end(), key) - keys.begin();
@@ -53,6 +55,13 @@ struct WeightsByKey {
     }
   }
 };
+
+// The value of a Number node, and the node of a value.
+SmallRational valueOf(const Arena& a, Id number) { return SmallRational(a.numberOf(number)); }
+Id numberNode(Arena& a, const SmallRational& q) {
+  long v;
+  return q.smallInteger(v) ? a.number(v) : a.number(q.toMpq());
+}
 
 [[noreturn]] void divisionByZero(const Arena& a, Id numerator) {
   throw Error(Error::Category::Domain, "division by zero: '" + toText(a, numerator) + "' is divided by 0");
@@ -114,19 +123,19 @@ Shape Arena::checkShape(Kind kind, std::span<const Id> kids) const {
   return detail::applyShapeRule(kind, std::span<const Shape>(shapes.data(), shapes.size()), checker);
 }
 
-Id Arena::finish(Kind kind, std::vector<Id> kids) {
+Id Arena::finish(Kind kind, std::span<const Id> kids) {
   Shape s = checkShape(kind, kids);
   return intern(kind, 0, s, kids);
 }
 
-Id Arena::raw(Kind kind, std::vector<Id> kids) {
+Id Arena::raw(Kind kind, std::span<const Id> kids) {
   const KindInfo& ki = info(kind);
   if (ki.form == Form::Leaf) throw std::logic_error("raw() called for a leaf kind");
-  return finish(kind, std::move(kids));
+  return finish(kind, kids);
 }
 
-std::vector<Id> Arena::flatten(Kind kind, std::span<const Id> kids) const {
-  std::vector<Id> out;
+Arena::Ids Arena::flatten(Kind kind, std::span<const Id> kids) const {
+  Ids out;
   out.reserve(kids.size());
   for (Id k : kids) {
     if (this->kind(k) == kind) {
@@ -139,16 +148,16 @@ std::vector<Id> Arena::flatten(Kind kind, std::span<const Id> kids) const {
   return out;
 }
 
-Id Arena::make(Kind kind, std::vector<Id> kids) {
+Id Arena::make(Kind kind, std::span<const Id> kids) {
   const KindInfo& ki = info(kind);
   if (ki.form == Form::Leaf) throw std::logic_error("make() called for a leaf kind");
   if (ki.arity >= 0 ? kids.size() != static_cast<std::size_t>(ki.arity) : kids.empty())
     throw std::logic_error("wrong number of operands for " + std::string(ki.id));
   switch (kind) {
-    case Kind::Add: return makeAdd(std::move(kids));
-    case Kind::Scale: return makeScale(std::move(kids));
-    case Kind::Mul: return makeMul(std::move(kids));
-    case Kind::Hadamard: return makeHadamard(std::move(kids));
+    case Kind::Add: return makeAdd(kids);
+    case Kind::Scale: return makeScale(kids);
+    case Kind::Mul: return makeMul(kids);
+    case Kind::Hadamard: return makeHadamard(kids);
     case Kind::HadamardDiv: return makeHadamardDiv(kids[0], kids[1]);
     case Kind::Pow: return makePow(kids[0], kids[1]);
     case Kind::Transpose: return transpose(kids[0]);
@@ -165,7 +174,7 @@ Id Arena::make(Kind kind, std::vector<Id> kids) {
       return makeHadamardPow(kids[0], kids[1]);
     case Kind::MatPow: {
       checkShape(kind, kids);
-      if (this->kind(kids[1]) != Kind::Number) return orient(kind, std::move(kids));  // a pattern: A^beta
+      if (this->kind(kids[1]) != Kind::Number) return orient(kind, kids);  // a pattern: A^beta
       if (numberOf(kids[1]).get_den() != 1 || !numberOf(kids[1]).get_num().fits_slong_p())
         throw Error(Error::Category::Shape, "a matrix power needs an integer exponent");
       long k = numberOf(kids[1]).get_num().get_si();
@@ -187,14 +196,13 @@ Id Arena::make(Kind kind, std::vector<Id> kids) {
     if (this->kind(kids[0]) == Kind::Number) return number(0);
     if (this->kind(kids[0]) == Kind::Scale && this->kind(this->kids(kids[0])[0]) == Kind::Number) {  // d(2*A) = 2*d(A)
       auto fs = this->kids(kids[0]);
-      std::vector<Id> rest(fs.begin() + 1, fs.end());
-      Id r = rest.size() == 1 ? rest[0] : makeScale(rest);
+      Id r = fs.size() == 2 ? fs[1] : makeScale(fs.subspan(1));
       return makeScale({fs[0], make(Kind::Differential, {r})});
     }
     if (this->kind(kids[0]) == Kind::Add) {
-      std::vector<Id> terms;
-      for (Id t : std::vector<Id>(this->kids(kids[0]).begin(), this->kids(kids[0]).end())) terms.push_back(make(Kind::Differential, {t}));
-      return makeAdd(std::move(terms));
+      Ids terms;
+      for (Id t : Ids(this->kids(kids[0]).begin(), this->kids(kids[0]).end())) terms.push_back(make(Kind::Differential, {t}));
+      return makeAdd(terms);
     }
   }
   // Linear in an operand that is zero: the result is zero (d(0), diag(0), <0, B> …).
@@ -208,28 +216,29 @@ Id Arena::make(Kind kind, std::vector<Id> kids) {
       break;
     default: break;
   }
-  return orient(kind, std::move(kids));
+  return orient(kind, kids);
 }
 
 // f(A') is written f(A)' (or f(A) when f ignores transposes) where the
 // argument reads better untransposed: the one with fewer transposes, or the
 // smaller one in the structural order, is kept.
-Id Arena::orient(Kind kind, std::vector<Id> kids) {
+Id Arena::orient(Kind kind, std::span<const Id> kids) {
   if (orientationOf(kind) != Orientation::None && !shape(kids[0]).isScalar()) {
     checkShape(kind, kids);
     Id arg = kids[0], flipped = transpose(arg);
     std::uint32_t ta = facts(arg).transposes, tf = facts(flipped).transposes;
     if (tf < ta || (tf == ta && compare(flipped, arg) < 0)) {
-      kids[0] = flipped;
-      Id inner = finish(kind, std::move(kids));
+      Ids oriented(kids.begin(), kids.end());
+      oriented[0] = flipped;
+      Id inner = finish(kind, oriented);
       return orientationOf(kind) == Orientation::Commutes ? raw(Kind::Transpose, {inner}) : inner;
     }
   }
-  return finish(kind, std::move(kids));
+  return finish(kind, kids);
 }
 
-Id Arena::makeAdd(std::vector<Id> kids) {
-  std::vector<Id> flat = flatten(Kind::Add, kids);
+Id Arena::makeAdd(std::span<const Id> kids) {
+  Ids flat = flatten(Kind::Add, kids);
   Shape result = checkShape(Kind::Add, flat);
   // A scalar in a matrix sum is broadcast: alpha becomes alpha*ones, so that
   // no rule ever sees operands of different shapes.
@@ -238,45 +247,45 @@ Id Arena::makeAdd(std::vector<Id> kids) {
       if (shape(k).isScalar()) k = makeScale({k, ones(result)});
   flat = flatten(Kind::Add, flat);
   // Like terms: c1*T + c2*T -> (c1 + c2)*T, numbers fold into one constant.
-  mpq_class constant = 0;
+  SmallRational constant = 0;
   WeightsByKey like;  // core term -> coefficient
   for (Id k : flat) {
     if (kind(k) == Kind::Zero) continue;
     if (kind(k) == Kind::Number) {
-      constant += numberOf(k);
+      constant += valueOf(*this, k);
       continue;
     }
-    mpq_class c = 1;
+    SmallRational c = 1;
     Id core = k;
     if (kind(k) == Kind::Scale && kind(this->kids(k)[0]) == Kind::Number) {
       auto ks = this->kids(k);
-      c = numberOf(ks[0]);
+      c = valueOf(*this, ks[0]);
       core = ks.size() == 2 ? ks[1] : intern(Kind::Scale, 0, shape(k), ks.subspan(1));
     }
     like.add(core, c);
   }
-  std::vector<Id> terms;
+  Ids terms;
   for (std::size_t i = 0; i < like.keys.size(); ++i) {
     if (like.weights[i] == 0) continue;
-    terms.push_back(like.weights[i] == 1 ? like.keys[i] : makeScale({number(like.weights[i]), like.keys[i]}));
+    terms.push_back(like.weights[i] == 1 ? like.keys[i] : makeScale({numberNode(*this, like.weights[i]), like.keys[i]}));
   }
   std::sort(terms.begin(), terms.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
-  if (constant != 0) terms.push_back(number(constant));  // constants last: "alpha + 1"
+  if (constant != 0) terms.push_back(numberNode(*this, constant));  // constants last: "alpha + 1"
   if (terms.empty()) return zero(result);
   if (terms.size() == 1) return terms[0];
   return intern(Kind::Add, 0, result, terms);
 }
 
-Id Arena::makeScale(std::vector<Id> kids) {
-  std::vector<Id> flat = flatten(Kind::Scale, kids);
+Id Arena::makeScale(std::span<const Id> kids) {
+  Ids flat = flatten(Kind::Scale, kids);
   checkShape(Kind::Scale, flat);
-  mpq_class coefficient = 1;
-  std::vector<Id> factors;
+  SmallRational coefficient = 1;
+  Ids factors;
   Id matrix = 0;
   bool hasMatrix = false, isZero = false;
   for (Id k : flat) {
     if (kind(k) == Kind::Number) {
-      coefficient *= numberOf(k);
+      coefficient *= valueOf(*this, k);
     } else if (!shape(k).isScalar()) {
       hasMatrix = true;
       matrix = k;
@@ -291,24 +300,24 @@ Id Arena::makeScale(std::vector<Id> kids) {
   WeightsByKey powers;  // base -> exponent
   for (Id f : factors) {
     bool power = kind(f) == Kind::Pow && kind(this->kids(f)[1]) == Kind::Number;
-    powers.add(power ? this->kids(f)[0] : f, power ? numberOf(this->kids(f)[1]) : mpq_class(1));
+    powers.add(power ? this->kids(f)[0] : f, power ? valueOf(*this, this->kids(f)[1]) : SmallRational(1));
   }
   factors.clear();
   for (std::size_t i = 0; i < powers.keys.size(); ++i) {
     if (powers.weights[i] == 0) continue;
     Id base = powers.keys[i];
-    Id f = powers.weights[i] == 1 ? base : makePow(base, number(powers.weights[i]));
-    if (kind(f) == Kind::Number) coefficient *= numberOf(f);
+    Id f = powers.weights[i] == 1 ? base : makePow(base, numberNode(*this, powers.weights[i]));
+    if (kind(f) == Kind::Number) coefficient *= valueOf(*this, f);
     else if (kind(f) == Kind::Scale) {  // (alpha*beta)^2 came apart: take its factors
       for (Id g : this->kids(f)) {
-        if (kind(g) == Kind::Number) coefficient *= numberOf(g);
+        if (kind(g) == Kind::Number) coefficient *= valueOf(*this, g);
         else factors.push_back(g);
       }
     } else factors.push_back(f);
   }
   std::sort(factors.begin(), factors.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
-  std::vector<Id> out;
-  if (coefficient != 1) out.push_back(number(coefficient));  // coefficient first: "2*X"
+  Ids out;
+  if (coefficient != 1) out.push_back(numberNode(*this, coefficient));  // coefficient first: "2*X"
   out.insert(out.end(), factors.begin(), factors.end());
   if (hasMatrix) out.push_back(matrix);  // the non-scalar factor last
   if (out.empty()) return number(1);
@@ -319,11 +328,11 @@ Id Arena::makeScale(std::vector<Id> kids) {
 // A matrix product: flattened; scalar factors (also those of scaled
 // operands, and 1×1 runs of factors between two dimensions of 1) taken out
 // in front; identities dropped; a 1×1 product is a closed word (closed.cpp).
-Id Arena::makeMul(std::vector<Id> kids) {
+Id Arena::makeMul(std::span<const Id> kids) {
   Shape result = checkShape(Kind::Mul, kids);
   for (Id k : kids)
     if (isZero(k)) return zero(result);
-  std::vector<Id> scalars, factors;
+  Ids scalars, factors;
   for (Id k : kids) {
     if (shape(k).isScalar()) {  // numbers, scalars, and 1×1 closed words
       scalars.push_back(k);
@@ -354,13 +363,13 @@ Id Arena::makeMul(std::vector<Id> kids) {
   }
   // Split at inner dimensions of 1: the runs between two of them are 1×1
   // closed words (scalars); what is left is at most an outer product.
-  std::vector<Id> matrix;
+  Ids matrix;
   if (!factors.empty()) {
     std::size_t start = 0;
     auto closeRun = [&](std::size_t end) {  // factors [start, end)
-      std::vector<Id> run(factors.begin() + start, factors.begin() + end);
+      std::span<const Id> run(factors.data() + start, end - start);
       Shape runShape{shape(run.front()).rows, shape(run.back()).cols};
-      if (runShape.isScalar()) scalars.push_back(run.size() == 1 ? run[0] : closedWord(std::move(run)));
+      if (runShape.isScalar()) scalars.push_back(run.size() == 1 ? run[0] : closedWord(run));
       else matrix.insert(matrix.end(), run.begin(), run.end());
       start = end;
     };
@@ -371,16 +380,16 @@ Id Arena::makeMul(std::vector<Id> kids) {
   Id product = matrix.empty() ? kNoId : matrix.size() == 1 ? matrix[0] : intern(Kind::Mul, 0, result, matrix);
   if (scalars.empty()) return product == kNoId ? number(1) : product;
   if (product != kNoId) scalars.push_back(product);
-  return makeScale(std::move(scalars));
+  return makeScale(scalars);
 }
 
 // A Hadamard product: flattened and sorted, scalar factors in front, all-ones
 // operands dropped (A .* ones = A).
-Id Arena::makeHadamard(std::vector<Id> kids) {
+Id Arena::makeHadamard(std::span<const Id> kids) {
   Shape result = checkShape(Kind::Hadamard, kids);
   for (Id k : kids)
     if (isZero(k)) return zero(result);
-  std::vector<Id> scalars, rest;
+  Ids scalars, rest;
   for (Id k : flatten(Kind::Hadamard, kids)) {
     if (shape(k).isScalar()) {
       scalars.push_back(k);
@@ -394,18 +403,18 @@ Id Arena::makeHadamard(std::vector<Id> kids) {
   }
   // Re-flatten: a scaled operand may have been a Hadamard product itself.
   rest = flatten(Kind::Hadamard, rest);
-  std::erase_if(rest, [&](Id k) { return kind(k) == Kind::Ones; });
+  rest.erase(std::remove_if(rest.begin(), rest.end(), [&](Id k) { return kind(k) == Kind::Ones; }), rest.end());
   // Exponentials combine: exp(A) .* exp(B) = exp(A + B), as powers of one
   // base do below (exp-hadamard-product); exp(B)' counts as exp(B').
   {
-    std::vector<Id> exponents, others;
+    Ids exponents, others;
     for (Id k : rest) {
       if (kind(k) == Kind::Exp) exponents.push_back(this->kids(k)[0]);
       else if (kind(k) == Kind::Transpose && kind(this->kids(k)[0]) == Kind::Exp) exponents.push_back(transpose(this->kids(this->kids(k)[0])[0]));
       else others.push_back(k);
     }
     if (exponents.size() >= 2) {
-      others.push_back(make(Kind::Exp, {makeAdd(std::move(exponents))}));
+      others.push_back(make(Kind::Exp, {makeAdd(exponents)}));
       rest = std::move(others);
     }
   }
@@ -413,13 +422,13 @@ Id Arena::makeHadamard(std::vector<Id> kids) {
   WeightsByKey powers;
   for (Id k : rest) {
     bool power = kind(k) == Kind::HadamardPow && kind(this->kids(k)[1]) == Kind::Number;
-    powers.add(power ? this->kids(k)[0] : k, power ? numberOf(this->kids(k)[1]) : mpq_class(1));
+    powers.add(power ? this->kids(k)[0] : k, power ? valueOf(*this, this->kids(k)[1]) : SmallRational(1));
   }
   if (powers.keys.size() != rest.size()) {
     rest.clear();
     for (std::size_t i = 0; i < powers.keys.size(); ++i) {
       if (powers.weights[i] == 0) continue;
-      Id p = powers.weights[i] == 1 ? powers.keys[i] : makeHadamardPow(powers.keys[i], number(powers.weights[i]));
+      Id p = powers.weights[i] == 1 ? powers.keys[i] : makeHadamardPow(powers.keys[i], numberNode(*this, powers.weights[i]));
       if (kind(p) == Kind::Scale) {  // (alpha*B).^k came apart
         auto fs = this->kids(p);
         scalars.insert(scalars.end(), fs.begin(), fs.end() - 1);
@@ -430,18 +439,18 @@ Id Arena::makeHadamard(std::vector<Id> kids) {
     }
   }
   if (rest.empty() && !result.isScalar()) rest.push_back(ones(result));
-  if (rest.empty()) return makeScale(std::move(scalars));
+  if (rest.empty()) return makeScale(scalars);
   std::sort(rest.begin(), rest.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
   Id product = rest.size() == 1 ? rest[0] : intern(Kind::Hadamard, 0, result, rest);
   if (scalars.empty()) return product;
   scalars.push_back(product);
-  return makeScale(std::move(scalars));
+  return makeScale(scalars);
 }
 
 // A ./ B is A .* B.^-1, as alpha/beta is alpha*beta^-1, so that quotients
 // cancel with the powers of a Hadamard product: (B .* C) ./ B = C.
 Id Arena::makeHadamardDiv(Id a, Id b) {
-  Shape result = checkShape(Kind::HadamardDiv, std::vector<Id>{a, b});
+  Shape result = checkShape(Kind::HadamardDiv, span({a, b}));
   if (isZero(b)) divisionByZero(*this, a);
   if (shape(b).isScalar()) return makeScale({makePow(b, number(-1)), a});
   if (isZero(a)) return zero(result);
@@ -450,7 +459,7 @@ Id Arena::makeHadamardDiv(Id a, Id b) {
 }
 
 Id Arena::makePow(Id base, Id exponent) {
-  checkShape(Kind::Pow, std::vector<Id>{base, exponent});
+  checkShape(Kind::Pow, span({base, exponent}));
   bool integerExponent = kind(exponent) == Kind::Number && numberOf(exponent).get_den() == 1;
   if (kind(exponent) == Kind::Number) {
     const mpq_class& e = numberOf(exponent);
@@ -470,9 +479,9 @@ Id Arena::makePow(Id base, Id exponent) {
   }
   // (alpha*beta)^q = alpha^q*beta^q for an integer q, so powers of one base can meet.
   if (kind(base) == Kind::Scale && integerExponent) {
-    std::vector<Id> factors;
-    for (Id f : std::vector<Id>(kids(base).begin(), kids(base).end())) factors.push_back(makePow(f, exponent));
-    return makeScale(std::move(factors));
+    Ids factors;
+    for (Id f : Ids(kids(base).begin(), kids(base).end())) factors.push_back(makePow(f, exponent));
+    return makeScale(factors);
   }
   // (b^p)^q = b^(p*q) for an integer q: alpha^-1 stays a power of alpha.
   if (kind(base) == Kind::Pow && integerExponent && kind(kids(base)[1]) == Kind::Number) {
@@ -480,7 +489,7 @@ Id Arena::makePow(Id base, Id exponent) {
     mpq_class e = numberOf(kids(base)[1]) * numberOf(exponent);
     return makePow(inner, number(e));
   }
-  return intern(Kind::Pow, 0, Shape{}, std::vector<Id>{base, exponent});
+  return intern(Kind::Pow, 0, Shape{}, span({base, exponent}));
 }
 
 std::pair<Id, long> Arena::powerOf(Id f) {
@@ -513,8 +522,8 @@ Id Arena::power(Id base, long e) {
   return orient(Kind::MatPow, {orient(Kind::Inverse, {base}), number(-e)});
 }
 
-void Arena::combinePowers(std::vector<Id>& factors, bool cyclic) {
-  std::vector<std::pair<Id, long>> stack;
+void Arena::combinePowers(Ids& factors, bool cyclic) {
+  boost::container::small_vector<std::pair<Id, long>, 8> stack;
   for (Id f : factors) {
     auto p = powerOf(f);
     if (!stack.empty() && stack.back().first == p.first) {
@@ -555,10 +564,10 @@ Id Arena::makeHadamardPow(Id base, Id exponent) {
   if (integer && kind(base) == Kind::HadamardPow && kind(kids(base)[1]) == Kind::Number)
     return makeHadamardPow(kids(base)[0], number(numberOf(kids(base)[1]) * p));
   if (integer && (kind(base) == Kind::Hadamard || kind(base) == Kind::Scale)) {
-    std::vector<Id> parts;
-    for (Id k : std::vector<Id>(kids(base).begin(), kids(base).end()))
+    Ids parts;
+    for (Id k : Ids(kids(base).begin(), kids(base).end()))
       parts.push_back(shape(k).isScalar() ? makePow(k, exponent) : makeHadamardPow(k, exponent));
-    return kind(base) == Kind::Scale ? makeScale(std::move(parts)) : makeHadamard(std::move(parts));
+    return kind(base) == Kind::Scale ? makeScale(parts) : makeHadamard(parts);
   }
   return orient(Kind::HadamardPow, {base, exponent});
 }
@@ -574,10 +583,10 @@ Id Arena::makeMatPow(Id base, long k) {
   }
   if (kind(base) == Kind::Scale) {
     auto fs = kids(base);
-    std::vector<Id> out;
+    Ids out;
     for (std::size_t i = 0; i + 1 < fs.size(); ++i) out.push_back(makePow(fs[i], number(k)));
     out.push_back(makeMatPow(fs.back(), k));
-    return makeScale(std::move(out));
+    return makeScale(out);
   }
   auto [b, e] = powerOf(base);
   return power(b, e * k);
@@ -589,10 +598,10 @@ Id Arena::makeInverse(Id m) {
   if (kind(m) == Kind::Zero) divisionByZero(*this, identity(shape(m).rows));
   if (kind(m) == Kind::Scale) {
     auto fs = kids(m);
-    std::vector<Id> out;
+    Ids out;
     for (std::size_t i = 0; i + 1 < fs.size(); ++i) out.push_back(makePow(fs[i], number(-1)));
     out.push_back(makeInverse(fs.back()));
-    return makeScale(std::move(out));
+    return makeScale(out);
   }
   auto [b, e] = powerOf(m);
   return power(b, -e);
@@ -606,14 +615,14 @@ Id Arena::makeTrace(Id m) {
     case Kind::Zero: return number(0);
     case Kind::Scale: {
       auto fs = kids(m);
-      std::vector<Id> out(fs.begin(), fs.end() - 1);
+      Ids out(fs.begin(), fs.end() - 1);
       out.push_back(makeTrace(fs.back()));
-      return makeScale(std::move(out));
+      return makeScale(out);
     }
     case Kind::Add:
-    case Kind::Identity: return intern(Kind::Trace, 0, Shape{}, std::vector<Id>{m});
-    case Kind::Mul: return closedWord(std::vector<Id>(kids(m).begin(), kids(m).end()));
-    default: return closedWord({m});
+    case Kind::Identity: return intern(Kind::Trace, 0, Shape{}, span({m}));
+    case Kind::Mul: return closedWord(kids(m));
+    default: return closedWord(span({m}));
   }
 }
 
@@ -624,16 +633,16 @@ Id Arena::makeSum(Id m) {
     case Kind::Zero: return number(0);
     case Kind::Scale: {
       auto fs = kids(m);
-      std::vector<Id> out(fs.begin(), fs.end() - 1);
+      Ids out(fs.begin(), fs.end() - 1);
       out.push_back(makeSum(fs.back()));
-      return makeScale(std::move(out));
+      return makeScale(out);
     }
     default: break;
   }
   Id flipped = transpose(m);
   std::uint32_t ta = facts(m).transposes, tf = facts(flipped).transposes;
   if (tf < ta || (tf == ta && compare(flipped, m) < 0)) m = flipped;
-  return intern(Kind::Sum, 0, Shape{}, std::vector<Id>{m});
+  return intern(Kind::Sum, 0, Shape{}, span({m}));
 }
 
 }  // namespace matcalc

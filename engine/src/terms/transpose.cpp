@@ -19,7 +19,7 @@ Id Arena::transpose(Id t) {
 Id Arena::transposeUncached(Id t) {
   auto ks = kids(t);
   auto each = [&](bool reversed) {
-    std::vector<Id> out;
+    Ids out;
     out.reserve(ks.size());
     for (Id k : ks) out.push_back(transpose(k));
     if (reversed) std::reverse(out.begin(), out.end());
