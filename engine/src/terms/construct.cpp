@@ -4,6 +4,7 @@
 // ("What the constructors decide"); they never grow a term except for the
 // c*ones broadcast.
 #include <algorithm>
+#include <optional>
 #include <boost/container/small_vector.hpp>
 
 #include "matcalc/id_map.hpp"
@@ -35,19 +36,21 @@ using detail::SmallRational;
 struct WeightsByKey {
   boost::container::small_vector<Id, 8> keys;
   boost::container::small_vector<SmallRational, 8> weights;
-  IdMap index;  // used once there are many keys; a short list is searched
+  std::optional<IdMap> index;  // made once there are many keys; a short list is searched
   void add(Id key, const SmallRational& w) {
     std::size_t at = keys.size();
     if (keys.size() < 16) {
       at = std::find(keys.begin(), keys.end(), key) - keys.begin();
     } else {
-      if (index.size() == 0)
-        for (std::size_t i = 0; i < keys.size(); ++i) index.set(keys[i], static_cast<Id>(i));
-      Id found = index.get(key);
+      if (!index) {
+        index.emplace();
+        for (std::size_t i = 0; i < keys.size(); ++i) index->set(keys[i], static_cast<Id>(i));
+      }
+      Id found = index->get(key);
       if (found != kNoId) at = found;
     }
     if (at == keys.size()) {
-      if (keys.size() >= 16) index.set(key, static_cast<Id>(keys.size()));
+      if (keys.size() >= 16) index->set(key, static_cast<Id>(keys.size()));
       keys.push_back(key);
       weights.push_back(w);
     } else {
