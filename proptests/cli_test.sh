@@ -129,6 +129,18 @@ check "a control character exits 2" status_is 2
 check "a control character is shown escaped, not raw" bash -c "! grep -q \$'\\001' '$err'"
 check "a control character is named by its code" stderr_has "unexpected character '\\x01'"
 
+# Long chains are built iteratively (no recursion per operand), in linear time.
+run grad "x'*($(/usr/bin/python3 -c "print('+'.join(['x'] * 18600))"))" --wrt x
+check "a sum of 18600 terms is differentiated" bash -c "[ \"\$(cat '$out')\" = '37200*x' ]"
+run simplify "sum($(/usr/bin/python3 -c "print('.*'.join('A%d' % i for i in range(15000)))"))" --deadline 5
+check "a Hadamard product of 15000 matrices is simplified" status_is 0
+run simplify "x$(/usr/bin/python3 -c "print(\"'\" * 100001)")"
+check "100001 transposes are one" bash -c "[ \"\$(cat '$out')\" = \"x'\" ]"
+# Combined matrix powers are bounded like literal ones, never wrapped around.
+run simplify "X^1000^1000^1000^1000^1000^1000^1000"
+check "a matrix power past 10^6 exits 2" status_is 2
+check "a matrix power past 10^6 is named" stderr_has "a matrix power beyond"
+
 run grad "x'*A*x" --wrt x
 check "grad of a quadratic form" status_is 0
 check "grad prints the compact form" bash -c "[ \"\$(cat '$out')\" = \"(A + A')*x\" ]"

@@ -65,8 +65,11 @@ enum class Phase {
 // One job's shared limits: the deadline and the arena size it started with.
 class Job {
  public:
-  explicit Job(const Arena& arena, Budget budget = {});
+  // The arena's constructors stop at the job's deadline too, until the Job ends.
+  explicit Job(Arena& arena, Budget budget = {});
   ~Job();
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
   const Budget& budget() const { return budget_; }
   const detail::Deadline& deadline() const { return *deadline_; }
   // Throws Error(Budget) past the deadline or the node budget.
@@ -76,6 +79,8 @@ class Job {
   Budget budget_;
   std::unique_ptr<detail::Deadline> deadline_;
   std::size_t startNodes_;
+  Arena& arena_;
+  ArenaLimits previous_;  // restored when the job ends
 };
 
 class Rewriter {

@@ -6,6 +6,7 @@
 #include <gmpxx.h>
 
 #include <boost/container/small_vector.hpp>
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <span>
@@ -65,6 +66,10 @@ struct ArenaLimits {
   std::uint32_t maxDepth = 1500;       // nesting depth of any term
   std::size_t maxNodes = 20'000'000;   // distinct nodes in the arena
   std::size_t maxOperands = 100'000;   // operands of one node (a sum of this many terms is a runaway expansion)
+  // Checked every 1024 new nodes, so that no constructor runs on past a
+  // job's deadline (a Job sets it for its lifetime).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  double deadlineSeconds = 0;  // for the message
 };
 
 class Arena {
@@ -205,6 +210,7 @@ class Arena {
   mutable std::unordered_map<std::uint64_t, int> compareMemo_;
   std::uint32_t lastScope_ = 0;
   std::uint32_t patternDims_ = 0;
+  std::uint32_t freshRound_ = 0;  // freshDim(): every name of the rounds before is taken
   ArenaLimits limits_;
 };
 

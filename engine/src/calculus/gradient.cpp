@@ -250,7 +250,9 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   out.gradient = tidied;
   Id shown = tidied;
   // Expanding a deep network's gradient multiplies its terms: the attempt is
-  // made when expanding changes something and gives few terms, with a node
+  // made when expanding changes something and gives at most 8 terms (the
+  // losses where terms cancel, such as cross-entropy, have 3 to 5; a failed
+  // attempt on a 3-layer network's 8 costs as much as the gradient), with a node
   // and step budget proportional to the DAG it starts from (deterministic:
   // the result does not depend on the machine's load).
   std::size_t size = dagSize(a, tidied);
@@ -258,7 +260,7 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   double inside = 0;
   double terms = std::max(expandedTerms(a, tidied, memo, inside), inside);
   double topLevel = a.kind(tidied) == Kind::Add ? static_cast<double>(a.kids(tidied).size()) : 1.0;
-  if (terms > topLevel && terms <= 256) try {
+  if (terms > topLevel && terms <= 8) try {
     Budget small = budget;
     small.maxNewNodes = 2'000 + 30 * size;
     small.maxSteps = 500 + 50 * size;

@@ -2,6 +2,7 @@
 // dimension variables; a symbolic dimension never unifies with the literal 1,
 // so whether a sub-expression is a scalar is known as soon as it is parsed,
 // which decides `*` (scaling or matrix product), `^` and diag.
+#include <algorithm>
 #include <boost/container/small_vector.hpp>
 #include <map>
 #include <set>
@@ -200,14 +201,20 @@ struct ParseSession::Impl {
     return a.tag == detail::Ast::Tag::Number && a.value.smallInteger(out);
   }
 
-  VShape elaborate(std::size_t which, int node) {
+  // Infers the shapes of every node of a tree in creation order (operands
+  // first): no recursion, whatever the input's depth or length.
+  void elaborate(std::size_t which) {
+    for (std::size_t i = 0; i < trees[which].nodes.size(); ++i) elaborateNode(which, static_cast<int>(i));
+  }
+
+  VShape elaborateNode(std::size_t which, int node) {
     const detail::AstTree& t = trees[which];
     const detail::Ast& a = t.nodes[node];
     Elab& e = elabs[which][node];
     using Tag = detail::Ast::Tag;
     auto err = [&](const std::string& msg) { throw ParseError(msg, t.source, a.begin); };
     boost::container::small_vector<VShape, 2> in;
-    for (int k : a.kids) in.push_back(elaborate(which, k));
+    for (int k : a.kids) in.push_back(elabs[which][k].shape);
     std::span<const int> kids(a.kids.data(), a.kids.size());
     std::span<const VShape> ins(in.data(), in.size());
     switch (a.tag) {
@@ -347,29 +354,58 @@ struct ParseSession::Impl {
     return d;
   }
 
-  Id build(std::size_t which, int node, std::map<Var, Dim>& named) {
+  // Chains of one associative operator, as the parser leaves them (left-deep:
+  // ((a + b) - c) + d), are made as one node from all their operands: made
+  // pairwise, a sum of k terms would be sorted k times. The chains: + and -,
+  // * between matrices, and .*.
+  enum class Chain { None, Sum, Product, Hadamard };
+  Chain chainOf(std::size_t which, int node) const {
+    const detail::Ast& a = trees[which].nodes[node];
+    if (options.raw || a.tag != detail::Ast::Tag::Binary) return Chain::None;
+    if (a.text == "+" || a.text == "-") return Chain::Sum;
+    if (a.text == "*" && elabs[which][node].kind == Kind::Mul) return Chain::Product;
+    if (a.text == ".*") return Chain::Hadamard;
+    return Chain::None;
+  }
+
+  // Builds every node of a tree in creation order, which puts operands before
+  // what holds them: no recursion, whatever the input's depth or length.
+  Id build(std::size_t which, std::map<Var, Dim>& named) {
+    const detail::AstTree& t = trees[which];
+    std::vector<Id> ids(t.nodes.size(), kNoId);
+    std::vector<char> inChain(t.nodes.size(), 0);  // the left operand of a chain of its own kind
+    for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+      Chain c = chainOf(which, static_cast<int>(i));
+      if (c != Chain::None && chainOf(which, t.nodes[i].kids[0]) == c) inChain[t.nodes[i].kids[0]] = 1;
+    }
+    for (std::size_t i = 0; i < t.nodes.size(); ++i)
+      if (!inChain[i]) ids[i] = buildNode(which, static_cast<int>(i), ids, named);
+    return ids[t.root];
+  }
+
+  Id buildNode(std::size_t which, int node, const std::vector<Id>& ids, std::map<Var, Dim>& named) {
     const detail::AstTree& t = trees[which];
     const detail::Ast& a = t.nodes[node];
     const Elab& e = elabs[which][node];
-    // A chain a + b - c + … is one sum, made once: made pairwise, a sum of k
-    // terms would be sorted k times.
-    if (!options.raw && a.tag == detail::Ast::Tag::Binary && (a.text == "+" || a.text == "-")) {
-      std::vector<std::pair<int, bool>> operands;  // AST node, negated
+    if (Chain c = chainOf(which, node); c != Chain::None) {
+      std::vector<Id> operands;  // right to left
       int left = node;
-      while (t.nodes[left].tag == detail::Ast::Tag::Binary && (t.nodes[left].text == "+" || t.nodes[left].text == "-")) {
-        operands.push_back({t.nodes[left].kids[1], t.nodes[left].text == "-"});
-        left = t.nodes[left].kids[0];
+      for (; chainOf(which, left) == c; left = t.nodes[left].kids[0]) {
+        Id right = ids[t.nodes[left].kids[1]];
+        operands.push_back(t.nodes[left].text == "-" ? arena.make(Kind::Scale, {arena.number(-1), right}) : right);
       }
-      operands.push_back({left, false});
-      std::vector<Id> terms;
-      for (auto it = operands.rbegin(); it != operands.rend(); ++it) {
-        Id term = build(which, it->first, named);
-        terms.push_back(it->second ? arena.make(Kind::Scale, {arena.number(-1), term}) : term);
+      operands.push_back(ids[left]);
+      std::reverse(operands.begin(), operands.end());
+      Kind kind = c == Chain::Sum ? Kind::Add : c == Chain::Product ? Kind::Mul : Kind::Hadamard;
+      try {
+        return arena.make(kind, operands);
+      } catch (const Error& err) {
+        if (err.category() != Error::Category::Domain) throw;
+        throw Error(Error::Category::Domain, "division by zero in '" + spanText(t, node) + "': it is undefined everywhere");
       }
-      return arena.make(Kind::Add, std::move(terms));
     }
     boost::container::small_vector<Id, 2> kids;
-    for (int k : a.kids) kids.push_back(build(which, k, named));
+    for (int k : a.kids) kids.push_back(ids[k]);
     Shape shape{finalDim(e.shape.rows, named), finalDim(e.shape.cols, named)};
     auto mk = [&](Kind kind, std::initializer_list<Id> list) {
       std::span<const Id> ks(list.begin(), list.size());
@@ -412,7 +448,7 @@ std::size_t ParseSession::add(const std::string& source) {
   impl_->trees.push_back(detail::parseSyntax(source));
   impl_->elabs.emplace_back(impl_->trees.back().nodes.size());
   std::size_t which = impl_->trees.size() - 1;
-  impl_->elaborate(which, impl_->trees.back().root);
+  impl_->elaborate(which);
   return which;
 }
 
@@ -440,7 +476,7 @@ std::vector<Id> ParseSession::finish() {
   else impl_->requireGenuineShapes();
   std::map<Impl::Var, Dim> named;
   std::vector<Id> out;
-  for (std::size_t i = 0; i < impl_->trees.size(); ++i) out.push_back(impl_->build(i, impl_->trees[i].root, named));
+  for (std::size_t i = 0; i < impl_->trees.size(); ++i) out.push_back(impl_->build(i, named));
   return out;
 }
 

@@ -198,6 +198,13 @@ class Parser {
 
 }  // namespace
 
-AstTree parseSyntax(const std::string& source) { return Parser(source).run(); }
+AstTree parseSyntax(const std::string& source) {
+  // Every stage after this is linear in the input, but a bound keeps a
+  // mistaken input (a whole file) from taking the machine's memory.
+  constexpr std::size_t kMaxLength = 1'000'000;
+  if (source.size() > kMaxLength)
+    throw ParseError("the expression is longer than " + std::to_string(kMaxLength) + " characters", source.substr(0, 80), 0);
+  return Parser(source).run();
+}
 
 }  // namespace matcalc::detail

@@ -126,10 +126,18 @@ void assume(Facts& f, const std::vector<GuardUse>& guards) {
   }
 }
 
-Job::Job(const Arena& arena, Budget budget)
+Job::Job(Arena& arena, Budget budget)
     : budget_(budget), deadline_(std::make_unique<detail::Deadline>(detail::Deadline::after(budget.seconds))),
-      startNodes_(arena.footprint()) {}
-Job::~Job() = default;
+      startNodes_(arena.footprint()), arena_(arena), previous_(arena.limits()) {
+  if (deadline_->end < arena.limits().deadline) {
+    arena.limits().deadline = deadline_->end;
+    arena.limits().deadlineSeconds = budget.seconds;
+  }
+}
+Job::~Job() {
+  arena_.limits().deadline = previous_.deadline;
+  arena_.limits().deadlineSeconds = previous_.deadlineSeconds;
+}
 
 void Job::check(const Arena& arena) const {
   if (arena.footprint() - startNodes_ > budget_.maxNewNodes)

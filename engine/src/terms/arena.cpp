@@ -77,6 +77,10 @@ Id Arena::intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const 
   for (; table_[i] != kNoId; i = (i + 1) & mask)
     if (hashes_[table_[i]] == h && sameNode(table_[i], kind, payload, shape, kids)) return table_[i];
 
+  if ((records_.size() & 1023) == 0 && std::chrono::steady_clock::now() > limits_.deadline)
+    throw Error(Error::Category::Budget, "the job took longer than its deadline of " +
+                                             std::to_string(limits_.deadlineSeconds).substr(0, 4) +
+                                             " s (a larger --deadline allows more)");
   if (records_.size() >= limits_.maxNodes)
     throw Error(Error::Category::Budget, "the job made more than " + std::to_string(limits_.maxNodes) + " distinct terms");
   if (kids.size() > limits_.maxOperands)
@@ -132,9 +136,11 @@ Dim Arena::dim(std::string_view name) {
 }
 
 Dim Arena::freshDim() {
-  for (int round = 0;; ++round)
+  // Names are never freed, so the rounds before freshRound_ stay used: a
+  // search starts where the last one ended (a sum of k traces makes 2k dims).
+  for (;; ++freshRound_)
     for (const char* base : kFreshNames) {
-      std::string name = round == 0 ? base : base + std::to_string(round);
+      std::string name = freshRound_ == 0 ? base : base + std::to_string(freshRound_);
       if (!dimIndex_.count(name)) return dim(name);
     }
 }

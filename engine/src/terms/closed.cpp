@@ -75,6 +75,11 @@ class ClosedCanonicaliser {
     Arena::Ids scratch;
     bool hadamard = std::any_of(start.begin(), start.end(), [&](Id f) { return hadamardOperands(f, scratch); });
     if (!hadamard) return best;  // a word without Hadamard factors is the orbit's preferred one
+    // Each move rebuilds a Hadamard product without one operand: with many
+    // operands the orbit costs O(k^2 log k), so beyond kMaxOperands the
+    // start's representative is kept (correct, maybe not canonical).
+    constexpr std::size_t kMaxOperands = 16;
+    if (scratch.size() > kMaxOperands) return best;
     struct Item {
       bool isWord;
       Arena::Ids elements;  // the factors of a word, or the operands of sum(.* …)

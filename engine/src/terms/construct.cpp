@@ -592,7 +592,10 @@ Id Arena::makeMatPow(Id base, long k) {
     return makeScale(out);
   }
   auto [b, e] = powerOf(base);
-  return power(b, e * k);
+  long product;
+  if (__builtin_mul_overflow(e, k, &product) || product > 1'000'000 || product < -1'000'000)
+    throw Error(Error::Category::Budget, "a matrix power beyond ±10^6");
+  return power(b, product);
 }
 
 // inv(inv(A)) = A, inv(A^k) = inv(A)^k, inv(alpha*A) = alpha^-1*inv(A), inv(I) = I.
