@@ -68,7 +68,8 @@ TEST(Parser, ErrorsPointAtTheOffendingToken) {
   EXPECT_EQ(parseError("A # B").position(), 2u);
   EXPECT_EQ(parseError("").position(), 0u);
   EXPECT_EQ(parseError("tr()").position(), 3u);
-  EXPECT_EQ(parseError("tr(A, B)").position(), 4u);
+  EXPECT_EQ(parseError("tr(A, B)").position(), 6u);  // the extra argument
+  EXPECT_EQ(parseError("kron(A, B, C)").position(), 11u);
   EXPECT_NE(std::string(parseError("tr + A").what()).find("is a function"), std::string::npos);
 }
 

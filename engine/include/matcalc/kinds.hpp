@@ -45,6 +45,9 @@ enum class Form : std::uint8_t {
   X(DiagMatrix,   "diag",      1, Function)           \
   X(DiagVector,   "diag",      1, Function)           \
   X(Differential, "d",         1, Function)           \
+  X(Kron,         "kron",      2, Function)           \
+  X(Vec,          "vec",       1, Function)           \
+  X(Commutation,  "commutation", 1, Function)         \
   X(Exp,          "exp",       1, Elementwise)        \
   X(Log,          "log",       1, Elementwise)        \
   X(Sqrt,         "sqrt",      1, Elementwise)        \

@@ -112,6 +112,13 @@ std::vector<Id> variablesOf(const Arena& arena, Id term);
 inline bool containsKind(const Arena& arena, Id term, Kind kind) { return arena.hasKind(term, kind); }
 inline bool containsTerm(const Arena& arena, Id term, Id sub) { return arena.contains(term, sub); }
 // Every dimension of the term and its sub-terms (also those only I or 0 has).
-std::set<Dim> dimensionsOf(const Arena& arena, Id term);
+std::set<Dim> dimensionsOf(const Arena& arena, Id term);  // products of dimensions as their factors
+// The size of a dimension when `sizes` holds those of the plain ones.
+template <class Sizes>
+long sizeOfDim(const Arena& arena, Dim d, const Sizes& sizes) {
+  long n = 1;
+  for (Dim f : arena.dimFactors(d)) n *= static_cast<long>(sizes.at(f));
+  return n;
+}
 
 }  // namespace matcalc

@@ -124,6 +124,15 @@ class Arena {
   Dim freshDim();
   // A fresh dimension for pattern variables (never shown to users).
   Dim freshPatternDim();
+  // Products of dimensions, for vec and kron: an ordered list of factors,
+  // the fastest-varying index first (vec of an m×n matrix has m·n rows, the
+  // row index i + m*j), flattened, with the literal 1 dropped. Interned by
+  // the name "m·n", from which the factors are read back.
+  Dim dimProduct(std::span<const Dim> factors);
+  Dim dimProduct(std::initializer_list<Dim> factors) { return dimProduct(std::span<const Dim>(factors.begin(), factors.size())); }
+  bool isProductDim(Dim d) const { return dimNames_[d].find("\u00B7") != std::string::npos; }
+  // The factors of a product (a plain dimension is its own only factor; 1 has none).
+  std::vector<Dim> dimFactors(Dim d) const;
 
   // Symbols of one scope, in creation order.
   std::vector<Id> symbolsInScope(std::uint32_t scope) const;

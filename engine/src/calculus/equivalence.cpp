@@ -26,7 +26,7 @@ bool rational(const Arena& a, Id t) {
       kindBit(Kind::Add) | kindBit(Kind::Scale) | kindBit(Kind::Mul) | kindBit(Kind::Hadamard) | kindBit(Kind::HadamardDiv) |
       kindBit(Kind::HadamardPow) | kindBit(Kind::Pow) | kindBit(Kind::MatPow) | kindBit(Kind::Transpose) | kindBit(Kind::Inner) |
       kindBit(Kind::Inverse) | kindBit(Kind::Trace) | kindBit(Kind::Det) | kindBit(Kind::Sum) | kindBit(Kind::DiagMatrix) |
-      kindBit(Kind::DiagVector);
+      kindBit(Kind::DiagVector) | kindBit(Kind::Kron) | kindBit(Kind::Vec) | kindBit(Kind::Commutation);
   if (a.facts(t).kinds & ~allowed) return false;
   std::vector<Id> stack{t};
   std::unordered_map<Id, bool> seen;
@@ -77,8 +77,10 @@ class DegreeBound {
         for (Id c : k) out.num = std::max(out.num, of(c).num + out.den - of(c).den);
         return out;
       }
+      case Kind::Commutation: return {0, 0};
       case Kind::Scale:
       case Kind::Mul:
+      case Kind::Kron:
       case Kind::Hadamard:
       case Kind::Inner: {
         Degree out;
@@ -86,6 +88,7 @@ class DegreeBound {
         return out;
       }
       case Kind::Transpose:
+      case Kind::Vec:
       case Kind::Trace:
       case Kind::Sum:
       case Kind::DiagMatrix:
@@ -194,7 +197,7 @@ Equivalence decideEquivalence(Arena& a, const RuleSet& rules, Id x, Id y, const 
         for (auto [d, n] : sizes) b.sizes.emplace(d, n);
         for (Id v : vars) {
           Shape sh = a.shape(v);
-          Eigen::Index r = sh.rows == kOne ? 1 : sizes.at(sh.rows), c = sh.cols == kOne ? 1 : sizes.at(sh.cols);
+          Eigen::Index r = sizeOfDim(a, sh.rows, sizes), c = sizeOfDim(a, sh.cols, sizes);
           Matrix<mpq_class> m(r, c);
           bool pos = facts.positive.count(v) > 0;
           for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = pos ? positive(rng) : entry(rng);

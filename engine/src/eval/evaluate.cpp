@@ -67,8 +67,13 @@ class Evaluator {
   Eigen::Index size(Dim d) const {
     if (d == kOne) return 1;
     auto it = b_.sizes.find(d);
-    if (it == b_.sizes.end()) throw Error(Error::Category::Eval, "no size for dimension " + a_.dimName(d));
-    return it->second;
+    if (it != b_.sizes.end()) return it->second;
+    if (a_.isProductDim(d)) {  // m·n: the product of its factors' sizes
+      Eigen::Index n = 1;
+      for (Dim f : a_.dimFactors(d)) n *= size(f);
+      return n;
+    }
+    throw Error(Error::Category::Eval, "no size for dimension " + a_.dimName(d));
   }
   static Matrix<S> scalar(const S& s) {
     Matrix<S> m(1, 1);
@@ -190,6 +195,30 @@ class Evaluator {
       }
       case Kind::DiagVector: return eval(k[0]).diagonal();
       case Kind::Differential: return differential(k[0]);
+      case Kind::Kron: {
+        Matrix<S> x = eval(k[0]), y = eval(k[1]);
+        Matrix<S> out(x.rows() * y.rows(), x.cols() * y.cols());
+        for (Eigen::Index i = 0; i < x.rows(); ++i)
+          for (Eigen::Index j = 0; j < x.cols(); ++j)
+            for (Eigen::Index p = 0; p < y.rows(); ++p)
+              for (Eigen::Index q = 0; q < y.cols(); ++q) out(i * y.rows() + p, j * y.cols() + q) = x(i, j) * y(p, q);
+        return out;
+      }
+      case Kind::Vec: {  // column-major: entry (i, j) at i + rows*j
+        Matrix<S> x = eval(k[0]);
+        Matrix<S> out(x.size(), 1);
+        for (Eigen::Index j = 0; j < x.cols(); ++j)
+          for (Eigen::Index i = 0; i < x.rows(); ++i) out(i + x.rows() * j, 0) = x(i, j);
+        return out;
+      }
+      case Kind::Commutation: {  // K*vec(A) = vec(A'): row j + n*i, column i + m*j, for A m×n
+        Shape sh = a_.shape(k[0]);
+        Eigen::Index m = size(sh.rows), c = size(sh.cols);
+        Matrix<S> out = Matrix<S>::Constant(m * c, m * c, zero());
+        for (Eigen::Index i = 0; i < m; ++i)
+          for (Eigen::Index j = 0; j < c; ++j) out(j + c * i, i + m * j) = one();
+        return out;
+      }
       case Kind::Exp: return map(k[0], [](const S& x) { return exp(x); });
       case Kind::Log: return map(k[0], [](const S& x) { return log(x); });
       case Kind::Sqrt: return map(k[0], [](const S& x) { return sqrt(x); });

@@ -88,9 +88,66 @@ struct ParseSession::Impl {
     return static_cast<Var>(parent.size() - 1);
   }
   Var find(Var v) { return parent[v] == v ? v : parent[v] = find(parent[v]); }
+
+  // Products of dimensions (kron, vec, the commutation matrix): a variable
+  // defined as the product of two others, the first varying fastest.
+  std::map<Var, std::pair<Var, Var>> productOf;
+  Var product(Var fastest, Var slowest) {
+    if (find(fastest) == 0) return slowest;
+    if (find(slowest) == 0) return fastest;
+    Var v = fresh();
+    productOf.emplace(v, std::pair{fastest, slowest});
+    return v;
+  }
+  Var rigidVar(Dim d) {
+    if (d == kOne) return 0;
+    auto [it, added] = rigidVars.emplace(d, 0);
+    if (added) it->second = fresh(d);
+    return it->second;
+  }
+  // The factors of a dimension, none a product, 1s dropped.
+  void factors(Var v, std::vector<Var>& out) {
+    v = find(v);
+    if (v == 0) return;
+    if (auto p = productOf.find(v); p != productOf.end()) {
+      factors(p->second.first, out);
+      factors(p->second.second, out);
+    } else if (rigid[v] != kOne && arena.isProductDim(rigid[v])) {
+      for (Dim d : arena.dimFactors(rigid[v])) out.push_back(rigidVar(d));
+    } else {
+      out.push_back(v);
+    }
+  }
+  bool isProduct(Var v) {
+    v = find(v);
+    return productOf.count(v) || (rigid[v] != kOne && arena.isProductDim(rigid[v]));
+  }
+  // Products unify factor by factor; a free variable may stand for a product
+  // (not one of its own factors). Products whose factor counts differ are
+  // taken as different: sound, and complete for a user's dimensions, none 1.
+  bool unifyProducts(Var a, Var b) {
+    if (!isProduct(a)) std::swap(a, b);
+    std::vector<Var> fa, fb;
+    factors(a, fa);
+    factors(b, fb);
+    if (!isProduct(b)) {
+      if (b == 0 || rigid[b] != kOne) return false;
+      if (std::find(fa.begin(), fa.end(), b) != fa.end()) return false;
+      parent[b] = a;
+      return true;
+    }
+    if (fa.size() != fb.size()) return false;
+    for (std::size_t i = 0; i < fa.size(); ++i)
+      if (!unify(fa[i], fb[i])) return false;
+    if (find(a) != find(b) && !(rigid[find(b)] != kOne && rigid[find(a)] == kOne)) parent[find(b)] = find(a);
+    else if (find(a) != find(b)) parent[find(a)] = find(b);
+    return true;
+  }
+
   bool unify(Var a, Var b) {
     a = find(a), b = find(b);
     if (a == b) return true;
+    if (isProduct(a) || isProduct(b)) return unifyProducts(a, b);
     // A user's symbolic dimension never equals 1, so whether a sub-expression
     // is a scalar is known when it is parsed. In a rule a pattern variable may
     // be forced to a row (1×n); its terms are rebuilt through make() anyway.
@@ -113,6 +170,13 @@ struct ParseSession::Impl {
     v = find(v);
     if (v == 0) return "1";
     if (rigid[v] != kOne) return arena.dimName(rigid[v]);
+    if (productOf.count(v)) {
+      std::vector<Var> fs;
+      factors(v, fs);
+      std::string out;
+      for (Var f : fs) out += (out.empty() ? "" : "\u00B7") + label(f);
+      return out;
+    }
     if (auto it = labels.find(v); it != labels.end()) return it->second;
     static const char* names[] = {"n", "m", "p", "q", "r", "s", "k", "l"};
     std::size_t i = labels.size();
@@ -136,6 +200,10 @@ struct ParseSession::Impl {
     std::span<const VShape> shapes;
     boost::container::small_vector<Var, 8> dimVar{0};  // Dim placeholder -> Var
     bool same(Dim a, Dim b) { return self.unify(dimVar[a], dimVar[b]); }
+    Dim product(Dim a, Dim b) {
+      dimVar.push_back(self.product(dimVar[a], dimVar[b]));
+      return static_cast<Dim>(dimVar.size() - 1);
+    }
     [[noreturn]] void fail(const std::string& why, int i, int j) {
       std::string msg = "shape error in '" + self.spanText(tree, node) + "': " + why + ": ";
       auto describe = [&](int k) {
@@ -172,13 +240,7 @@ struct ParseSession::Impl {
     if (const Symbol* existing = arena.findSymbol(name, options.scope)) {
       if (existing->kind != kind)
         throw ParseError("'" + name + "' was declared with another kind", tree.source, tree.nodes[node].begin);
-      auto var = [&](Dim d) -> Var {
-        if (d == kOne) return 0;
-        auto [it, added] = rigidVars.emplace(d, 0);
-        if (added) it->second = fresh(d);
-        return it->second;
-      };
-      shape = {var(existing->shape.rows), var(existing->shape.cols)};
+      shape = {rigidVar(existing->shape.rows), rigidVar(existing->shape.cols)};
     } else {
       switch (kind) {
         case VarKind::Scalar: break;
@@ -242,6 +304,9 @@ struct ParseSession::Impl {
         auto f = functionTable().find(a.text);
         if (f == functionTable().end()) err("unknown function '" + a.text + "'");
         e.kind = f->second;
+        if (int arity = kKindInfo[static_cast<int>(e.kind)].arity; arity != static_cast<int>(a.kids.size()))
+          throw ParseError("'" + a.text + "' takes " + (arity == 1 ? std::string("one argument") : std::to_string(arity) + " arguments") +
+              ", not " + std::to_string(a.kids.size()), t.source, arity < static_cast<int>(a.kids.size()) ? t.nodes[a.kids[arity]].begin : a.begin);
         if (e.kind == Kind::DiagMatrix || e.kind == Kind::DiagVector)
           e.kind = find(in[0].cols) == 0 ? Kind::DiagMatrix : Kind::DiagVector;
         return e.shape = applyRule(e.kind, t, node, kids, ins);
@@ -325,12 +390,21 @@ struct ParseSession::Impl {
       anchored.insert(find(sym.shape.rows));
       anchored.insert(find(sym.shape.cols));
     }
+    // A product is fixed when its factors are (kron(A, B) + zeros).
+    auto fixed = [&](Var v) {
+      v = find(v);
+      if (anchored.count(v) || rigid[v] != kOne) return true;
+      if (!isProduct(v)) return false;
+      std::vector<Var> fs;
+      factors(v, fs);
+      return std::all_of(fs.begin(), fs.end(), [&](Var f) { return anchored.count(find(f)) || rigid[find(f)] != kOne; });
+    };
     for (const IdentityUse& use : identities) {
       Var root = find(use.size);
-      if (anchored.count(root) || rigid[root] != kOne) continue;
+      if (fixed(root)) continue;
       // A dimension of ones or zeros that nothing fixes, when the other one
       // is fixed, is 1: ones'*X*w is a row of ones, A*ones a column.
-      bool otherFixed = use.other >= 0 && (anchored.count(find(use.other)) || rigid[find(use.other)] != kOne);
+      bool otherFixed = use.other >= 0 && fixed(use.other);
       if (otherFixed && flexible[root] && unify(root, 0)) continue;
       const detail::AstTree& t = trees[use.which];
       int outer = use.node;  // the smallest enclosing expression, for context
@@ -349,6 +423,13 @@ struct ParseSession::Impl {
     if (rigid[v] != kOne) return rigid[v];
     auto it = named.find(v);
     if (it != named.end()) return it->second;
+    if (productOf.count(v)) {
+      std::vector<Var> fs;
+      factors(v, fs);
+      std::vector<Dim> ds;
+      for (Var f : fs) ds.push_back(finalDim(f, named));
+      return named[v] = arena.dimProduct(ds);
+    }
     Dim d = options.scope == 0 ? arena.freshDim() : arena.freshPatternDim();
     named.emplace(v, d);
     return d;

@@ -158,10 +158,14 @@ class Parser {
         if (at("(")) {
           const Token& open = next();
           if (at(")")) fail("'" + t.text + "' needs an argument", peek());
-          int arg = additive();
-          if (at(",")) fail("'" + t.text + "' takes one argument", peek());
+          Ast call{Ast::Tag::Call, t.text, 0, {additive()}, t.pos, 0};
+          while (at(",")) {  // the number of arguments is checked against the function's
+            next();
+            call.kids.push_back(additive());
+          }
           expect(")", open, "'" + t.text + "('");
-          return add({Ast::Tag::Call, t.text, 0, {arg}, t.pos, tokens_[i_ - 1].pos + 1});
+          call.end = tokens_[i_ - 1].pos + 1;
+          return add(std::move(call));
         }
         return add({Ast::Tag::Name, t.text, 0, {}, t.pos, t.pos + t.text.size()});
       }

@@ -45,6 +45,13 @@ void Matcher::undo(std::size_t m) {
 
 bool Matcher::bindDim(Dim p, Dim s) {
   if (p == kOne) return s == kOne;
+  if (a_.isProductDim(p)) {  // kron, vec: factor by factor
+    std::vector<Dim> pf = a_.dimFactors(p), sf = a_.dimFactors(s);
+    if (pf.size() != sf.size()) return false;
+    for (std::size_t i = 0; i < pf.size(); ++i)
+      if (!bindDim(pf[i], sf[i])) return false;
+    return true;
+  }
   for (int i = 0; i < dimCount_; ++i)
     if (dimFrom_[i] == p) return dimTo_[i] == s;
   if (dimCount_ == kMaxDims) throw std::logic_error("rule " + rule_->name + " has too many dimensions");
@@ -364,11 +371,17 @@ bool Matcher::matchAcrossWrap(const Rule& rule, std::span<const Id> word, Accept
 Id Matcher::instantiate(Id pattern) {
   if (isVar(pattern)) return term(pattern);
   const Node n = a_.node(pattern);
-  auto dim = [&](Dim d) -> Dim {
+  auto bound = [&](Dim d) -> Dim {
     if (d == kOne) return kOne;
     for (int i = 0; i < dimCount_; ++i)
       if (dimFrom_[i] == d) return dimTo_[i];
     throw std::logic_error("rule " + rule_->name + ": unbound dimension");
+  };
+  auto dim = [&](Dim d) -> Dim {
+    if (!a_.isProductDim(d)) return bound(d);
+    std::vector<Dim> fs = a_.dimFactors(d);
+    for (Dim& f : fs) f = bound(f);
+    return a_.dimProduct(fs);
   };
   switch (n.kind) {
     case Kind::Identity: return a_.identity(dim(n.shape.rows));

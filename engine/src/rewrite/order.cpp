@@ -54,6 +54,11 @@ int precedence(Kind kind) {
     case Kind::Inverse: return 51;
     case Kind::Transpose: return 21;
     case Kind::Differential: return 70;
+    // vec is pushed inward (vec(A*X*B) = kron(B', A)*vec(X)); products of
+    // Kronecker products combine (mixed product) and distribute over sums.
+    case Kind::Commutation: return 5;
+    case Kind::Kron: return 20;
+    case Kind::Vec: return 55;
   }
   return -1;
 }

@@ -37,6 +37,7 @@ void countCarriers(const Arena& arena, Id t, Pred isCarrier, std::size_t weight,
     out.push_back(weight);
     return;
   }
+  if (arena.kind(t) == Kind::Commutation) return;  // its operand only gives the shape
   for (Id k : arena.kids(t)) countCarriers(arena, k, isCarrier, weight, out);
 }
 template <class Pred>
@@ -47,6 +48,12 @@ void isolationMeasureInto(const Arena& arena, Id t, Pred isCarrier, PathMeasure&
   } else if (arena.kind(t) == Kind::Inner) {
     countCarriers(arena, kids[0], isCarrier, termSize(arena, t), out);
     countCarriers(arena, kids[1], isCarrier, termSize(arena, kids[1]), out);
+  } else if (arena.kind(t) == Kind::Vec) {  // the Jacobian's pairs: J*vec(T), T in the slot
+    countCarriers(arena, kids[0], isCarrier, termSize(arena, kids[0]), out);
+  } else if (arena.kind(t) == Kind::Mul && arena.shape(kids.back()).cols == kOne) {  // J*vec(T), J*x
+    for (std::size_t i = 0; i + 1 < kids.size(); ++i) countCarriers(arena, kids[i], isCarrier, termSize(arena, t), out);
+    if (arena.kind(kids.back()) == Kind::Vec) isolationMeasureInto(arena, kids.back(), isCarrier, out);
+    else countCarriers(arena, kids.back(), isCarrier, termSize(arena, kids.back()), out);
   } else {
     countCarriers(arena, t, isCarrier, termSize(arena, t), out);
   }

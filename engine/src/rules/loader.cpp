@@ -113,8 +113,8 @@ std::set<Dim> dimensionsOf(const Arena& arena, Id term) {
     Id t = stack.back();
     stack.pop_back();
     if (!seen.insert(t).second) continue;
-    out.insert(arena.shape(t).rows);
-    out.insert(arena.shape(t).cols);
+    for (Dim d : {arena.shape(t).rows, arena.shape(t).cols})
+      for (Dim f : arena.dimFactors(d)) out.insert(f);  // a product's size follows from its factors'
     for (Id k : arena.kids(t)) stack.push_back(k);
   }
   return out;

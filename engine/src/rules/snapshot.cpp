@@ -3,6 +3,7 @@
 // be parsed, checked and oriented once at build time and restored in
 // microseconds (tools/rulegen.cpp, standard.cpp). Restoring re-interns every
 // node into the target arena, so it need not be empty.
+#include <map>
 #include <cstring>
 
 #include "matcalc/rules.hpp"
@@ -102,10 +103,27 @@ void restore(Arena& a, RuleSet& rules, std::string_view bytes) {
   Reader r(bytes);
   if (r.u32() != kMagic || r.u32() != kVersion) throw Error(Error::Category::Rule, "not a rule snapshot of this version");
   // Dimensions by name; a rule's pattern dimensions ("_7") fresh in this arena.
+  // A product ("_3·_5", interned after its factors) is rebuilt from its factors' new names.
   std::vector<Dim> dims(r.u32());
+  std::map<std::string, Dim> renamed;
   for (Dim& d : dims) {
     std::string name = r.str();
-    d = !name.empty() && name[0] == '_' ? a.freshPatternDim() : a.dim(name);
+    if (name.find("\u00B7") != std::string::npos) {
+      std::vector<Dim> factors;
+      for (std::size_t start = 0;;) {
+        std::size_t end = name.find("\u00B7", start);
+        std::string f = name.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        auto it = renamed.find(f);
+        if (it == renamed.end()) throw Error(Error::Category::Rule, "a rule snapshot names a product of unknown dimensions");
+        factors.push_back(it->second);
+        if (end == std::string::npos) break;
+        start = end + std::string("\u00B7").size();
+      }
+      d = a.dimProduct(factors);
+    } else {
+      d = !name.empty() && name[0] == '_' ? a.freshPatternDim() : a.dim(name);
+    }
+    renamed.emplace(name, d);
   }
   auto dim = [&](std::uint32_t d) {
     if (d >= dims.size()) throw Error(Error::Category::Rule, "a rule snapshot names an unknown dimension");

@@ -128,8 +128,13 @@ struct Instance {
 Instance sample(const Arena& arena, const Identity& id, RandomSource& random, Method method) {
   Sampler sampler{arena, random, method};
   std::map<Dim, Eigen::Index> sizes;
-  auto size = [&](Dim d) -> Eigen::Index {
+  std::function<Eigen::Index(Dim)> size = [&](Dim d) -> Eigen::Index {
     if (d == kOne) return 1;
+    if (arena.isProductDim(d)) {
+      Eigen::Index n = 1;
+      for (Dim f : arena.dimFactors(d)) n *= size(f);
+      return n;
+    }
     auto [it, added] = sizes.emplace(d, 0);
     if (added) it->second = random.integer(1, 5);
     return it->second;

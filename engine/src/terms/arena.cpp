@@ -145,6 +145,35 @@ Dim Arena::freshDim() {
     }
 }
 
+namespace {
+const std::string kTimes = "\u00B7";  // the middle dot joining the factors of a product's name
+}  // namespace
+
+Dim Arena::dimProduct(std::span<const Dim> factors) {
+  std::vector<Dim> flat;
+  for (Dim f : factors)
+    for (Dim g : dimFactors(f)) flat.push_back(g);
+  if (flat.empty()) return kOne;
+  if (flat.size() == 1) return flat[0];
+  std::string name;
+  for (Dim f : flat) name += (name.empty() ? "" : kTimes) + dimNames_[f];
+  return dim(name);
+}
+
+std::vector<Dim> Arena::dimFactors(Dim d) const {
+  if (d == kOne) return {};
+  if (!isProductDim(d)) return {d};
+  std::vector<Dim> out;
+  const std::string& name = dimNames_[d];
+  for (std::size_t start = 0;;) {
+    std::size_t end = name.find(kTimes, start);
+    out.push_back(dimIndex_.at(name.substr(start, end == std::string::npos ? std::string::npos : end - start)));
+    if (end == std::string::npos) break;
+    start = end + kTimes.size();
+  }
+  return out;
+}
+
 Dim Arena::freshPatternDim() { return dim("_" + std::to_string(++patternDims_)); }
 
 std::string Arena::shapeText(Shape s) const { return dimName(s.rows) + "×" + dimName(s.cols); }

@@ -22,6 +22,8 @@ struct CheckOnly {
   const Arena& arena;
   std::span<const Id> kids;
   bool same(Dim a, Dim b) const { return a == b; }
+  // Interning a product of dimensions does not change any term.
+  Dim product(Dim a, Dim b) const { return const_cast<Arena&>(arena).dimProduct({a, b}); }
   [[noreturn]] void fail(const std::string& why, int i, int j) const {
     std::string msg = "shape error: " + why + ": '" + toText(arena, kids[i]) + "' is " +
                       arena.shapeText(arena.shape(kids[i]));
@@ -112,7 +114,10 @@ Orientation orientationOf(Kind k) {
     case Kind::Trace:
     case Kind::Softmax:
     case Kind::DiagMatrix:
-    case Kind::Differential: return Orientation::None;
+    case Kind::Differential:
+    case Kind::Kron:
+    case Kind::Vec:
+    case Kind::Commutation: return Orientation::None;
   }
   return Orientation::None;
 }
@@ -190,6 +195,32 @@ Id Arena::make(Kind kind, std::span<const Id> kids) {
       checkShape(kind, kids);
       if (shape(kids[0]).isScalar()) return kids[0];  // of a 1×1 matrix: its entry
       break;
+    // vec, kron and the commutation matrix where their shapes decide them:
+    // canonical choices made here, as for I*A (each is also a catalog entry).
+    case Kind::Vec: {
+      Shape s = shape(kids[0]);
+      if (s.cols == kOne) return kids[0];                // vec(x) = x
+      if (s.rows == kOne) return transpose(kids[0]);     // vec(x') = x
+      if (isZero(kids[0])) return zero(checkShape(kind, kids));
+      if (this->kind(kids[0]) == Kind::Vec) return kids[0];
+      break;
+    }
+    case Kind::Kron: {
+      Shape s0 = shape(kids[0]), s1 = shape(kids[1]);
+      if (s0.isScalar()) return makeScale({kids[0], kids[1]});  // kron(alpha, B) = alpha*B
+      if (s1.isScalar()) return makeScale({kids[1], kids[0]});
+      if (isZero(kids[0]) || isZero(kids[1])) return zero(checkShape(kind, kids));
+      if (this->kind(kids[0]) == Kind::Identity && this->kind(kids[1]) == Kind::Identity)
+        return identity(checkShape(kind, kids).rows);  // kron(I, I) = I
+      break;
+    }
+    case Kind::Commutation: {  // K(X) depends only on X's shape: its operand is made 0 of that shape; of a vector it is I
+      Shape s = checkShape(kind, kids);
+      Shape of = shape(kids[0]);
+      if (of.rows == kOne || of.cols == kOne) return identity(s.rows);
+      if (!isZero(kids[0])) return orient(kind, std::initializer_list<Id>{zero(of)});
+      break;
+    }
     default: break;
   }
   // d is linear: d(A + B) = d(A) + d(B), d(2*A) = 2*d(A), d(c) = 0 for a

@@ -49,6 +49,13 @@ class LatexPrinter {
     return std::string(v < 0 ? "-" : "") + "\\frac{" + m.get_num().get_str() + "}{" + m.get_den().get_str() + "}";
   }
 
+  // A dimension as a subscript: "1", "n", or "mn" for a product.
+  std::string dimText(Dim d) {
+    if (d == kOne) return "1";
+    std::string s;
+    for (Dim f : a_.dimFactors(d)) s += a_.dimName(f);
+    return s;
+  }
   std::string call(const char* op, Id arg) { return std::string(op) + "\\left(" + print(arg) + "\\right)"; }
 
   std::pair<std::string, int> render(Id t, bool negate) {
@@ -109,6 +116,12 @@ class LatexPrinter {
       case Kind::DiagMatrix:
       case Kind::DiagVector: return {call("\\operatorname{diag}", n.kids[0]), kAtom};
       case Kind::Differential: return {"\\mathrm{d}" + print(n.kids[0], kAtom), kPostfix};
+      case Kind::Kron: return {print(n.kids[0], kUnary) + " \\otimes " + print(n.kids[1], kUnary), kMul};
+      case Kind::Vec: return {call("\\operatorname{vec}", n.kids[0]), kAtom};
+      case Kind::Commutation: {  // K_{m,n}: K vec(A) = vec(A') for A m×n
+        Shape sh = a_.shape(n.kids[0]);
+        return {"K_{" + dimText(sh.rows) + "," + dimText(sh.cols) + "}", kAtom};
+      }
       case Kind::Exp: return {call("\\exp", n.kids[0]), kAtom};
       case Kind::Log: return {call("\\log", n.kids[0]), kAtom};
       case Kind::Sqrt: return {"\\sqrt{" + print(n.kids[0]) + "}", kAtom};

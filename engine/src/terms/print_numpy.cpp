@@ -29,6 +29,11 @@ class NumpyPrinter {
   // "X.shape[0]" for a user variable with dimension d; "1" for the literal 1.
   std::string size(Dim d) {
     if (d == kOne) return "1";
+    if (a_.isProductDim(d)) {  // m·n
+      std::string s;
+      for (Dim f : a_.dimFactors(d)) s += (s.empty() ? "" : " * ") + size(f);
+      return s;
+    }
     for (Id s : a_.symbolsInScope(0)) {
       Shape sh = a_.shape(s);
       std::string name = numpyName(a_.symbolOf(s).name);
@@ -87,6 +92,13 @@ class NumpyPrinter {
       case Kind::DiagMatrix: return {fn("np.diagflat", n.kids[0]), kAtom};
       case Kind::DiagVector: return {fn("np.diag", n.kids[0]) + ".reshape(-1, 1)", kAtom};
       case Kind::Differential: throw Error(Error::Category::Eval, "a differential d(·) has no NumPy form");
+      case Kind::Kron: return {"np.kron(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ")", kAtom};
+      case Kind::Vec: return {print(n.kids[0], kAtom) + ".reshape(-1, 1, order='F')", kAtom};
+      case Kind::Commutation: {  // the rows of I permuted: K*vec(A) = vec(A') for A m×n
+        Shape sh = a_.shape(n.kids[0]);
+        std::string m = size(sh.rows), c = size(sh.cols), mn = "(" + m + ") * (" + c + ")";
+        return {"np.eye(" + mn + ")[np.arange(" + mn + ").reshape((" + m + ", " + c + "), order='F').ravel()]", kAtom};
+      }
       case Kind::Exp: return {fn("np.exp", n.kids[0]), kAtom};
       case Kind::Log: return {fn("np.log", n.kids[0]), kAtom};
       case Kind::Sqrt: return {fn("np.sqrt", n.kids[0]), kAtom};

@@ -71,6 +71,7 @@ class TextPrinter {
       case Kind::HadamardPow: return {print(n.kids[0], kPostfix) + ".^" + exponent(n.kids[1]), kPow};
       case Kind::Transpose: return {print(n.kids[0], kPostfix) + "'", kPostfix};
       case Kind::Inner: return {"<" + print(n.kids[0]) + ", " + print(n.kids[1]) + ">", kAtom};
+      case Kind::Kron: return {"kron(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ")", kAtom};
       case Kind::Inverse:
       case Kind::Trace:
       case Kind::Det:
@@ -83,6 +84,8 @@ class TextPrinter {
       case Kind::DiagMatrix:
       case Kind::DiagVector:
       case Kind::Differential:
+      case Kind::Vec:
+      case Kind::Commutation:
       case Kind::Exp:
       case Kind::Log:
       case Kind::Sqrt:

@@ -2,7 +2,8 @@
 // parser (which unifies symbolic dimensions) and the arena (which only checks
 // that they are already equal) share it.
 //
-// Unifier: bool same(Dim, Dim); [[noreturn]] void fail(std::string why, int kid, int otherKid)
+// Unifier: bool same(Dim, Dim); [[noreturn]] void fail(std::string why, int kid, int otherKid);
+//          Dim product(Dim fastest, Dim slowest): the dimension of an index over both
 #pragma once
 #include <span>
 #include <stdexcept>
@@ -92,6 +93,12 @@ Shape applyShapeRule(Kind kind, std::span<const Shape> in, Unifier& u) {
     case Kind::DiagVector:
       square(0);
       return {in[0].rows, kOne};
+    case Kind::Kron:  // (A ⊗ B)[i*p + k, j*q + l] = A[i, j]*B[k, l]: B's indices vary fastest
+      return {u.product(in[1].rows, in[0].rows), u.product(in[1].cols, in[0].cols)};
+    case Kind::Vec:  // columns stacked: X[i, j] is entry i + m*j
+      return {u.product(in[0].rows, in[0].cols), kOne};
+    case Kind::Commutation:  // K*vec(X) = vec(X')
+      return {u.product(in[0].cols, in[0].rows), u.product(in[0].rows, in[0].cols)};
     case Kind::Differential:
     case Kind::Exp:
     case Kind::Log:

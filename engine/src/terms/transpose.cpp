@@ -37,6 +37,8 @@ Id Arena::transposeUncached(Id t) {
     case Kind::Mul: return make(Kind::Mul, each(true));
     case Kind::Hadamard: return make(Kind::Hadamard, each(false));
     case Kind::HadamardDiv: return make(Kind::HadamardDiv, each(false));
+    case Kind::Kron: return make(Kind::Kron, each(false));  // kron(A, B)' = kron(A', B') (transpose-kron)
+    case Kind::Commutation: return make(Kind::Commutation, each(false));  // K_{m,n}' = K_{n,m}
     case Kind::Symbol:
     case Kind::Number:
     case Kind::Pow:
@@ -54,6 +56,7 @@ Id Arena::transposeUncached(Id t) {
     case Kind::Softmax:
     case Kind::DiagVector:
     case Kind::Differential:
+    case Kind::Vec:
     case Kind::Exp:
     case Kind::Log:
     case Kind::Sqrt:
