@@ -1,7 +1,9 @@
 // simplify, equiv and grad.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <iostream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -14,7 +16,8 @@ namespace {
 
 struct Args {
   std::vector<std::string> expressions;
-  std::string wrt, emit = "text";
+  std::vector<std::string> wrt;
+  std::string emit = "text";
   std::vector<std::string> ruleLayers;
   std::vector<std::string> vars, assumptions;
   bool steps = false, check = false, noShare = false;
@@ -93,43 +96,138 @@ int equivCommand(const Args& args) {
   return 3;
 }
 
-int gradCommand(const Args& args) {
+enum class Derivative { Gradient, Differential, Jacobian, Hessian };
+
+// The variables of --wrt, each of which must occur in the expression.
+std::vector<Id> variables(Arena& arena, const Args& args) {
+  std::vector<Id> out;
+  for (const std::string& name : args.wrt) {
+    const Symbol* x = arena.findSymbol(name, 0);
+    if (!x) throw Error(Error::Category::Usage, "'" + name + "' does not occur in the expression");
+    Id v = arena.symbol(x->name, x->kind, x->shape, 0);
+    if (std::find(out.begin(), out.end(), v) != out.end()) throw Error(Error::Category::Usage, "--wrt " + name + " is given twice");
+    out.push_back(v);
+  }
+  return out;
+}
+
+struct Labelled {
+  std::string label;  // "x", or "x,y" for a mixed Hessian block
+  Id display;
+  Derivation derivation;
+  NumericCheck check;
+};
+
+// Never show a derivative that disagrees with the exact directional derivative.
+void requireAgreement(const Arena& arena, const NumericCheck& check, Id shown, const std::string& what, bool strict) {
+  if (check.points > 0 && check.maxError > kGradientTolerance)
+    throw Error(Error::Category::Eval, fmt::format("the derived {} {} fails its numeric check ({}): this is a bug, please report it", what,
+                                                   toText(arena, shown), check.worst));
+  if (check.points == 0) {
+    if (strict) throw Error(Error::Category::Domain, "--check found no random point where both the function and the " + what + " are finite");
+    std::cerr << "warning: not verified numerically: no random point where both the function and the " << what << " are finite\n";
+  }
+}
+
+int derivativeCommand(const Args& args, Derivative kind) {
   Arena& arena = processArena();
   RuleSet rules = loadRules(arena, args.ruleLayers);
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
   Id f = p.terms[0];
   const std::vector<GuardUse>& facts = p.facts;
-  const Symbol* x = arena.findSymbol(args.wrt, 0);
-  if (!x) throw Error(Error::Category::Usage, "'" + args.wrt + "' does not occur in the expression");
-  Id xv = arena.symbol(x->name, x->kind, x->shape, 0);
-  GradientResult g = gradient(arena, rules, f, xv, facts, args.budget(), args.steps || args.emit == "json");
-
-  // Never show a gradient that disagrees with the exact directional derivative.
-  NumericCheck check = checkGradient(arena, f, xv, g.display, args.check ? 20 : 4, 7, facts);
-  if (check.points > 0 && check.maxError > kGradientTolerance)
-    throw Error(Error::Category::Eval, fmt::format("the derived gradient {} fails its numeric check ({}): this is a bug, please report it",
-                                                   toText(arena, g.display), check.worst));
-  if (check.points == 0) {
-    if (args.check)
-      throw Error(Error::Category::Domain, "--check found no random point where both the function and the gradient are finite");
-    std::cerr << "warning: not verified numerically: no random point where both the function and the gradient are finite\n";
+  std::vector<Id> xs = variables(arena, args);
+  bool record = args.steps || args.emit == "json";
+  int points = args.check ? 20 : 4;
+  const char* what = kind == Derivative::Gradient ? "gradient" : kind == Derivative::Differential ? "differential"
+                     : kind == Derivative::Jacobian ? "Jacobian" : "Hessian";
+  if ((kind == Derivative::Gradient || kind == Derivative::Hessian) && !arena.shape(f).isScalar())
+    throw Error(Error::Category::Shape, std::string("the function must be scalar-valued for a ") + what + ", but '" + toText(arena, f) +
+                                            "' is " + arena.shapeText(arena.shape(f)) + (kind == Derivative::Gradient ? ": try jacobian" : ""));
+  std::vector<Labelled> results;
+  for (Id x : xs) {
+    const std::string& name = arena.symbolOf(x).name;
+    switch (kind) {
+      case Derivative::Gradient: {
+        GradientResult g = gradient(arena, rules, f, x, facts, args.budget(), record);
+        NumericCheck c = checkGradient(arena, f, x, g.display, points, 7, facts);
+        requireAgreement(arena, c, g.display, what, args.check);
+        results.push_back({name, g.display, std::move(g.derivation), c});
+        break;
+      }
+      case Derivative::Differential: {
+        DerivativeResult d = differential(arena, rules, f, x, facts, args.budget(), record);
+        results.push_back({name, d.display, std::move(d.derivation), {}});
+        break;
+      }
+      case Derivative::Jacobian: {
+        DerivativeResult j = jacobian(arena, rules, f, x, facts, args.budget(), record);
+        NumericCheck c = checkJacobian(arena, f, x, j.display, points, 7, facts);
+        requireAgreement(arena, c, j.display, what, args.check);
+        results.push_back({name, j.display, std::move(j.derivation), c});
+        break;
+      }
+      case Derivative::Hessian:
+        // Blocks H_xy = ∂vec(∇ₓf)/∂vec(y)': each checked as the Jacobian of the (checked) gradient.
+        for (Id y : xs) {
+          DerivativeResult h = hessian(arena, rules, f, x, y, facts, args.budget(), record);
+          GradientResult g = gradient(arena, rules, f, x, facts, args.budget(), false);
+          NumericCheck cg = checkGradient(arena, f, x, g.display, points, 7, facts);
+          requireAgreement(arena, cg, g.display, "gradient", args.check);
+          NumericCheck c = checkJacobian(arena, g.gradient, y, h.display, points, 7, facts);
+          requireAgreement(arena, c, h.display, what, args.check);
+          std::string label = xs.size() == 1 ? name : name + "," + arena.symbolOf(y).name;
+          results.push_back({label, h.display, std::move(h.derivation), c});
+        }
+        break;
+    }
   }
 
+  bool labelled = results.size() > 1;
   if (args.emit == "json") {
-    nlohmann::json j = {{"function", toText(arena, f)},
-                        {"wrt", args.wrt},
-                        {"gradient", resultJson(arena, g.display, !args.noShare)},
-                        {"assumptions", g.derivation.assumptions},
-                        {"steps", stepsJson(arena, g.derivation)}};
-    if (args.check) j["check"] = {{"points", check.points}, {"max_relative_error", check.maxError}};
-    std::cout << j.dump(2) << "\n";
+    const char* key = kind == Derivative::Gradient ? "gradient" : kind == Derivative::Differential ? "differential"
+                      : kind == Derivative::Jacobian ? "jacobian" : "hessian";
+    nlohmann::json all = nlohmann::json::array();
+    for (const Labelled& r : results) {
+      nlohmann::json j = {{"function", toText(arena, f)},
+                          {"wrt", r.label},
+                          {key, resultJson(arena, r.display, !args.noShare)},
+                          {"assumptions", r.derivation.assumptions},
+                          {"steps", stepsJson(arena, r.derivation)}};
+      if (kind != Derivative::Differential) {
+        Shape s = arena.shape(r.display);
+        j["shape"] = arena.shapeText(s);
+      }
+      if (args.check) j["check"] = {{"points", r.check.points}, {"max_relative_error", r.check.maxError}};
+      all.push_back(j);
+    }
+    std::cout << (labelled ? all : all[0]).dump(2) << "\n";
     return 0;
   }
-  if (args.steps) printDerivation(arena, g.derivation, std::cout);
-  printResult(arena, g.display, args.emit, !args.noShare, std::cout);
+  for (const Labelled& r : results) {
+    if (args.steps) printDerivation(arena, r.derivation, std::cout);
+    if (!labelled) {
+      printResult(arena, r.display, args.emit, !args.noShare, std::cout);
+      continue;
+    }
+    // One labelled result per variable: NumPy assignments d_x = …, else "x: …".
+    std::string label = r.label;
+    std::replace(label.begin(), label.end(), ',', '_');
+    if (args.emit == "numpy") {
+      std::ostringstream body;
+      printResult(arena, r.display, "numpy", !args.noShare, body);
+      std::string text = body.str();
+      std::size_t last = text.rfind('\n', text.size() - 2);
+      last = last == std::string::npos ? 0 : last + 1;
+      std::cout << text.substr(0, last) << "d_" << label << " = " << text.substr(last);
+    } else {
+      std::cout << (args.emit == "latex" ? "% " : "") << r.label << ":\n";
+      printResult(arena, r.display, args.emit, !args.noShare, std::cout);
+    }
+  }
   if (args.check)
-    std::cerr << fmt::format("check: agrees with the exact directional derivative at {} random points (largest relative error {:.2g})\n",
-                             check.points, check.maxError);
+    for (const Labelled& r : results)
+      std::cerr << fmt::format("check{}: agrees with the exact directional derivative at {} random points (largest relative error {:.2g})\n",
+                               labelled ? " (" + r.label + ")" : "", r.check.points, r.check.maxError);
   return 0;
 }
 
@@ -156,14 +254,26 @@ void addCalculusCommands(CLI::App& app, Commands& commands) {
   common(e);
   e->callback([&commands, args] { commands.chosen = [args] { return equivCommand(*args); }; });
 
-  CLI::App* g = app.add_subcommand("grad", "the gradient of a scalar expression, by the differential method");
-  g->add_option("expression", args->expressions, "the scalar function")->required()->expected(1);
-  g->add_option("--wrt", args->wrt, "the variable")->required();
-  g->add_option("--emit", args->emit, "text, latex, numpy or json")->check(CLI::IsMember({"text", "latex", "numpy", "json"}));
-  g->add_flag("--steps", args->steps, "print the derivation, one rule per step");
-  g->add_flag("--check", args->check, "compare with exact directional derivatives at random points");
-  common(g);
-  g->callback([&commands, args] { commands.chosen = [args] { return gradCommand(*args); }; });
+  struct Spec {
+    const char* name;
+    const char* help;
+    Derivative kind;
+  };
+  for (Spec spec : {Spec{"grad", "the gradient of a scalar expression, by the differential method", Derivative::Gradient},
+                    Spec{"diff", "the differential of an expression of any shape, linear in d(X)", Derivative::Differential},
+                    Spec{"jacobian", "J = d vec(F) / d vec(X)': size(F) rows, size(X) columns (vec stacks columns)", Derivative::Jacobian},
+                    Spec{"hessian", "H = d vec(grad f) / d vec(X)' of a scalar f: size(X) x size(X)", Derivative::Hessian}}) {
+    CLI::App* g = app.add_subcommand(spec.name, spec.help);
+    g->add_option("expression", args->expressions, "the function")->required()->expected(1);
+    g->add_option("--wrt", args->wrt, "the variable (repeat for several: one result per variable, or Hessian blocks)")->required();
+    g->add_option("--emit", args->emit, "text, latex, numpy or json")->check(CLI::IsMember({"text", "latex", "numpy", "json"}));
+    g->add_flag("--steps", args->steps, "print the derivation, one rule per step");
+    if (spec.kind != Derivative::Differential)
+      g->add_flag("--check", args->check, "compare with exact directional derivatives at random points");
+    common(g);
+    Derivative kind = spec.kind;
+    g->callback([&commands, args, kind] { commands.chosen = [args, kind] { return derivativeCommand(*args, kind); }; });
+  }
 }
 
 }  // namespace matcalc::cli

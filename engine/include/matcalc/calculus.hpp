@@ -43,6 +43,24 @@ struct GradientResult {
 GradientResult gradient(Arena& arena, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions = {},
                         Budget budget = {}, bool recordSteps = false);
 
+// Derivatives of every shape (Magnus & Neudecker's identification theorems).
+struct DerivativeResult {
+  Id result;   // in normal form
+  Id display;
+  Derivation derivation;
+};
+// dF of an F of any shape, simplified, linear in d(x).
+DerivativeResult differential(Arena& arena, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions = {},
+                              Budget budget = {}, bool recordSteps = false);
+// J = ∂vec(F)/∂vec(x)', size(F)×size(x), from vec(dF) = J*vec(d(x)); vec
+// stacks columns. A scalar F gives the row vec(G)'.
+DerivativeResult jacobian(Arena& arena, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions = {},
+                          Budget budget = {}, bool recordSteps = false);
+// H = ∂vec(∇ₓf)/∂vec(y)' of a scalar f: the Jacobian of the gradient
+// (symmetric when y = x), from d²f = vec(dx)'*H*vec(dy).
+DerivativeResult hessian(Arena& arena, const RuleSet& rules, Id f, Id x, Id y, const std::vector<GuardUse>& assumptions = {},
+                         Budget budget = {}, bool recordSteps = false);
+
 }  // namespace matcalc
 
 namespace matcalc {
@@ -87,6 +105,9 @@ NumericCheck compareNumerically(const Arena& arena, Id a, Id b, int points, std:
 // <G, V> against the exact directional derivative of f along V (dual numbers);
 // V is symmetric when X is assumed symmetric.
 NumericCheck checkGradient(const Arena& arena, Id f, Id x, Id g, int points, std::uint64_t seed,
+                           const std::vector<GuardUse>& assumptions = {});
+// J*vec(V) against the exact directional derivative vec(dF) of F along V (dual numbers).
+NumericCheck checkJacobian(const Arena& arena, Id f, Id x, Id j, int points, std::uint64_t seed,
                            const std::vector<GuardUse>& assumptions = {});
 
 }  // namespace matcalc

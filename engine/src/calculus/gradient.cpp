@@ -16,6 +16,7 @@
 #include "matcalc/calculus.hpp"
 #include "matcalc/id_map.hpp"
 #include "matcalc/print.hpp"
+#include "isolation.hpp"
 
 namespace matcalc {
 
@@ -165,6 +166,8 @@ double expandedTerms(const Arena& a, Id t, std::unordered_map<Id, double>& memo,
       break;
     case Kind::Scale:
     case Kind::Mul:
+    case Kind::Kron:
+    case Kind::Vec:
     case Kind::Hadamard:
     case Kind::HadamardDiv:
     case Kind::Inner:
@@ -196,6 +199,69 @@ std::pair<std::size_t, std::uint32_t> displayCost(const Arena& a, Id t) { return
 
 }  // namespace
 
+const RuleIndex& isolationIndex(Arena& a, const RuleSet& rules) {
+  return rules.index(kIsolationIndex, [&] {
+    RuleIndex index;
+    index.byHead.resize(std::size(kKindInfo));
+    for (const Rule& r : rules.rules())
+      if (r.order == Order::Gradient) index.byHead[static_cast<int>(a.kind(r.lhs))].push_back(&r);
+    return index;
+  });
+}
+
+Id isolateGradient(Arena& a, Rewriter& r, const RuleIndex& index, Id dx, Id df, bool record, std::vector<Step>& steps) {
+  Isolation isolation(a, r, index, dx, record);
+  std::vector<Id> parts = isolation.run(df);
+  steps.insert(steps.end(), isolation.steps().begin(), isolation.steps().end());
+  Shape sx = a.shape(a.kids(dx)[0]);
+  return parts.empty() ? a.zero(sx) : parts.size() == 1 ? parts[0] : a.make(Kind::Add, parts);
+}
+
+Id differentiateOnce(Arena& a, Rewriter& differentiate, Id f, Id x, Derivation& derivation) {
+  Id start = a.make(Kind::Differential, {f});
+  Id df = differentiate.normalize(start);
+  derivation.stages.push_back({"differentiate", start, differentiate.steps()});
+  if (auto stuck = findStuck(a, df, x))
+    throw Error(Error::Category::Unsupported, "no rule differentiates '" + toText(a, *stuck) + "'");
+  return df;
+}
+
+Id simplifyDerivative(Arena& a, const RuleSet& rules, const Facts& plain, Job& job, Budget budget, Id g, bool recordSteps,
+                      const std::string& title, Derivation& derivation, Id& normal) {
+  Rewriter tidy(a, rules, Phase::Tidy, plain, job, recordSteps);
+  Id tidied = tidy.normalize(g);
+  derivation.stages.push_back({title, g, tidy.steps()});
+  normal = tidied;
+  Id shown = tidied;
+  // Expanding a deep network's gradient multiplies its terms: the attempt is
+  // made when expanding changes something and gives at most 8 terms (the
+  // losses where terms cancel, such as cross-entropy, have 3 to 5; a failed
+  // attempt on a 3-layer network's 8 costs as much as the gradient), with a node
+  // and step budget proportional to the DAG it starts from (deterministic:
+  // the result does not depend on the machine's load).
+  std::size_t size = dagSize(a, tidied);
+  std::unordered_map<Id, double> memo;
+  double inside = 0;
+  double terms = std::max(expandedTerms(a, tidied, memo, inside), inside);
+  double topLevel = a.kind(tidied) == Kind::Add ? static_cast<double>(a.kids(tidied).size()) : 1.0;
+  if (terms > topLevel && terms <= 8) try {
+    Budget small = budget;
+    small.maxNewNodes = 2'000 + 30 * size;
+    small.maxSteps = 500 + 50 * size;
+    Job expand(a, small);
+    Rewriter canonical(a, rules, Phase::Simplify, plain, expand, recordSteps);
+    Id canon = canonical.normalize(tidied);
+    normal = canon;
+    if (canon != tidied && displayCost(a, canon) <= displayCost(a, tidied)) {
+      shown = canon;
+      derivation.stages.push_back({"expand and collect", tidied, canonical.steps()});
+    }
+  } catch (const Error& e) {
+    if (e.category() != Error::Category::Budget) throw;
+  }
+  return shown;
+}
+
 GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions, Budget budget,
                         bool recordSteps) {
   if (a.kind(x) != Kind::Symbol)
@@ -217,25 +283,13 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   GradientResult out{};
 
   // 1. Push d inward: df, linear in d(X), sharing f's sub-terms.
-  Id start = a.make(Kind::Differential, {f});
   Rewriter differentiate(a, rules, Phase::Differentiate, facts, job, recordSteps);
-  Id df = differentiate.normalize(start);
-  out.derivation.stages.push_back({"differentiate", start, differentiate.steps()});
-  if (auto stuck = findStuck(a, df, x))
-    throw Error(Error::Category::Unsupported, "no rule differentiates '" + toText(a, *stuck) + "'");
+  Id df = differentiateOnce(a, differentiate, f, x, out.derivation);
 
   // 2. Isolate d(X): df = <G, d(X)>.
-  const RuleIndex& isolationRules = rules.index(kIsolationIndex, [&] {
-    RuleIndex index;
-    index.byHead.resize(std::size(kKindInfo));
-    for (const Rule& r : rules.rules())
-      if (r.order == Order::Gradient) index.byHead[static_cast<int>(a.kind(r.lhs))].push_back(&r);
-    return index;
-  });
-  Isolation isolation(a, differentiate, isolationRules, dx, recordSteps);
-  std::vector<Id> parts = isolation.run(df);
-  out.derivation.stages.push_back({"isolate " + toText(a, dx), df, isolation.steps()});
-  Id g = parts.empty() ? a.zero(a.shape(x)) : parts.size() == 1 ? parts[0] : a.make(Kind::Add, parts);
+  std::vector<Step> isolationSteps;
+  Id g = isolateGradient(a, differentiate, isolationIndex(a, rules), dx, df, recordSteps, isolationSteps);
+  out.derivation.stages.push_back({"isolate " + toText(a, dx), df, std::move(isolationSteps)});
   if (a.shape(g) != a.shape(x))
     throw std::logic_error("gradient of shape " + a.shapeText(a.shape(g)) + " for a variable of shape " + a.shapeText(a.shape(x)));
 
@@ -243,38 +297,8 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   // form within a small budget; show whichever reads shorter.
   // G holds where the differential rules' domains were assumed: so may its simplification.
   for (auto [guard, t] : differentiate.assumedFacts()) assume(a, plain, guard, t);
-  Rewriter tidy(a, rules, Phase::Tidy, plain, job, recordSteps);
-  Id tidied = tidy.normalize(g);
-  out.derivation.stages.push_back({"simplify the gradient", g, tidy.steps()});
   out.derivation.assumptions = differentiate.assumptions();
-  out.gradient = tidied;
-  Id shown = tidied;
-  // Expanding a deep network's gradient multiplies its terms: the attempt is
-  // made when expanding changes something and gives at most 8 terms (the
-  // losses where terms cancel, such as cross-entropy, have 3 to 5; a failed
-  // attempt on a 3-layer network's 8 costs as much as the gradient), with a node
-  // and step budget proportional to the DAG it starts from (deterministic:
-  // the result does not depend on the machine's load).
-  std::size_t size = dagSize(a, tidied);
-  std::unordered_map<Id, double> memo;
-  double inside = 0;
-  double terms = std::max(expandedTerms(a, tidied, memo, inside), inside);
-  double topLevel = a.kind(tidied) == Kind::Add ? static_cast<double>(a.kids(tidied).size()) : 1.0;
-  if (terms > topLevel && terms <= 8) try {
-    Budget small = budget;
-    small.maxNewNodes = 2'000 + 30 * size;
-    small.maxSteps = 500 + 50 * size;
-    Job expand(a, small);
-    Rewriter canonical(a, rules, Phase::Simplify, plain, expand, recordSteps);
-    Id canon = canonical.normalize(tidied);
-    out.gradient = canon;
-    if (canon != tidied && displayCost(a, canon) <= displayCost(a, tidied)) {
-      shown = canon;
-      out.derivation.stages.push_back({"expand and collect", tidied, canonical.steps()});
-    }
-  } catch (const Error& e) {
-    if (e.category() != Error::Category::Budget) throw;
-  }
+  Id shown = simplifyDerivative(a, rules, plain, job, budget, g, recordSteps, "simplify the gradient", out.derivation, out.gradient);
   out.display = present(a, shown);
   job.check(a);
   return out;

@@ -86,8 +86,9 @@ Point drawPoint(const Arena& a, const std::vector<Id>& terms, const std::map<Id,
   for (auto& [s, d] : doms) {
     Shape sh = a.shape(s);
     for (Dim dim : {sh.rows, sh.cols})
-      if (dim != kOne && !p.sizes.count(dim)) p.sizes[dim] = dimension(rng);
-    auto size = [&](Dim dim) { return dim == kOne ? Eigen::Index(1) : p.sizes.at(dim); };
+      for (Dim f : a.dimFactors(dim))
+        if (!p.sizes.count(f)) p.sizes[f] = dimension(rng);
+    auto size = [&](Dim dim) { return Eigen::Index(sizeOfDim(a, dim, p.sizes)); };
     p.values[s] = sample(rng, size(sh.rows), size(sh.cols), d);
   }
   return p;
@@ -229,6 +230,57 @@ NumericCheck checkGradient(const Arena& a, Id f, Id x, Id g, int points, std::ui
     if (e > out.maxError) {
       out.maxError = e;
       out.worst = "directional derivative " + std::to_string(exact) + ", <G, V> = " + std::to_string(claimed);
+    }
+  }
+  return out;
+}
+
+NumericCheck checkJacobian(const Arena& a, Id f, Id x, Id j, int points, std::uint64_t seed,
+                           const std::vector<GuardUse>& assumptions) {
+  std::mt19937_64 rng(seed);
+  auto doms = domains(a, {f, j}, assumptions);
+  doms.emplace(x, Domain::Any);
+  NumericCheck out;
+  for (int attempt = 0; attempt < points * 20 && out.points < points; ++attempt) {
+    Point p = drawPoint(a, {f, j, x}, doms, rng);
+    Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), Domain::Any);
+    if (doms.at(x) >= Domain::Symmetric) direction = (direction + direction.transpose()).eval();  // stay symmetric
+    Bindings<Dual> dual;
+    Bindings<double> real;
+    for (auto& [s, v] : p.values) {
+      Matrix<Dual> dv(v.rows(), v.cols());
+      for (Eigen::Index i = 0; i < v.size(); ++i)
+        dv.data()[i] = Dual(v.data()[i], Eigen::Matrix<double, 1, 1>(s == x ? direction.data()[i] : 0.0));
+      dual.bind(a, s, dv);
+      real.bind(a, s, v);
+    }
+    for (auto [d, n] : p.sizes) {
+      dual.sizes.emplace(d, n);
+      real.sizes.emplace(d, n);
+    }
+    if (!wellInside(a, {f, j}, real)) continue;
+    Eigen::VectorXd exact, claimed;
+    try {
+      Matrix<Dual> fv = evaluate(a, f, dual);
+      exact.resize(fv.size());
+      for (Eigen::Index i = 0; i < fv.size(); ++i) exact(i) = fv.data()[i].derivatives()(0);  // column-major: vec(dF)
+      Eigen::MatrixXd jv = evaluate(a, j, real);
+      if (jv.rows() != exact.size() || jv.cols() != direction.size())
+        throw std::logic_error("a Jacobian of the wrong size reached the numeric check");
+      claimed = jv * Eigen::Map<const Eigen::VectorXd>(direction.data(), direction.size());
+    } catch (const Error& e) {
+      if (e.category() == Error::Category::Domain) continue;
+      throw;
+    }
+    if (!exact.allFinite() || !claimed.allFinite()) continue;
+    ++out.points;
+    for (Eigen::Index i = 0; i < exact.size(); ++i) {
+      double e = relativeError(exact(i), claimed(i));
+      if (e > out.maxError) {
+        out.maxError = e;
+        out.worst = "entry " + std::to_string(i) + " of vec(dF): directional derivative " + std::to_string(exact(i)) +
+                    ", J*vec(V) = " + std::to_string(claimed(i));
+      }
     }
   }
   return out;

@@ -1,0 +1,254 @@
+// Differentials, Jacobians and Hessians by the identification theorems
+// (Magnus & Neudecker, Matrix Differential Calculus, ch. 9–10):
+// vec(dF) = J*vec(dX) identifies J, and the Hessian of f is the Jacobian of
+// its gradient.
+//
+// The Jacobian's isolation mirrors the gradient's: vec(dF) is kept as a sum
+// of pairs J*vec(T), T linear in d(X); an isolation rule (rules/jacobian.yaml,
+// head vec) moves one operator off T into J, until T is d(X). What shapes
+// alone decide is done here, as the constructors do it: vec(x) = x for a
+// column, vec(x') = x, a scalar factor goes into J, and vec(M*s) =
+// vec(M)*s for a scalar s holding the differential. A scalar T is handed to
+// the gradient's rules: vec(<G, d(X)>) = vec(G)'*vec(d(X)).
+#include <set>
+#include <unordered_map>
+
+#include "isolation.hpp"
+#include "matcalc/calculus.hpp"
+#include "matcalc/print.hpp"
+
+namespace matcalc {
+
+namespace {
+
+struct VecPair {
+  Id j, t;  // J*vec(t), t linear in d(X)
+};
+
+// J*K, K scalar or a matrix.
+Id times(Arena& a, Id j, Id k) { return a.shape(k).isScalar() ? a.make(Kind::Scale, {k, j}) : a.make(Kind::Mul, {j, k}); }
+
+bool carries(const Arena& a, Id t) { return a.hasKind(t, Kind::Differential); }
+
+void vecPairsOf(Arena& a, Id u, Id j, std::vector<VecPair>& out) {
+  if (a.isZero(u)) return;
+  auto kids = a.kids(u);
+  switch (a.kind(u)) {
+    case Kind::Add:
+      for (Id k : std::vector<Id>(kids.begin(), kids.end())) vecPairsOf(a, k, j, out);
+      return;
+    case Kind::Scale: {
+      std::vector<Id> coefficient, carrier;
+      for (Id k : kids) (carries(a, k) ? carrier : coefficient).push_back(k);
+      if (carrier.size() != 1) break;
+      Id c = coefficient.empty() ? a.number(1) : coefficient.size() == 1 ? coefficient[0] : a.make(Kind::Scale, coefficient);
+      if (a.shape(carrier[0]).isScalar() && !a.shape(c).isScalar())
+        vecPairsOf(a, carrier[0], a.make(Kind::Mul, {j, a.make(Kind::Vec, {c})}), out);  // vec(M*s) = vec(M)*s
+      else
+        vecPairsOf(a, carrier[0], times(a, j, c), out);
+      return;
+    }
+    case Kind::Vec: vecPairsOf(a, kids[0], j, out); return;
+    case Kind::Transpose:
+      if (a.shape(kids[0]).rows == kOne || a.shape(kids[0]).cols == kOne) {  // vec(x') = x
+        vecPairsOf(a, kids[0], j, out);
+        return;
+      }
+      break;
+    case Kind::Mul: {  // K*t with t a column holding the differential: vec(K*t) = K*t
+      if (a.shape(u).cols != kOne || carries(a, kids[0])) break;
+      std::size_t first = 0;  // the first factor holding the differential
+      while (!carries(a, kids[first])) ++first;
+      std::vector<Id> prefix(kids.begin(), kids.begin() + first), rest(kids.begin() + first, kids.end());
+      Id k = prefix.size() == 1 ? prefix[0] : a.make(Kind::Mul, prefix);
+      Id t = rest.size() == 1 ? rest[0] : a.make(Kind::Mul, rest);
+      vecPairsOf(a, t, times(a, j, k), out);
+      return;
+    }
+    default: break;
+  }
+  out.push_back({j, u});
+}
+
+class VecIsolation {
+ public:
+  VecIsolation(Arena& a, Rewriter& r, const RuleIndex& rules, Id dx, bool record)
+      : a_(a), r_(r), rules_(rules), dx_(dx), record_(record) {}
+
+  // J with vec(df) = J*vec(d(X)); start is the identity of size(F).
+  Id run(Id df, Id start) {
+    std::vector<VecPair> seed;
+    vecPairsOf(a_, df, start, seed);
+    for (const VecPair& p : seed) add(p);
+    while (!queue_.empty()) {
+      auto top = *queue_.begin();
+      queue_.erase(queue_.begin());
+      Id t = top.second;
+      std::vector<Id> js = std::move(pending_[t]);
+      pending_.erase(t);
+      Id j = js.size() == 1 ? js[0] : a_.make(Kind::Add, js);
+      if (a_.isZero(j)) continue;
+      if (a_.shape(t).isScalar()) {  // vec(<G, d(X)>) = vec(G)'*vec(d(X))
+        Id g = isolateGradient(a_, r_, rules_, dx_, t, record_, steps_);
+        done_.push_back(a_.make(Kind::Mul, {j, a_.transpose(a_.make(Kind::Vec, {g}))}));
+        continue;
+      }
+      Id subject = a_.raw(Kind::Vec, {t});
+      std::uint32_t height = a_.facts(t).height;
+      Rewriter::Applied step = r_.applyAtRoot(subject, rules_.candidates(a_, subject), [&](Id result) {
+        std::vector<VecPair> parts;
+        vecPairsOf(a_, result, j, parts);
+        for (const VecPair& p : parts)
+          if (p.t != dx_ && a_.facts(p.t).height >= height) return false;
+        return true;
+      });
+      if (!step.rule)
+        throw Error(Error::Category::Unsupported,
+                    "could not bring 'vec(" + toText(a_, t) + ")' to the form J*vec(" + toText(a_, dx_) + ")");
+      std::vector<VecPair> parts;
+      vecPairsOf(a_, step.result, j, parts);
+      for (const VecPair& p : parts) add(p);
+      steps_.push_back({step.rule, subject, step.result, kNoId});
+    }
+    if (done_.empty()) return kNoId;
+    return done_.size() == 1 ? done_[0] : a_.make(Kind::Add, done_);
+  }
+
+  std::vector<Step>& steps() { return steps_; }
+
+ private:
+  void add(const VecPair& p) {
+    if (a_.isZero(p.j) || a_.isZero(p.t)) return;
+    if (p.t == dx_) {
+      done_.push_back(p.j);
+      return;
+    }
+    auto [it, added] = pending_.try_emplace(p.t);
+    it->second.push_back(p.j);
+    if (added) queue_.insert({a_.facts(p.t).height, p.t});
+  }
+
+  struct HighestFirst {
+    bool operator()(const std::pair<std::uint32_t, Id>& x, const std::pair<std::uint32_t, Id>& y) const {
+      return x.first != y.first ? x.first > y.first : x.second > y.second;
+    }
+  };
+
+  Arena& a_;
+  Rewriter& r_;
+  const RuleIndex& rules_;
+  Id dx_;
+  bool record_;
+  std::set<std::pair<std::uint32_t, Id>, HighestFirst> queue_;
+  std::unordered_map<Id, std::vector<Id>> pending_;
+  std::vector<Id> done_;
+  std::vector<Step> steps_;
+};
+
+void requireDifferentiable(const Arena& a, const RuleSet& rules, Id f, Id x) {
+  if (a.kind(x) != Kind::Symbol)
+    throw Error(Error::Category::Usage, "the variable to differentiate by must be a variable of the expression");
+  if (a.hasKind(f, Kind::Differential)) throw Error(Error::Category::Usage, "the function already contains d(·)");
+  if (rules.rules().empty()) throw Error(Error::Category::Usage, "no rules are loaded: nothing can be differentiated");
+}
+
+// The facts of differentiating f by x: `varying` for the rules, `plain` for simplifying the result.
+struct Setting {
+  Facts varying, plain;
+};
+Setting settingFor(const Arena& a, Id f, Id x, const std::vector<GuardUse>& assumptions) {
+  Setting s;
+  s.plain = presuppositions(a, f);
+  assume(s.plain, assumptions);
+  s.varying = s.plain;
+  s.varying.everythingVaries = false;
+  s.varying.varying = {x};
+  s.varying.differentiable = true;
+  return s;
+}
+
+// K(X) is made from a 0 of X's shape (it depends on nothing else): shown
+// with the variable of that shape, K(X) or K(X'), as a raw display term.
+Id nameCommutations(Arena& a, Id t, Id x, std::unordered_map<Id, Id>& memo) {
+  if (!a.hasKind(t, Kind::Commutation)) return t;
+  if (auto it = memo.find(t); it != memo.end()) return it->second;
+  std::vector<Id> kids(a.kids(t).begin(), a.kids(t).end());
+  Id out = t;
+  if (a.kind(t) == Kind::Commutation && a.isZero(kids[0])) {
+    Shape s = a.shape(kids[0]), sx = a.shape(x);
+    if (s == sx) out = a.raw(Kind::Commutation, {x});
+    else if (s == Shape{sx.cols, sx.rows}) out = a.raw(Kind::Commutation, {a.raw(Kind::Transpose, {x})});
+  } else {
+    bool changed = false;
+    for (Id& k : kids) {
+      Id n = nameCommutations(a, k, x, memo);
+      changed = changed || n != k;
+      k = n;
+    }
+    if (changed) out = a.raw(a.kind(t), kids);
+  }
+  memo.emplace(t, out);
+  return out;
+}
+
+}  // namespace
+
+DerivativeResult differential(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions, Budget budget,
+                              bool recordSteps) {
+  requireDifferentiable(a, rules, f, x);
+  Job job(a, budget);
+  Setting s = settingFor(a, f, x, assumptions);
+  DerivativeResult out{};
+  Rewriter differentiate(a, rules, Phase::Differentiate, s.varying, job, recordSteps);
+  Id df = differentiateOnce(a, differentiate, f, x, out.derivation);
+  for (auto [guard, t] : differentiate.assumedFacts()) assume(a, s.plain, guard, t);
+  out.derivation.assumptions = differentiate.assumptions();
+  // Tidied only: expanding would distribute d-free factors over sums.
+  Rewriter tidy(a, rules, Phase::Tidy, s.plain, job, recordSteps);
+  out.result = tidy.normalize(df);
+  out.derivation.stages.push_back({"simplify the differential", df, tidy.steps()});
+  out.display = present(a, out.result);
+  job.check(a);
+  return out;
+}
+
+DerivativeResult jacobian(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions, Budget budget,
+                          bool recordSteps) {
+  requireDifferentiable(a, rules, f, x);
+  Job job(a, budget);
+  Setting s = settingFor(a, f, x, assumptions);
+  DerivativeResult out{};
+  Id dx = a.make(Kind::Differential, {x});
+  Rewriter differentiate(a, rules, Phase::Differentiate, s.varying, job, recordSteps);
+  Id df = differentiateOnce(a, differentiate, f, x, out.derivation);
+
+  Shape sf = a.shape(f), sx = a.shape(x);
+  Dim rows = a.dimProduct({sf.rows, sf.cols}), cols = a.dimProduct({sx.rows, sx.cols});
+  VecIsolation isolation(a, differentiate, isolationIndex(a, rules), dx, recordSteps);
+  Id j = isolation.run(df, a.identity(rows));
+  if (j == kNoId) j = a.zero({rows, cols});
+  out.derivation.stages.push_back({"isolate vec(" + toText(a, dx) + ")", df, std::move(isolation.steps())});
+  if (a.shape(j) != Shape{rows, cols})
+    throw std::logic_error("a Jacobian of shape " + a.shapeText(a.shape(j)) + " where " + a.shapeText({rows, cols}) + " was due");
+
+  for (auto [guard, t] : differentiate.assumedFacts()) assume(a, s.plain, guard, t);
+  out.derivation.assumptions = differentiate.assumptions();
+  Id shown = simplifyDerivative(a, rules, s.plain, job, budget, j, recordSteps, "simplify the Jacobian", out.derivation, out.result);
+  std::unordered_map<Id, Id> memo;
+  out.display = nameCommutations(a, present(a, shown), x, memo);
+  job.check(a);
+  return out;
+}
+
+DerivativeResult hessian(Arena& a, const RuleSet& rules, Id f, Id x, Id y, const std::vector<GuardUse>& assumptions, Budget budget,
+                         bool recordSteps) {
+  GradientResult g = gradient(a, rules, f, x, assumptions, budget, recordSteps);
+  DerivativeResult h = jacobian(a, rules, g.gradient, y, assumptions, budget, recordSteps);
+  Derivation whole = g.derivation;
+  for (auto& stage : h.derivation.stages) whole.stages.push_back(std::move(stage));
+  for (auto& why : h.derivation.assumptions) whole.assumptions.push_back(std::move(why));
+  h.derivation = std::move(whole);
+  return h;
+}
+
+}  // namespace matcalc

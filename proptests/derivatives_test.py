@@ -1,0 +1,133 @@
+"""Jacobians and Hessians as worked examples: each is run through the CLI with
+--emit numpy, the printed lines are executed with NumPy on random values, and
+the array must match central finite differences of the function written here
+in NumPy (vec stacks columns); the text form is compared too where the issue
+states one.  usage: derivatives_test.py MATCALC"""
+import subprocess
+import sys
+
+import numpy as np
+
+matcalc = sys.argv[1]
+rng = np.random.default_rng(20261203)
+vec = lambda M: np.asarray(M, dtype=float).reshape(-1, 1, order="F")
+sig = lambda z: 1 / (1 + np.exp(-z))
+spd = lambda n: (lambda M: M @ M.T + n * np.eye(n))(rng.standard_normal((n, n)))
+
+
+def softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+# (command, expression, variable, shapes of the variables, F in NumPy, expected text or None)
+# Shapes: a tuple, or "spd" n for a symmetric positive definite matrix.
+n, m, p = 4, 3, 2
+CASES = [
+    ("jacobian", "relu(x)", "x", {"x": (n, 1)}, lambda v: np.maximum(v["x"], 0), "diag(step(x))"),
+    ("jacobian", "A*x", "x", {"A": (m, n), "x": (n, 1)}, lambda v: v["A"] @ v["x"], "A"),
+    ("jacobian", "A*B", "B", {"A": (m, n), "B": (n, p)}, lambda v: v["A"] @ v["B"], "kron(I, A)"),
+    ("jacobian", "A*X*B", "X", {"A": (m, n), "X": (n, p), "B": (p, m)}, lambda v: v["A"] @ v["X"] @ v["B"], "kron(B', A)"),
+    ("jacobian", "X'", "X", {"X": (n, m)}, lambda v: v["X"].T, "commutation(X)"),
+    ("jacobian", "inv(X)", "X", {"X": "spd"}, lambda v: np.linalg.inv(v["X"]), "-kron(inv(X)', inv(X))"),
+    ("jacobian", "softmax(x)", "x", {"x": (n, 1)}, lambda v: softmax(v["x"]), "diag(softmax(x)) - softmax(x)*softmax(x)'"),
+    ("jacobian", "x*(x'*x)", "x", {"x": (n, 1)}, lambda v: v["x"] * (v["x"].T @ v["x"]), "2*x*x' + (x'*x)*I"),
+    ("jacobian", "x'*A*x", "x", {"x": (n, 1), "A": (n, n)}, lambda v: v["x"].T @ v["A"] @ v["x"], "x'*(A + A')"),
+    ("jacobian", "sin(X)", "X", {"X": (n, m)}, lambda v: np.sin(v["X"]), "diag(vec(cos(X)))"),
+    ("jacobian", "X*X", "X", {"X": (n, n)}, lambda v: v["X"] @ v["X"], "kron(I, X) + kron(X', I)"),
+    ("jacobian", "X'*X", "X", {"X": (n, m)}, lambda v: v["X"].T @ v["X"], None),
+    ("jacobian", "sigmoid(W*x)", "W", {"W": (m, n), "x": (n, 1)}, lambda v: sig(v["W"] @ v["x"]), None),
+    ("jacobian", "tanh(W2*tanh(W1*x))", "W1", {"W2": (p, m), "W1": (m, n), "x": (n, 1)},
+     lambda v: np.tanh(v["W2"] @ np.tanh(v["W1"] @ v["x"])), None),
+    ("jacobian", "exp(A*x)", "x", {"A": (m, n), "x": (n, 1)}, lambda v: np.exp(v["A"] @ v["x"]), "diag(exp(A*x))*A"),
+    ("jacobian", "tr(X)*X", "X", {"X": (n, n)}, lambda v: np.trace(v["X"]) * v["X"], None),
+    ("jacobian", "X .* Y", "X", {"X": (n, m), "Y": (n, m)}, lambda v: v["X"] * v["Y"], "diag(vec(Y))"),
+    ("jacobian", "A*X'*B", "X", {"A": (p, m), "X": (n, m), "B": (n, p)}, lambda v: v["A"] @ v["X"].T @ v["B"], None),
+    ("jacobian", "x ./ y", "y", {"x": (n, 1), "y": (n, 1)}, lambda v: v["x"] / v["y"], None),
+    ("hessian", "x'*A*x", "x", {"x": (n, 1), "A": (n, n)}, lambda v: v["x"].T @ v["A"] @ v["x"], "A + A'"),
+    ("hessian", "log(sum(exp(x)))", "x", {"x": (n, 1)}, lambda v: np.log(np.exp(v["x"]).sum()),
+     "diag(softmax(x)) - softmax(x)*softmax(x)'"),
+    ("hessian", "norm2(A*x - y)^2", "x", {"A": (m, n), "x": (n, 1), "y": (m, 1)},
+     lambda v: np.sum((v["A"] @ v["x"] - v["y"]) ** 2), "2*A'*A"),
+    ("hessian", "tr(X'*A*X)", "X", {"X": (n, m), "A": (n, n)}, lambda v: np.trace(v["X"].T @ v["A"] @ v["X"]), "kron(I, A + A')"),
+    ("hessian", "log(det(X))", "X", {"X": "spd"}, lambda v: np.log(np.linalg.det(v["X"])), None),
+    ("hessian", "sum(log(1 + exp(-y .* (X*w))))", "w", {"X": (n, m), "y": (n, 1), "w": (m, 1)},
+     lambda v: np.sum(np.log(1 + np.exp(-v["y"] * (v["X"] @ v["w"])))), None),
+    ("hessian", "y'*log(sigmoid(X*w)) + (1 - y)'*log(1 - sigmoid(X*w))", "w", {"X": (n, m), "y": (n, 1), "w": (m, 1)},
+     lambda v: (v["y"].T @ np.log(sig(v["X"] @ v["w"])) + (1 - v["y"]).T @ np.log(1 - sig(v["X"] @ v["w"]))),
+     "-X'*diag(sigmoid(-X*w) .* sigmoid(X*w))*X"),
+    ("hessian", "x'*x", "x", {"x": (n, 1)}, lambda v: v["x"].T @ v["x"], "2*I"),
+    ("hessian", "sum(exp(x))", "x", {"x": (n, 1)}, lambda v: np.exp(v["x"]).sum(), "diag(exp(x))"),
+    ("hessian", "tr(inv(X))", "X", {"X": "spd"}, lambda v: np.trace(np.linalg.inv(v["X"])), None),
+    ("hessian", "tr(A*X*B*X')", "X", {"A": (n, n), "X": (n, m), "B": (m, m)},
+     lambda v: np.trace(v["A"] @ v["X"] @ v["B"] @ v["X"].T), None),
+    ("hessian", "a'*X*b", "X", {"a": (n, 1), "X": (n, m), "b": (m, 1)}, lambda v: v["a"].T @ v["X"] @ v["b"], None),
+    ("hessian", "norm2(x)^4", "x", {"x": (n, 1)}, lambda v: np.sum(v["x"] ** 2) ** 2, None),
+    ("hessian", "sum(tanh(W*x))", "W", {"W": (m, n), "x": (n, 1)}, lambda v: np.sum(np.tanh(v["W"] @ v["x"])), None),
+]
+
+
+def value(shape):
+    if shape == "spd":
+        return spd(n)
+    return rng.uniform(-1, 1, shape) + (0.0 if shape[1] != 1 else 0.0)
+
+
+def jacobian_fd(F, values, wrt, h=1e-6):
+    x0 = values[wrt]
+    cols = []
+    for k in range(x0.size):
+        e = np.zeros(x0.size)
+        e[k] = h
+        E = e.reshape(x0.shape, order="F")
+        plus, minus = dict(values), dict(values)
+        plus[wrt], minus[wrt] = x0 + E, x0 - E
+        cols.append((vec(F(plus)) - vec(F(minus))) / (2 * h))
+    return np.hstack(cols)
+
+
+def gradient_fd(F, values, wrt):
+    return lambda v: jacobian_fd(F, v, wrt).reshape(v[wrt].shape, order="F")
+
+
+failures, checked = [], 0
+for command, expr, wrt, shapes, F, expected in CASES:
+    label = f"{command} {expr!r} --wrt {wrt}"
+    text = subprocess.run([matcalc, command, "--wrt", wrt, "--", expr], capture_output=True, text=True)
+    numpy = subprocess.run([matcalc, command, "--wrt", wrt, "--emit", "numpy", "--", expr], capture_output=True, text=True)
+    if text.returncode != 0 or numpy.returncode != 0:
+        failures.append(f"{label}: exit {text.returncode}/{numpy.returncode}: {text.stderr.strip()} {numpy.stderr.strip()}")
+        continue
+    if expected is not None and text.stdout.strip() != expected:
+        failures.append(f"{label}: prints {text.stdout.strip()!r}, expected {expected!r}")
+    for trial in range(3):
+        values = {name: value(shape) for name, shape in shapes.items()}
+        if wrt in ("y",) and command == "jacobian":
+            values[wrt] = values[wrt] + np.sign(values[wrt]) * 0.5  # away from 0: x ./ y
+        lines = numpy.stdout.strip().split("\n")
+        scope = {"np": np, **values}
+        for line in lines[:-1]:
+            exec(line, scope)
+        got = np.asarray(eval(lines[-1], scope), dtype=float)
+        size_x = values[wrt].size
+        if command == "jacobian":
+            want = jacobian_fd(F, values, wrt)
+        else:
+            want = jacobian_fd(gradient_fd(F, values, wrt), values, wrt, h=1e-4)
+            if want.shape == (size_x, size_x) and not np.allclose(got, got.T, atol=1e-8):
+                failures.append(f"{label}: the Hessian is not symmetric")
+        if got.ndim != 2 or got.shape != want.shape:
+            failures.append(f"{label}: NumPy array of shape {got.shape}, expected {want.shape}")
+            break
+        tolerance = 1e-5 if command == "jacobian" else 1e-4
+        if not np.allclose(got, want, rtol=tolerance, atol=tolerance):
+            failures.append(f"{label}: differs from finite differences by {np.abs(got - want).max():.3g}")
+            break
+        checked += 1
+
+for f in failures:
+    print("FAIL:", f)
+jac = sum(1 for c in CASES if c[0] == "jacobian")
+print(f"{len(CASES) - len({f.split(':')[0] for f in failures})} of {len(CASES)} worked examples ({jac} Jacobians, "
+      f"{len(CASES) - jac} Hessians) match finite differences ({checked} evaluations)")
+sys.exit(1 if failures else 0)
