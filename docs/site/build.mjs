@@ -142,7 +142,8 @@ function symbolicHtml(s) {
 }
 
 function derivationHtml(steps) {
-  if (!steps || steps.length === 0) return '';
+  if (!steps || steps.length === 0)
+    return '<details><summary>derivation (no step)</summary><p class="muted">No rule rewrites either side: both are in normal form as written.</p></details>';
   const items = steps
     .map(
       (s) =>
