@@ -224,15 +224,45 @@ check "an unknown --assume exits 2" status_is 2
 run grad "x'*B*x" --wrt x --assume "spd(Q)"
 check "--assume of an absent variable exits 2" status_is 2
 
+# Within symmetric matrices the gradient is (G + G')/2 (docs/symmetric-gradients.md).
+run grad "a'*X*b" --wrt X --assume "symmetric(X)" --check
+check "grad wrt a symmetric X is symmetric" status_is 0
+sym=$(cat "$out")
+run equiv "$sym" "1/2*(a*b' + b*a')"
+check "grad wrt a symmetric X is (G + G')/2" status_is 0
+
+# Differentials, Jacobians and Hessians: shapes, labels, errors.
+run diff "A*X*B" --wrt X
+check "diff prints the differential" bash -c "[ \"\$(cat '$out')\" = 'A*d(X)*B' ]"
+run jacobian "A*x" --wrt x --wrt A --emit numpy
+check "jacobian with two variables assigns one result each" bash -c "grep -q '^d_x = A$' '$out' && grep -q '^d_A = np.kron' '$out'"
+run jacobian "A*x" --wrt x --wrt A --emit json
+check "jacobian with two variables gives a JSON array" bash -c "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d, list) and len(d) == 2 and d[1][\"wrt\"] == \"A\"' '$out'"
+run hessian "x'*A*x + a'*x*y'*B*y" --wrt x --wrt y
+check "hessian with two variables prints the four blocks" bash -c "grep -c ':$' '$out' | grep -qx 4 && grep -qx 'x,y:' '$out'"
+run hessian "A*x" --wrt x
+check "hessian of a non-scalar exits 2" status_is 2
+check "hessian of a non-scalar says why" stderr_has "must be scalar-valued for a Hessian"
+run grad "A*x" --wrt x
+check "grad of a non-scalar points to jacobian" stderr_has "try jacobian"
+run jacobian "kron(A, X)" --wrt X
+check "a Jacobian no rule takes apart exits 2" status_is 2
+check "and says which vec it could not take apart" stderr_has "could not bring 'vec(kron(A, d(X)))'"
+run jacobian "A*x" --wrt x --wrt x
+check "a repeated --wrt exits 2" status_is 2
+run parse "kron(A, B, C)"
+check "a function given too many arguments exits 2" status_is 2
+check "and says how many it takes" stderr_has "'kron' takes 2 arguments, not 3"
+
 # Random token soup through parse, simplify and grad: an answer or a clean
 # error (exit 0, 1 or 2), never a crash or an internal error.
-tokens=(A B x y alpha I ones 2 0.5 0 + - '*' / .* ./ .^ ^ "'" '(' ')' '<' '>' , 'tr(' 'det(' 'inv(' 'exp(' 'log(' 'sum(' 'norm2(' 'softmax(' 'd(' 'foo(' ' ')
+tokens=(A B x y alpha I ones 2 0.5 0 + - '*' / .* ./ .^ ^ "'" '(' ')' '<' '>' , 'tr(' 'det(' 'inv(' 'exp(' 'log(' 'sum(' 'norm2(' 'softmax(' 'd(' 'foo(' 'kron(' 'vec(' 'commutation(' ' ')
 RANDOM=20261122
 bad=0
 for i in $(seq 1 150); do
   expr=""
   for j in $(seq 1 $((RANDOM % 9 + 1))); do expr+="${tokens[RANDOM % ${#tokens[@]}]}"; done
-  for cmd in parse simplify "grad --wrt x"; do
+  for cmd in parse simplify "grad --wrt x" "jacobian --wrt x" "hessian --wrt x"; do
     # shellcheck disable=SC2086
     "$matcalc" $cmd -- "$expr" >/dev/null 2>"$err"
     code=$?

@@ -30,6 +30,9 @@ SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, const std::
 // A compact presentation of a normal form: common left/right factors and
 // numeric factors taken out of sums, <x, y> of vectors written x'*y.
 Id present(Arena& arena, Id term);
+// The commutation matrix, made from a 0 of its shape, written with a
+// variable of that shape (the preferred ones first, then the term's own).
+Id nameCommutations(Arena& arena, Id term, std::vector<Id> preferred = {});
 
 struct GradientResult {
   Id gradient;  // in normal form, shaped like the variable

@@ -1,3 +1,4 @@
+#include <algorithm>
 // The differential method of the slides: df by the differential rules, then
 // the inner-product rules until df = <G, d(X)>, then G simplified.
 //
@@ -292,6 +293,14 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   out.derivation.stages.push_back({"isolate " + toText(a, dx), df, std::move(isolationSteps)});
   if (a.shape(g) != a.shape(x))
     throw std::logic_error("gradient of shape " + a.shapeText(a.shape(g)) + " for a variable of shape " + a.shapeText(a.shape(x)));
+  // Within symmetric matrices the gradient is the symmetric G with df = <G, dX>
+  // for every symmetric dX: (G + G')/2 (docs/symmetric-gradients.md). Asked
+  // for by symmetric(X); spd(X) alone states a domain (logdet's), as the
+  // slides and the Cookbook use it, and keeps the unconstrained gradient.
+  bool symmetric = std::any_of(assumptions.begin(), assumptions.end(),
+                               [&](const GuardUse& u) { return u.variable == x && u.guard == Guard::Symmetric; });
+  if (symmetric && !a.shape(x).isScalar())
+    g = a.make(Kind::Scale, {a.number(mpq_class(1, 2)), a.make(Kind::Add, {g, a.transpose(g)})});
 
   // 3. Simplify G without expanding it, then try the canonical (expanded)
   // form within a small budget; show whichever reads shorter.

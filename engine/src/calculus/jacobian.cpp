@@ -95,13 +95,18 @@ class VecIsolation {
       }
       Id subject = a_.raw(Kind::Vec, {t});
       std::uint32_t height = a_.facts(t).height;
-      Rewriter::Applied step = r_.applyAtRoot(subject, rules_.candidates(a_, subject), [&](Id result) {
+      auto progress = [&](Id result) {
         std::vector<VecPair> parts;
         vecPairsOf(a_, result, j, parts);
         for (const VecPair& p : parts)
           if (p.t != dx_ && a_.facts(p.t).height >= height) return false;
         return true;
-      });
+      };
+      Rewriter::Applied step = r_.applyAtRoot(subject, rules_.candidates(a_, subject), progress);
+      if (!step.rule && a_.shape(t).cols == kOne) {  // a column is its own vec: rules written for it (diag(X))
+        subject = t;
+        step = r_.applyAtRoot(subject, rules_.candidates(a_, subject), progress);
+      }
       if (!step.rule)
         throw Error(Error::Category::Unsupported,
                     "could not bring 'vec(" + toText(a_, t) + ")' to the form J*vec(" + toText(a_, dx_) + ")");
@@ -167,30 +172,6 @@ Setting settingFor(const Arena& a, Id f, Id x, const std::vector<GuardUse>& assu
   return s;
 }
 
-// K(X) is made from a 0 of X's shape (it depends on nothing else): shown
-// with the variable of that shape, K(X) or K(X'), as a raw display term.
-Id nameCommutations(Arena& a, Id t, Id x, std::unordered_map<Id, Id>& memo) {
-  if (!a.hasKind(t, Kind::Commutation)) return t;
-  if (auto it = memo.find(t); it != memo.end()) return it->second;
-  std::vector<Id> kids(a.kids(t).begin(), a.kids(t).end());
-  Id out = t;
-  if (a.kind(t) == Kind::Commutation && a.isZero(kids[0])) {
-    Shape s = a.shape(kids[0]), sx = a.shape(x);
-    if (s == sx) out = a.raw(Kind::Commutation, {x});
-    else if (s == Shape{sx.cols, sx.rows}) out = a.raw(Kind::Commutation, {a.raw(Kind::Transpose, {x})});
-  } else {
-    bool changed = false;
-    for (Id& k : kids) {
-      Id n = nameCommutations(a, k, x, memo);
-      changed = changed || n != k;
-      k = n;
-    }
-    if (changed) out = a.raw(a.kind(t), kids);
-  }
-  memo.emplace(t, out);
-  return out;
-}
-
 }  // namespace
 
 DerivativeResult differential(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions, Budget budget,
@@ -234,8 +215,7 @@ DerivativeResult jacobian(Arena& a, const RuleSet& rules, Id f, Id x, const std:
   for (auto [guard, t] : differentiate.assumedFacts()) assume(a, s.plain, guard, t);
   out.derivation.assumptions = differentiate.assumptions();
   Id shown = simplifyDerivative(a, rules, s.plain, job, budget, j, recordSteps, "simplify the Jacobian", out.derivation, out.result);
-  std::unordered_map<Id, Id> memo;
-  out.display = nameCommutations(a, present(a, shown), x, memo);
+  out.display = nameCommutations(a, present(a, shown), {x});
   job.check(a);
   return out;
 }

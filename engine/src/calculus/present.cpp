@@ -238,6 +238,45 @@ class Presenter {
 
 }  // namespace
 
+namespace {
+
+// K(X) is made from a 0 of X's shape (it depends on nothing else): shown
+// with a variable of that shape, K(X) or K(X'), as a raw display term.
+Id nameCommutationsIn(Arena& a, Id t, const std::vector<Id>& names, std::unordered_map<Id, Id>& memo) {
+  if (!a.hasKind(t, Kind::Commutation)) return t;
+  if (auto it = memo.find(t); it != memo.end()) return it->second;
+  std::vector<Id> kids(a.kids(t).begin(), a.kids(t).end());
+  Id out = t;
+  if (a.kind(t) == Kind::Commutation && a.isZero(kids[0])) {
+    Shape s = a.shape(kids[0]);
+    for (Id x : names) {
+      Shape sx = a.shape(x);
+      if (s == sx) out = a.raw(Kind::Commutation, {x});
+      else if (s == Shape{sx.cols, sx.rows}) out = a.raw(Kind::Commutation, {a.raw(Kind::Transpose, {x})});
+      if (out != t) break;
+    }
+  } else {
+    bool changed = false;
+    for (Id& k : kids) {
+      Id n = nameCommutationsIn(a, k, names, memo);
+      changed = changed || n != k;
+      k = n;
+    }
+    if (changed) out = a.raw(a.kind(t), kids);
+  }
+  memo.emplace(t, out);
+  return out;
+}
+
+}  // namespace
+
+Id nameCommutations(Arena& a, Id t, std::vector<Id> preferred) {
+  if (!a.hasKind(t, Kind::Commutation)) return t;
+  for (Id v : variablesOf(a, t)) preferred.push_back(v);
+  std::unordered_map<Id, Id> memo;
+  return nameCommutationsIn(a, t, preferred, memo);
+}
+
 Id present(Arena& a, Id t) { return Presenter(a).run(t); }
 
 }  // namespace matcalc

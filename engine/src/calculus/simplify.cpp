@@ -1,4 +1,5 @@
 #include "matcalc/calculus.hpp"
+#include "matcalc/rules.hpp"
 
 namespace matcalc {
 
@@ -9,7 +10,7 @@ SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, const std::
   Job job(arena, budget);
   Rewriter r(arena, rules, Phase::Simplify, facts, job, recordSteps);
   Id normal = r.normalize(term);
-  SimplifyResult out{normal, present(arena, normal), {}};
+  SimplifyResult out{normal, nameCommutations(arena, present(arena, normal), variablesOf(arena, term)), {}};
   out.derivation.stages.push_back({"simplify", term, r.steps()});
   out.derivation.assumptions = r.assumptions();
   return out;
