@@ -87,7 +87,7 @@ class IdentityProperty : public ::testing::Test {
   explicit IdentityProperty(const CatalogEntry& e) : e_(e) {}
   void TestBody() override {
     Arena& a = fixture().arena;
-    Identity id = verificationIdentity(a, e_);
+    Identity id = verificationIdentity(a, e_, &fixture().rules);
     bool ok = rc::check(e_.name + " [" + e_.location() + "]", [&] {
       testing::RapidCheckSource source;
       TrialResult t = checkOnce(a, id, source);

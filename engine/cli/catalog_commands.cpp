@@ -95,7 +95,16 @@ std::string relative(const std::string& location) {
 }
 
 std::string statementLatex(const Arena& a, const CatalogEntry& e) {
-  if (e.form == CatalogEntry::Form::Equality) return toLatex(a, e.lhs) + " = " + toLatex(a, e.rhs);
+  switch (e.form) {
+    case CatalogEntry::Form::Equality: return toLatex(a, e.lhs) + " = " + toLatex(a, e.rhs);
+    case CatalogEntry::Form::Jacobian:
+      return "\\frac{\\partial \\operatorname{vec}(" + toLatex(a, e.lhs) + ")}{\\partial \\operatorname{vec}(" + toLatex(a, e.wrt) +
+             ")^\\top} = " + toLatex(a, e.rhs);
+    case CatalogEntry::Form::Hessian:
+      return "\\frac{\\partial^2}{\\partial \\operatorname{vec}(" + toLatex(a, e.wrt) + ") \\, \\partial \\operatorname{vec}(" +
+             toLatex(a, e.wrt) + ")^\\top} \\left(" + toLatex(a, e.lhs) + "\\right) = " + toLatex(a, e.rhs);
+    case CatalogEntry::Form::Gradient: break;
+  }
   return "\\frac{\\partial}{\\partial " + toLatex(a, e.wrt) + "} \\left(" + toLatex(a, e.lhs) + "\\right) = " + toLatex(a, e.rhs);
 }
 
@@ -126,7 +135,7 @@ int exportCatalog(const CatalogArgs& args) {
       steps.push_back({{"stage", "build both sides"}, {"rule", "the term constructors (builtin rules)"}, {"term", toText(a, s.engine)}});
     entries.push_back({{"name", e.name},
                        {"section", e.section},
-                       {"form", e.form == CatalogEntry::Form::Gradient ? "gradient" : "equality"},
+                       {"form", formName(e.form)},
                        {"statement", e.statement},
                        {"latex", statementLatex(a, e)},
                        {"where", guardStrings(a, e.where)},

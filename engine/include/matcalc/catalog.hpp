@@ -11,12 +11,14 @@
 namespace matcalc {
 
 struct CatalogEntry {
-  enum class Form { Equality, Gradient } form;
+  // Gradient: grad F wrt X = G. Jacobian: jacobian F wrt X = J (vec(dF) = J*vec(dX)).
+  // Hessian: hessian f wrt X = H (the Jacobian of the gradient).
+  enum class Form { Equality, Gradient, Jacobian, Hessian } form;
   std::string name, statement, section, source, file;
   std::vector<std::string> tags;
   int line = 0;
-  Id lhs = 0, rhs = 0;  // Equality: lhs = rhs. Gradient: lhs is F, rhs is G
-  Id wrt = 0;           // Gradient: the variable X
+  Id lhs = 0, rhs = 0;  // Equality: lhs = rhs. Otherwise lhs is F, rhs its derivative
+  Id wrt = 0;           // the variable X of a derivative
   std::vector<GuardUse> where;
   std::uint32_t scope = 0;  // the arena scope of the entry's variables
   std::string location() const { return file + ":" + std::to_string(line); }
@@ -35,8 +37,11 @@ class Catalog {
 };
 
 // The statement as an identity the checker verifies: an equality as it is; a
-// gradient as d(F) = <G, d(X)> with every other variable constant.
-Identity verificationIdentity(Arena& arena, const CatalogEntry& e);
+// gradient as d(F) = <G, d(X)> with every other variable constant; a Jacobian
+// as vec(d(F)) = J*vec(d(X)); a Hessian as vec(d(G)) = H*vec(d(X)) with G the
+// engine's gradient (itself checked against f), so it needs the rules.
+Identity verificationIdentity(Arena& arena, const CatalogEntry& e, const RuleSet* rules = nullptr);
+const char* formName(CatalogEntry::Form form);
 
 }  // namespace matcalc
 

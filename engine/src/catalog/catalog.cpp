@@ -34,7 +34,7 @@ void Catalog::loadFile(Arena& arena, const std::string& path) {
     fail(path + ":1", "", "a catalog file is a mapping with an 'entries:' list (and an optional 'section:')");
   detail::requireKeys(path, doc, {"entries", "section"});
   std::string section = doc["section"] ? doc["section"].as<std::string>() : "";
-  static const std::regex gradientForm(R"(^\s*grad\s+(.+)\s+wrt\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)$)");
+  static const std::regex derivativeForm(R"(^\s*(grad|jacobian|hessian)\s+(.+)\s+wrt\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)$)");
 
   for (const auto& node : doc["entries"]) {
     EntrySpec spec = detail::decodeEntry<EntrySpec>(path, node, kOptional, "entry");
@@ -61,16 +61,22 @@ void Catalog::loadFile(Arena& arena, const std::string& path) {
       ParseSession session(arena, options);
       std::smatch m;
       std::size_t a, b, x = 0;
-      if (std::regex_match(spec.statement, m, gradientForm)) {
-        e.form = CatalogEntry::Form::Gradient;
-        a = session.add(m[1]);
-        b = session.add(m[3]);
-        x = session.add(m[2]);
-        session.requireSameShape(b, x);
+      if (std::regex_match(spec.statement, m, derivativeForm)) {
+        e.form = m[1] == "grad" ? CatalogEntry::Form::Gradient : m[1] == "jacobian" ? CatalogEntry::Form::Jacobian : CatalogEntry::Form::Hessian;
+        a = session.add(m[2]);
+        b = session.add(m[4]);
+        x = session.add(m[3]);
+        if (e.form == CatalogEntry::Form::Gradient) {
+          session.requireSameShape(b, x);
+        } else {  // size(F)×size(X), or size(X)×size(X)
+          std::string rows = e.form == CatalogEntry::Form::Jacobian ? m[2].str() : m[3].str();
+          std::size_t shape = session.add("vec(" + rows + ")*vec(" + m[3].str() + ")'");
+          session.requireSameShape(b, shape);
+        }
       } else {
         auto eq = spec.statement.find('=');
         if (eq == std::string::npos || spec.statement.find('=', eq + 1) != std::string::npos)
-          throw Error(Error::Category::Rule, "a statement is 'LHS = RHS' or 'grad F wrt X = G'");
+          throw Error(Error::Category::Rule, "a statement is 'LHS = RHS', 'grad F wrt X = G', 'jacobian F wrt X = J' or 'hessian f wrt X = H'");
         e.form = CatalogEntry::Form::Equality;
         a = session.add(spec.statement.substr(0, eq));
         b = session.add(spec.statement.substr(eq + 1));
@@ -80,10 +86,11 @@ void Catalog::loadFile(Arena& arena, const std::string& path) {
       auto terms = session.finish();
       e.lhs = terms[a];
       e.rhs = terms[b];
-      if (e.form == CatalogEntry::Form::Gradient) {
+      if (e.form != CatalogEntry::Form::Equality) {
         e.wrt = terms[x];
         if (arena.kind(e.wrt) != Kind::Symbol) throw Error(Error::Category::Rule, "'wrt' must name a variable");
-        if (!arena.shape(e.lhs).isScalar()) throw Error(Error::Category::Rule, "the function of a gradient must be scalar-valued");
+        if (e.form != CatalogEntry::Form::Jacobian && !arena.shape(e.lhs).isScalar())
+          throw Error(Error::Category::Rule, std::string("the function of a ") + formName(e.form) + " must be scalar-valued");
       }
       e.where = resolveGuards(arena, e.scope, guards);
     } catch (const std::invalid_argument& ex) {
@@ -104,10 +111,36 @@ const CatalogEntry* Catalog::find(const std::string& name) const {
   return it == entries_.end() ? nullptr : &*it;
 }
 
-Identity verificationIdentity(Arena& arena, const CatalogEntry& e) {
-  if (e.form == CatalogEntry::Form::Equality) return {e.lhs, e.rhs, e.where};
-  Identity id{arena.make(Kind::Differential, {e.lhs}),
-              arena.make(Kind::Inner, {e.rhs, arena.make(Kind::Differential, {e.wrt})}), e.where};
+const char* formName(CatalogEntry::Form form) {
+  switch (form) {
+    case CatalogEntry::Form::Equality: return "equality";
+    case CatalogEntry::Form::Gradient: return "gradient";
+    case CatalogEntry::Form::Jacobian: return "jacobian";
+    case CatalogEntry::Form::Hessian: return "hessian";
+  }
+  return "?";
+}
+
+Identity verificationIdentity(Arena& arena, const CatalogEntry& e, const RuleSet* rules) {
+  Id dx = arena.make(Kind::Differential, {e.wrt});
+  Identity id{};
+  switch (e.form) {
+    case CatalogEntry::Form::Equality: return {e.lhs, e.rhs, e.where};
+    case CatalogEntry::Form::Gradient:
+      id = {arena.make(Kind::Differential, {e.lhs}), arena.make(Kind::Inner, {e.rhs, dx}), e.where};
+      break;
+    case CatalogEntry::Form::Jacobian:
+      id = {arena.make(Kind::Vec, {arena.make(Kind::Differential, {e.lhs})}),
+            arena.make(Kind::Mul, {e.rhs, arena.make(Kind::Vec, {dx})}), e.where};
+      break;
+    case CatalogEntry::Form::Hessian: {
+      if (!rules) throw std::logic_error("a Hessian entry is verified through the engine's gradient: pass the rules");
+      Id g = gradient(arena, *rules, e.lhs, e.wrt, e.where).gradient;
+      id = {arena.make(Kind::Vec, {arena.make(Kind::Differential, {g})}),
+            arena.make(Kind::Mul, {e.rhs, arena.make(Kind::Vec, {dx})}), e.where};
+      break;
+    }
+  }
   for (Id v : variablesOf(arena, e.lhs))
     if (v != e.wrt) id.where.push_back({Guard::Constant, v});
   return id;

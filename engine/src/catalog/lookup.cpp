@@ -85,7 +85,7 @@ std::vector<LookupHit> lookup(Arena& a, const RuleSet& rules, const Catalog& cat
   for (const CatalogEntry& e : catalog.entries()) {
     int score = 0;
     if (pattern && a.kind(*pattern) != Kind::Symbol) {
-      bool gradientEntry = e.form == CatalogEntry::Form::Gradient;
+      bool gradientEntry = e.form != CatalogEntry::Form::Equality;  // the function is what is looked up
       if (wrtVar && !gradientEntry) continue;
       std::optional<std::pair<Id, Id>> wrt;
       if (wrtVar) wrt = std::make_pair(*wrtVar, e.wrt);

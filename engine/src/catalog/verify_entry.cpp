@@ -14,10 +14,22 @@ const char* symbolicName(EntryStatus::Symbolic s) {
 
 EntryStatus verifyEntry(Arena& a, const RuleSet& rules, const CatalogEntry& e, int trials, std::uint64_t seed) {
   EntryStatus s;
-  s.numeric = check(a, verificationIdentity(a, e), trials, seed);
   try {
-    if (e.form == CatalogEntry::Form::Gradient) {
-      GradientResult g = gradient(a, rules, e.lhs, e.wrt, e.where, {}, true);
+    s.numeric = check(a, verificationIdentity(a, e, &rules), trials, seed);
+  } catch (const Error& err) {  // a Hessian whose gradient the engine cannot derive
+    s.numeric.ok = false;
+    s.numeric.detail = err.what();
+  }
+  try {
+    if (e.form != CatalogEntry::Form::Equality) {
+      GradientResult g;
+      if (e.form == CatalogEntry::Form::Gradient) {
+        g = gradient(a, rules, e.lhs, e.wrt, e.where, {}, true);
+      } else {
+        DerivativeResult d = e.form == CatalogEntry::Form::Jacobian ? jacobian(a, rules, e.lhs, e.wrt, e.where, {}, true)
+                                                                    : hessian(a, rules, e.lhs, e.wrt, e.wrt, e.where, {}, true);
+        g = {d.result, d.display, d.derivation};
+      }
       s.engine = g.display;
       s.derivation = g.derivation;
       Id stated = simplify(a, rules, e.rhs, e.where).normal;
