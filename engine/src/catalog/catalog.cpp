@@ -33,7 +33,7 @@ void Catalog::loadFile(Arena& arena, const std::string& path) {
   if (!doc.IsMap() || !doc["entries"] || !doc["entries"].IsSequence())
     fail(path + ":1", "", "a catalog file is a mapping with an 'entries:' list (and an optional 'section:')");
   detail::requireKeys(path, doc, {"entries", "section"});
-  std::string section = doc["section"] ? doc["section"].as<std::string>() : "";
+  std::string section = doc["section"] ? detail::scalarAt(path, doc["section"], "'section'") : "";
   static const std::regex derivativeForm(R"(^\s*(grad|jacobian|hessian)\s+(.+)\s+wrt\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)$)");
 
   for (const auto& node : doc["entries"]) {

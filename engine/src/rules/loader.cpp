@@ -155,7 +155,7 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
   if (!doc.IsMap() || !doc["rules"] || !doc["rules"].IsSequence())
     fail(path + ":1", "", "a rule file is a mapping with a 'rules:' list (and an optional 'family:')");
   detail::requireKeys(path, doc, {"rules", "family"});
-  std::string defaultFamily = doc["family"] ? doc["family"].as<std::string>() : "";
+  std::string defaultFamily = doc["family"] ? detail::scalarAt(path, doc["family"], "'family'") : "";
 
   for (const auto& entry : doc["rules"]) {
     RuleSpec spec = detail::decodeEntry<RuleSpec>(path, entry, kOptional, "rule");

@@ -1,6 +1,7 @@
 #include "yaml_support.hpp"
 
 #include <map>
+#include <yaml-cpp/depthguard.h>
 
 namespace matcalc::detail {
 
@@ -18,6 +19,9 @@ YAML::Node loadYaml(const std::string& path) {
     return YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
     throw Error(Error::Category::Rule, path + ": cannot read the file");
+  } catch (const YAML::DeepRecursion& e) {
+    throw Error(Error::Category::Rule, path + ":" + std::to_string(e.mark.line + 1) + ": YAML nested too deeply (the limit is " +
+                                           std::to_string(e.depth()) + " levels)");
   } catch (const YAML::Exception& e) {
     throw Error(Error::Category::Rule, path + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
   }
@@ -56,9 +60,14 @@ bool isKebabCase(const std::string& name) {
 
 void requireKeys(const std::string& file, const YAML::Node& doc, const std::set<std::string>& allowed) {
   for (const auto& kv : doc) {
-    std::string key = kv.first.as<std::string>();
+    std::string key = scalarAt(file, kv.first, "a key");
     if (!allowed.count(key)) failAt(lineOf(file, kv.first), "", "", "unknown key '" + key + "'");
   }
+}
+
+std::string scalarAt(const std::string& file, const YAML::Node& node, const std::string& what) {
+  if (!node.IsScalar()) failAt(lineOf(file, node), "", "", what + " must be a plain string");
+  return node.as<std::string>();
 }
 
 }  // namespace matcalc::detail

@@ -25,6 +25,8 @@ std::pair<Guard, std::string> parseGuard(const std::string& text);
 bool isKebabCase(const std::string& name);
 // The keys of a file-level mapping must be among `allowed`.
 void requireKeys(const std::string& file, const YAML::Node& doc, const std::set<std::string>& allowed);
+// A node that must be a plain string (a key, a family or section name): else file:line and why.
+std::string scalarAt(const std::string& file, const YAML::Node& node, const std::string& what);
 
 // `what` is "rule" or "entry", for messages.
 template <class Spec>
@@ -50,7 +52,7 @@ Spec decodeEntry(const std::string& file, const YAML::Node& entry, const std::se
     }
   });
   for (const auto& kv : entry) {
-    std::string key = kv.first.template as<std::string>();
+    std::string key = scalarAt(file, kv.first, "a key");
     if (!known.count(key)) failAt(lineOf(file, kv.first), what, name, "unknown key '" + key + "'");
   }
   return spec;
