@@ -37,7 +37,7 @@ struct Parsed {
 };
 Parsed parseWithAssumptions(Arena& arena, const Args& args, const std::vector<std::string>& texts, bool sameShape = false) {
   ParseSession session(arena, declarations(args.vars));
-  for (const std::string& t : texts) session.add(t);
+  for (const std::string& t : texts) session.add(expressionText(t));
   if (sameShape) session.requireSameShape(0, 1);  // also sizes a bare I, ones or zeros from the other side
   auto guards = constrainGuards(session, args.assumptions);
   Parsed out{session.finish(), {}};

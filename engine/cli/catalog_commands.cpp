@@ -62,7 +62,7 @@ int checkIdentities(const CatalogArgs& args) {
 int lookupCommand(const CatalogArgs& args) {
   auto l = load(args);
   Arena& a = l->arena;
-  auto hits = lookup(a, l->rules, l->catalog, args.query);
+  auto hits = lookup(a, l->rules, l->catalog, expressionText(args.query));
   if (hits.empty()) {
     std::cout << "no entry matches '" << args.query << "'\n";
     return 1;

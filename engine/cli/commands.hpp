@@ -21,6 +21,9 @@ struct Commands {
 
 // "--var NAME:KIND" options, repeated.
 ParseOptions declarations(const std::vector<std::string>& vars);
+// An expression argument: "-" reads it from standard input (for inputs past
+// the shell's argument limit), at most 1 MB as any expression.
+std::string expressionText(const std::string& argument);
 // The arena of this run: never destroyed, since the process ends with the
 // command and freeing millions of nodes after a budget error takes seconds.
 inline Arena& processArena() {

@@ -6,6 +6,23 @@
 
 namespace matcalc::cli {
 
+std::string expressionText(const std::string& argument) {
+  if (argument != "-") return argument;
+  static std::string input;  // standard input is read once, for the first "-"
+  static bool read = false;
+  if (read) throw Error(Error::Category::Usage, "standard input ('-') can hold only one expression");
+  read = true;
+  constexpr std::size_t kLimit = 1 << 20;
+  char buffer[1 << 16];
+  while (std::cin.read(buffer, sizeof buffer) || std::cin.gcount() > 0) {
+    input.append(buffer, static_cast<std::size_t>(std::cin.gcount()));
+    if (input.size() > kLimit)
+      throw Error(Error::Category::Budget, "the expression on standard input is longer than 1 MB");
+  }
+  while (!input.empty() && (input.back() == '\n' || input.back() == '\r')) input.pop_back();
+  return input;
+}
+
 ParseOptions declarations(const std::vector<std::string>& vars) {
   ParseOptions options;
   for (const std::string& v : vars) {
@@ -58,7 +75,7 @@ void addExpressionCommands(CLI::App& app, Commands& commands) {
   parse->callback([&commands, args] {
     commands.chosen = [args] {
       Arena arena;
-      Id term = matcalc::parse(arena, args->expression, declarations(args->vars));
+      Id term = matcalc::parse(arena, expressionText(args->expression), declarations(args->vars));
       std::cout << "text:  " << toText(arena, term) << "\n"
                 << "shape: " << arena.shapeText(arena.shape(term)) << "\n"
                 << "latex: " << toLatex(arena, term) << "\n";

@@ -119,6 +119,7 @@ class Rewriter {
   bool record_;
   const RuleIndex& index_;
   IdMap memo_;            // the normal form of each id, kNoId if not known yet
+  int depth_ = 0;         // of norm()'s recursion: rewrites that unfold one level at a time (d(A^k)) nest it
   IdMap latest_;          // while recording: the current form of a sub-term in progress
   Id root_ = kNoId;
   std::vector<Step> steps_;

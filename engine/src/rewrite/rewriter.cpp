@@ -408,6 +408,17 @@ Id Rewriter::normalize(Id term) {
 Id Rewriter::norm(Id t) {
   auto known = [&](Id x) { return memo_.get(x); };
   if (Id m = known(t); m != kNoId) return m;
+  // The stack is bounded whatever the input: the terms' own depth is (the
+  // arena's limit), but a rule may unfold a fresh sub-term to normalise at
+  // every level (d(A^k) = d(A)*A^(k-1) + A*d(A^(k-1))).
+  constexpr int kMaxDepth = 8000;
+  if (depth_ >= kMaxDepth)
+    throw Error(Error::Category::Budget, "rewriting nests deeper than " + std::to_string(kMaxDepth) + " levels");
+  struct Deeper {
+    int& d;
+    explicit Deeper(int& x) : d(x) { ++d; }
+    ~Deeper() { --d; }
+  } deeper(depth_);
   boost::container::small_vector<Id, 8> forms{t};  // every form t went through: all have the normal form found
   Id cur = t;
   for (;;) {

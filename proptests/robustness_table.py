@@ -1,0 +1,134 @@
+"""Adversarial inputs, each with its expected exit status and bounds on wall
+time and peak memory (measured per run with wait4). Exit 2 must come with a
+one-line message and never 'internal error'; nothing may crash.
+usage: robustness_table.py MATCALC [--list]"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+matcalc = sys.argv[1]
+tmp = tempfile.mkdtemp(prefix="matcalc-robustness-")
+
+
+def file(name, text, mode="w"):
+    path = os.path.join(tmp, name)
+    with open(path, mode) as f:
+        f.write(text)
+    return path
+
+
+def rule_file(name, lhs, rhs="x", extra=""):
+    return file(name, f"family: t\nrules:\n  - name: r\n    lhs: {lhs}\n    rhs: {rhs}\n    source: test\n{extra}")
+
+
+long_product = "*".join(f"A{i}" for i in range(2000))
+CASES = [
+    # (description, argv, expected exit, seconds, MB[, standard input for an argument "-"])
+    ("6500 nested parentheses", ["simplify", "(" * 6500 + "x" + ")" * 6500], 2, 5, 200),
+    ("20000 unary minus signs", ["simplify", "-" * 20000 + "x"], 2, 5, 200),  # past the nesting limit
+    ("a sum of 18600 terms", ["grad", "--wrt", "x", "-"], 0, 10, 400, "x'*x" + "+x'*x" * 18599),
+    ("an 18 MB expression", ["simplify", "-"], 2, 5, 300, "x" + "+x" * 9_000_000),
+    ("a 900 KB expression", ["simplify", "-"], 0, 10, 600, "x" + "+x" * 450_000),
+    ("tr of 500 factors X, grad", ["grad", "--wrt", "X", "tr(" + "*".join(["X"] * 500) + ")"], 0, 12, 500),
+    ("lookup of a 2000-factor trace", ["lookup", "-"], 1, 10, 500, f"tr({long_product})"),
+    ("a sum of 5000 traces, grad", ["grad", "--wrt", "X", "-"], 0, 12, 500, "+".join(f"tr(A{i}*X)" for i in range(5000))),
+    ("wrong-type YAML family", ["rules", "check", file("f.yaml", "family: [a]\nrules: []\n")], 2, 5, 200),
+    ("a YAML key that is a sequence", ["rules", "check", file("k.yaml", "? [k]\n: v\nrules: []\n")], 2, 5, 200),
+    ("0/0", ["simplify", "0/0"], 2, 5, 200),
+    ("0/0 against 0", ["equiv", "0/0", "0"], 2, 5, 200),
+    ("division by a zero constant in grad", ["grad", "--wrt", "x", "x'*x/0"], 2, 5, 200),
+    ("a control character", ["simplify", "x\x01+y"], 2, 5, 200),
+    ("invalid UTF-8", ["simplify", b"x + \xff\xfe y".decode("utf-8", "surrogateescape")], 2, 5, 200),
+    ("a 100 000-character name", ["simplify", "a" * 100_000 + "'*x"], 0, 5, 300),
+    ("a 1000-digit number", ["simplify", "1" * 1000 + "*x"], 0, 5, 200),
+    ("a number beyond double range", ["grad", "--wrt", "x", "1e400*x'*x"], 0, 5, 200),
+    ("a matrix power of 10^7", ["simplify", "X^10000000"], 2, 5, 200),
+    ("a matrix power of 10^6", ["grad", "--wrt", "X", "tr(X^1000000)"], 0, 10, 300),
+    ("exp nested 1500 deep", ["simplify", "exp(" * 1500 + "x" + ")" * 1500], 0, 10, 400),
+    ("exp nested 3000 deep (past the nesting limit)", ["simplify", "exp(" * 3000 + "x" + ")" * 3000], 2, 5, 200),
+    ("grad of sin nested 300 deep", ["grad", "--wrt", "x", "sum(" + "sin(" * 300 + "x" + ")" * 301], 0, 12, 500),
+    ("100001 transposes", ["simplify", "-"], 0, 5, 300, "X" + "'" * 100001),
+    ("two expressions on one standard input", ["equiv", "-", "-"], 2, 5, 200, "x"),
+    ("a Hadamard chain of 15000", ["simplify", "-"], 0, 10, 400, ".*".join(["x"] * 15000)),
+    ("a product of 30 sums, grad", ["grad", "--wrt", "x", "sum(" + ".*".join(f"(x + a{i})" for i in range(30)) + ")"], 0, 12, 600),
+    ("unknown function", ["simplify", "foo(x)"], 2, 5, 200),
+    ("too many arguments", ["simplify", "kron(A, B, C)"], 2, 5, 200),
+    ("an empty expression", ["simplify", ""], 2, 5, 200),
+    ("only whitespace", ["simplify", "   \t  "], 2, 5, 200),
+    ("unbalanced inner product", ["simplify", "<x, <y, z>"], 2, 5, 200),
+    ("shape mismatch deep inside", ["grad", "--wrt", "x", "tr(A*exp(B*x))"], 2, 5, 200),
+    ("grad by an absent variable", ["grad", "--wrt", "q", "x'*x"], 2, 5, 200),
+    ("jacobian of kron holding d", ["jacobian", "--wrt", "X", "kron(A, X)"], 2, 5, 200),
+    ("hessian of a vector", ["hessian", "--wrt", "x", "A*x"], 2, 5, 200),
+    ("jacobian of a 200-layer tanh chain", ["jacobian", "--wrt", "x", "tanh(" * 200 + "x" + ")" * 200], 0, 12, 600),
+    ("a deadline of 1 ms", ["grad", "--wrt", "W1", "--deadline", "0.001",
+                            "norm2(" + "".join(f"W{i}*tanh(" for i in range(64, 1, -1)) + "W1*x" + ")" * 63 + " - y)^2"], 2, 5, 300),
+    ("a rule file that does not exist", ["rules", "check", os.path.join(tmp, "missing.yaml")], 2, 5, 200),
+    ("an empty rule file", ["rules", "check", file("empty.yaml", "")], 2, 5, 200),
+    ("a rule file of NUL bytes", ["rules", "check", file("nul.yaml", b"\0" * 1000, "wb")], 2, 5, 200),
+    ("YAML nested 100 000 deep", ["rules", "check", file("deep.yaml", "rules: " + "[" * 100_000 + "]" * 100_000)], 2, 5, 300),
+    ("a YAML alias bomb", ["rules", "check", file("bomb.yaml", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" +
+                                                  "".join(f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]\n" for i in range(1, 10)) +
+                                                  "rules: *a9\n")], 2, 5, 300),
+    ("a rule list of aliases to one rule", ["rules", "check", file("alias.yaml", "family: t\nrules:\n  - &r {name: r1, lhs: 'tr(A*B)', rhs: 'tr(B*A)', order: ordered, source: s}\n" + "  - *r\n" * 1000)], 2, 5, 300),
+    ("an 18 MB rule left-hand side", ["rules", "check", rule_file("huge.yaml", "x" + "+x" * 9_000_000)], 2, 10, 600),
+    ("an unsound rule", ["rules", "check", rule_file("unsound.yaml", "tr(A*B)", "tr(A)*tr(B)")], 1, 10, 300),
+    ("a rule that loops", ["rules", "check", rule_file("loop.yaml", "A + B", "B + A")], 2, 5, 200),
+    ("a rule with a bare variable lhs", ["rules", "check", rule_file("bare.yaml", "A", "A + 0")], 2, 5, 200),
+    ("a catalog entry of the wrong type", ["identities", "check", file("cat.yaml", "section: [s]\nentries: []\n")], 2, 5, 200),
+    ("a catalog statement with two '='", ["identities", "check", file("cat2.yaml", "entries:\n  - {name: e, statement: 'x = x = x', source: s}\n")], 2, 5, 200),
+    ("an unknown command", ["frobnicate"], 2, 5, 200),
+    ("an unknown option", ["grad", "--wrt", "x", "--frob", "x'*x"], 2, 5, 200),
+    ("an unknown --assume", ["grad", "--wrt", "x", "--assume", "unitary(A)", "x'*A*x"], 2, 5, 200),
+    ("a bad --var", ["simplify", "--var", "x:tensor", "x"], 2, 5, 200),
+    ("--emit of an unknown format", ["grad", "--wrt", "x", "--emit", "fortran", "x'*x"], 2, 5, 200),
+]
+
+
+# Peak memory per child: run through a wrapper that reports its own child's rusage.
+def measured(argv, seconds, stdin=""):
+    wrapper = ("import os,sys,resource,subprocess;"
+               "p=subprocess.Popen(sys.argv[1:],stdin=sys.stdin,stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);"
+               "e=p.stderr.read();_,s,r=os.wait4(p.pid,0);"
+               "sys.stderr.buffer.write(e);print(r.ru_maxrss);"
+               "sys.exit(os.waitstatus_to_exitcode(s) if os.WIFEXITED(s) else 128+os.WTERMSIG(s))")
+    start = time.monotonic()
+    try:
+        p = subprocess.run([sys.executable, "-c", wrapper, matcalc] + argv, input=stdin.encode(), capture_output=True,
+                           timeout=seconds * 3)
+    except subprocess.TimeoutExpired:
+        return None, "", seconds * 3, 0
+    elapsed = time.monotonic() - start
+    peak_kb = int(p.stdout.decode().strip() or 0)
+    return p.returncode, p.stderr.decode(errors="replace"), elapsed, peak_kb / 1024
+
+
+failures = []
+for description, argv, expected, seconds, megabytes, *stdin in CASES:
+    code, err, elapsed, peak = measured(argv, seconds, *stdin)
+    line = f"{description}: exit {code}, {elapsed:.2f} s, {peak:.0f} MB"
+    if "--list" in sys.argv:
+        print(line, "|", err.strip()[:150])
+    if code is None:
+        failures.append(f"{description}: still running after {3 * seconds} s")
+        continue
+    problems = []
+    if code != expected:
+        problems.append(f"exit {code}, expected {expected}")
+    if elapsed > seconds:
+        problems.append(f"took {elapsed:.1f} s (bound {seconds} s)")
+    if peak > megabytes:
+        problems.append(f"peaked at {peak:.0f} MB (bound {megabytes} MB)")
+    if "internal error" in err:
+        problems.append("says 'internal error'")
+    if code == 2 and len([l for l in err.strip().split("\n") if not l.startswith("  ")]) != 1:
+        problems.append(f"the error is not one line: {err.strip()[:200]!r}")
+    if problems:
+        failures.append(f"{description}: " + "; ".join(problems) + f" ({err.strip()[:150]})")
+
+for f in failures:
+    print("FAIL:", f)
+print(f"{len(CASES) - len(failures)} of {len(CASES)} adversarial inputs behave as expected within their time and memory bounds")
+sys.exit(1 if failures else 0)
