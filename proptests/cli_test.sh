@@ -254,6 +254,18 @@ run parse "kron(A, B, C)"
 check "a function given too many arguments exits 2" status_is 2
 check "and says how many it takes" stderr_has "'kron' takes 2 arguments, not 3"
 
+# Conventions: d alone is a variable (Cookbook eq. 78), Unicode from papers, stdin.
+run grad "(B*x + b)'*C*(D*x + d)" --wrt x --check
+check "d alone is a variable" status_is 0
+run grad "xᵀ*A*x + λ*xᵀ*x" --wrt x
+check "Unicode transpose and Greek letters are read" bash -c "[ \"\$(cat '$out')\" = \"(A + 2*lambda*I + A')*x\" ]"
+run equiv "⟨X, Y ⊙ Z⟩" "<X .* Y, Z>"
+check "Unicode brackets and the Hadamard circle are read" status_is 0
+"$matcalc" grad - --wrt x <<<"x'*A*x" >"$out" 2>"$err"; status=$?
+check "an expression '-' is read from standard input" bash -c "[ \"\$(cat '$out')\" = \"(A + A')*x\" ]"
+run grad "-y'*log(softmax(W*x))" --wrt W
+check "an expression may start with a minus sign" status_is 0
+
 # Random token soup through parse, simplify and grad: an answer or a clean
 # error (exit 0, 1 or 2), never a crash or an internal error.
 tokens=(A B x y alpha I ones 2 0.5 0 + - '*' / .* ./ .^ ^ "'" '(' ')' '<' '>' , 'tr(' 'det(' 'inv(' 'exp(' 'log(' 'sum(' 'norm2(' 'softmax(' 'd(' 'foo(' 'kron(' 'vec(' 'commutation(' ' ')

@@ -1,4 +1,5 @@
 // identities check, lookup, catalog export.
+#include <fstream>
 #include <fmt/core.h>
 
 #include <optional>
@@ -25,7 +26,10 @@ struct CatalogArgs {
 std::string identitiesDirectory(const std::string& option) {
   if (!option.empty()) return option;
   if (const char* env = std::getenv("MATCALC_IDENTITIES")) return env;
-  return MATCALC_SOURCE_DIR "/identities";
+  // The source tree's catalog when run from a build tree, else the installed one.
+  static const std::string source = MATCALC_SOURCE_DIR "/identities";
+  if (std::ifstream(source + "/slides-examples.yaml")) return source;
+  return MATCALC_INSTALLED_DATA "/identities";
 }
 
 struct Loaded {

@@ -10,7 +10,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"matcalc: matrix calculus by verified rewriting"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "matcalc 0.1");
+  app.set_version_flag("--version", "matcalc " MATCALC_VERSION);
   matcalc::cli::Commands commands;
   matcalc::cli::addExpressionCommands(app, commands);
   matcalc::cli::addCalculusCommands(app, commands);

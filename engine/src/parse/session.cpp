@@ -297,7 +297,8 @@ struct ParseSession::Impl {
           identities.push_back({c, which, node, r});
           return e.shape = {r, c};
         }
-        if (functionTable().count(a.text)) err("'" + a.text + "' is a function: write " + a.text + "(…)");
+        // d alone is a variable (Cookbook eq. 78's D*x + d); d(…) is the differential.
+        if (functionTable().count(a.text) && a.text != "d") err("'" + a.text + "' is a function: write " + a.text + "(…)");
         e.kind = Kind::Symbol;
         return e.shape = symbolShape(a.text, t, node);
       case Tag::Call: {

@@ -1,5 +1,6 @@
 // Recursive-descent parser, precedences as in MATLAB (loosest first):
 //   + -   |   * / .* ./   |   unary -   |   ^ .^   |   postfix '
+#include <algorithm>
 #include <set>
 
 #include "ast.hpp"
@@ -202,13 +203,48 @@ class Parser {
 
 }  // namespace
 
+std::string asciiSpelling(const std::string& source);
+
 AstTree parseSyntax(const std::string& source) {
   // Every stage after this is linear in the input, but a bound keeps a
   // mistaken input (a whole file) from taking the machine's memory.
   constexpr std::size_t kMaxLength = 1'000'000;
   if (source.size() > kMaxLength)
     throw ParseError("the expression is longer than " + std::to_string(kMaxLength) + " characters", source.substr(0, 80), 0);
-  return Parser(source).run();
+  return Parser(asciiSpelling(source)).run();
+}
+
+// What people paste from papers, spelt as the grammar spells it: xᵀ, A ⊙ B,
+// ⟨A, B⟩, A ∘ B, x · y, and Greek letters by their names (λ is lambda).
+std::string asciiSpelling(const std::string& source) {
+  static const std::pair<const char*, const char*> kSpellings[] = {
+      {"\u1D40", "'"}, {"\u22A4", "'"}, {"\u2299", ".*"}, {"\u2218", ".*"}, {"\u27E8", "<"}, {"\u27E9", ">"},
+      {"\u2329", "<"}, {"\u232A", ">"}, {"\u00B7", "*"}, {"\u22C5", "*"}, {"\u2212", "-"}, {"\u2032", "'"},
+      {"\u03B1", "alpha"}, {"\u03B2", "beta"}, {"\u03B3", "gamma"}, {"\u03B4", "delta"}, {"\u03B5", "epsilon"},
+      {"\u03B6", "zeta"}, {"\u03B7", "eta"}, {"\u03B8", "theta"}, {"\u03B9", "iota"}, {"\u03BA", "kappa"},
+      {"\u03BB", "lambda"}, {"\u03BC", "mu"}, {"\u03BD", "nu"}, {"\u03BE", "xi"}, {"\u03C0", "pi"}, {"\u03C1", "rho"},
+      {"\u03C3", "sigma"}, {"\u03C4", "tau"}, {"\u03C5", "upsilon"}, {"\u03C6", "phi"}, {"\u03C7", "chi"},
+      {"\u03C8", "psi"}, {"\u03C9", "omega"}, {"\u03A3", "Sigma"}, {"\u039B", "Lambda"}, {"\u03A9", "Omega"},
+      {"\u0398", "Theta"}, {"\u03A6", "Phi"}, {"\u03A8", "Psi"}, {"\u0393", "Gamma"}, {"\u0394", "Delta"}};
+  if (std::all_of(source.begin(), source.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return source;
+  std::string out;
+  out.reserve(source.size());
+  for (std::size_t i = 0; i < source.size();) {
+    bool replaced = false;
+    if (static_cast<unsigned char>(source[i]) >= 0x80)
+      for (const auto& [from, to] : kSpellings) {
+        std::size_t n = std::char_traits<char>::length(from);
+        if (source.compare(i, n, from) == 0) {
+          // A Greek letter next to a name stays apart from it: λx is lambda*x only if written so.
+          out += to;
+          i += n;
+          replaced = true;
+          break;
+        }
+      }
+    if (!replaced) out += source[i++];
+  }
+  return out;
 }
 
 }  // namespace matcalc::detail

@@ -1,0 +1,68 @@
+// libFuzzer target: the expression pipeline. Any input may be refused with an
+// Error (what the CLI prints as a one-line message, exit 2); anything else
+// that escapes (std::logic_error, a crash, a sanitizer report) is a finding,
+// as is a printed form that parses back to another term, a simplification
+// that changes the value, or a gradient that fails its numeric check.
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "matcalc/calculus.hpp"
+#include "matcalc/parse.hpp"
+#include "matcalc/print.hpp"
+#include "matcalc/rules.hpp"
+
+namespace {
+
+[[noreturn]] void finding(const std::string& what) {
+  std::cerr << "finding: " << what << "\n";
+  std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace matcalc;
+  if (size > 4096) return -1;
+  std::string text(reinterpret_cast<const char*>(data), size);
+  Arena arena;
+  RuleSet rules = RuleSet::standard(arena);
+  Budget budget;
+  budget.seconds = 2.0;
+  Id t;
+  try {
+    t = parse(arena, text);
+  } catch (const Error&) {
+    return 0;
+  }
+  // The printed form parses back to the same term (variables keep their shapes).
+  std::string printed = toText(arena, t);
+  if (!arena.hasKind(t, Kind::Commutation)) {  // K(X) prints without a size of its own
+    try {
+      if (parse(arena, printed) != t) finding("'" + text + "' prints as '" + printed + "', which parses to another term");
+    } catch (const Error& e) {
+      finding("'" + text + "' prints as '" + printed + "', which does not parse: " + e.what());
+    }
+  }
+  (void)toLatex(arena, t);
+  (void)toNumpy(arena, t);
+  try {
+    SimplifyResult s = simplify(arena, rules, t, {}, budget);
+    NumericCheck same = compareNumerically(arena, t, s.display, 4, 1);
+    if (same.points > 0 && same.maxError > 1e-6 && same.maxError < INFINITY)
+      finding("'" + text + "' simplifies to '" + toText(arena, s.display) + "', which differs (" + same.worst + ")");
+  } catch (const Error&) {
+  }
+  // The gradient by the first variable, with the self-check the CLI makes.
+  std::vector<Id> vars = variablesOf(arena, t);
+  if (vars.empty() || !arena.shape(t).isScalar()) return 0;
+  try {
+    GradientResult g = gradient(arena, rules, t, vars[0], {}, budget);
+    NumericCheck c = checkGradient(arena, t, vars[0], g.display, 4, 7);
+    if (c.points > 0 && c.maxError > kGradientTolerance)
+      finding("the gradient of '" + text + "' is wrong: " + toText(arena, g.display) + " (" + c.worst + ")");
+  } catch (const Error&) {
+  }
+  return 0;
+}
