@@ -3,6 +3,7 @@
 // that escapes (std::logic_error, a crash, a sanitizer report) is a finding,
 // as is a printed form that parses back to another term, a simplification
 // that changes the value, or a gradient that fails its numeric check.
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>

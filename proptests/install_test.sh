@@ -19,4 +19,10 @@ out=$("$tmp/prefix/bin/matcalc" grad "x'*A*x" --wrt x)
 [ "$out" = "(A + A')*x" ] || { echo "the installed CLI printed '$out'"; exit 1; }
 "$tmp/prefix/bin/matcalc" --version | grep -q "^matcalc [0-9]"
 "$tmp/prefix/bin/matcalc" identities check --identities "$tmp/prefix/share/matcalc/identities" | tail -n 1 | grep -q " 0 failed"
+# The Python module, where it was built, imports from the installed prefix and finds the installed catalog.
+package=$(find "$tmp/prefix" -type d -path '*dist-packages/matcalc' | head -n 1)
+if [ -n "$package" ]; then
+  out=$(cd "$tmp" && PYTHONPATH="$(dirname "$package")" /usr/bin/python3 -c "import matcalc; print(matcalc.grad(\"x'*A*x\", wrt='x').text); assert matcalc.lookup('logdet')")
+  [ "$out" = "(A + A')*x" ] || { echo "the installed Python module printed '$out'"; exit 1; }
+fi
 echo "installed, found by find_package, built against and run"

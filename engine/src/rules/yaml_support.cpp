@@ -1,5 +1,6 @@
 #include "yaml_support.hpp"
 
+#include <filesystem>
 #include <map>
 #include <yaml-cpp/depthguard.h>
 
@@ -15,6 +16,12 @@ std::string lineOf(const std::string& file, const YAML::Node& node) {
 }
 
 YAML::Node loadYaml(const std::string& path) {
+  // Rule and identity files are small (the largest standard one is ~20 KB):
+  // a bound keeps a mistaken or hostile file from taking seconds and memory.
+  constexpr std::uintmax_t kMaxBytes = 4u << 20;
+  std::error_code ec;
+  if (std::uintmax_t size = std::filesystem::file_size(path, ec); !ec && size > kMaxBytes)
+    throw Error(Error::Category::Rule, path + ": the file is larger than 4 MB (" + std::to_string(size >> 20) + " MB)");
   try {
     return YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
