@@ -266,6 +266,20 @@ check "an expression '-' is read from standard input" bash -c "[ \"\$(cat '$out'
 run grad "-y'*log(softmax(W*x))" --wrt W
 check "an expression may start with a minus sign" status_is 0
 
+# batch: one JSON job per line in, one JSON line out per job, errors included.
+printf '%s\n' '{"command": "grad", "expression": "x'"'"'*A*x", "wrt": "x", "emit": "json"}' 'not json' \
+  '{"command": "grad", "expression": "tr(A*X", "wrt": "X"}' '{"command": "jacobian", "expression": "-A*X*B", "wrt": "X"}' \
+  | "$matcalc" batch >"$out" 2>"$err"; status=$?
+check "batch exits 1 when a job failed" status_is 1
+check "batch answers every job in order, errors as JSON" python3 -c "
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert [l['ok'] for l in lines] == [True, False, False, True], lines
+assert lines[0]['result']['gradient']['text'] == \"(A + A')*x\"
+assert 'bad job' in lines[1]['error'] and 'parse error' in lines[2]['error']
+assert lines[3]['output'].strip() == \"-kron(B', A)\"
+" "$out"
+
 # Random token soup through parse, simplify and grad: an answer or a clean
 # error (exit 0, 1 or 2), never a crash or an internal error.
 tokens=(A B x y alpha I ones 2 0.5 0 + - '*' / .* ./ .^ ^ "'" '(' ')' '<' '>' , 'tr(' 'det(' 'inv(' 'exp(' 'log(' 'sum(' 'norm2(' 'softmax(' 'd(' 'foo(' 'kron(' 'vec(' 'commutation(' ' ')

@@ -26,9 +26,15 @@ ParseOptions declarations(const std::vector<std::string>& vars);
 std::string expressionText(const std::string& argument);
 // The arena of this run: never destroyed, since the process ends with the
 // command and freeing millions of nodes after a budget error takes seconds.
-inline Arena& processArena() {
+inline Arena*& processArenaSlot() {
   static Arena* arena = new Arena;
-  return *arena;
+  return arena;
+}
+inline Arena& processArena() { return *processArenaSlot(); }
+// Between the jobs of `matcalc batch`: a fresh arena for the next job.
+inline void resetProcessArena() {
+  delete processArenaSlot();
+  processArenaSlot() = new Arena;
 }
 
 // The standard rules (RuleSet::standard: $MATCALC_RULES if set, else those

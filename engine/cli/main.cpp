@@ -1,13 +1,94 @@
 // matcalc: a thin command-line client of the engine library.
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "commands.hpp"
 #include "matcalc/error.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(std::vector<std::string> args);
+
+// matcalc batch [FILE]: one job per line as JSON ({"command": "grad",
+// "expression": "x'*A*x", "wrt": "x", "vars": [...], "assume": [...],
+// "emit": "json"}), one JSON line out per job, errors included, for use as a
+// long-running backend. Each job runs as its own command line, in a fresh arena.
+int batch(const std::string& file) {
+  std::ifstream in;
+  if (!file.empty() && file != "-") {
+    in.open(file);
+    if (!in) throw matcalc::Error(matcalc::Error::Category::Usage, "cannot read '" + file + "'");
+  }
+  std::istream& lines = file.empty() || file == "-" ? std::cin : in;
+  std::string line;
+  int failed = 0;
+  while (std::getline(lines, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json out;
+    std::vector<std::string> args{"matcalc"};
+    try {
+      nlohmann::json job = nlohmann::json::parse(line);
+      if (!job.is_object() || !job.contains("command") || !job["command"].is_string())
+        throw matcalc::Error(matcalc::Error::Category::Usage, "a job is a JSON object with a \"command\"");
+      std::string command = job["command"];
+      if (command == "batch") throw matcalc::Error(matcalc::Error::Category::Usage, "a batch job cannot be a batch");
+      args.push_back(command);
+      auto strings = [](const nlohmann::json& v) {
+        std::vector<std::string> out;
+        if (v.is_string()) out.push_back(v);
+        else if (v.is_array()) for (const auto& s : v) out.push_back(s.get<std::string>());
+        else throw matcalc::Error(matcalc::Error::Category::Usage, "expected a string or a list of strings");
+        return out;
+      };
+      for (const char* key : {"expression", "expressions"})
+        if (job.contains(key))
+          for (const auto& e : strings(job[key])) {
+            if (e == "-") throw matcalc::Error(matcalc::Error::Category::Usage, "standard input holds the jobs, not an expression");
+            args.push_back(" " + e);  // a leading space: never read as an option, skipped by the parser
+          }
+      std::vector<std::string> options;
+      auto option = [&](const char* key, const char* flag) {
+        if (job.contains(key)) for (const auto& v : strings(job[key])) { options.push_back(flag); options.push_back(v); }
+      };
+      option("wrt", "--wrt");
+      option("vars", "--var");
+      option("assume", "--assume");
+      option("emit", "--emit");
+      args.insert(args.begin() + 2, options.begin(), options.end());
+      out["job"] = job;
+    } catch (const std::exception& e) {
+      out = {{"ok", false}, {"exit", 2}, {"error", std::string("bad job: ") + matcalc::oneLine(e.what())}};
+      std::cout << out.dump() << "\n" << std::flush;
+      ++failed;
+      continue;
+    }
+    std::ostringstream captured, errors;
+    auto* oldOut = std::cout.rdbuf(captured.rdbuf());
+    auto* oldErr = std::cerr.rdbuf(errors.rdbuf());
+    int code = run(args);
+    std::cout.rdbuf(oldOut);
+    std::cerr.rdbuf(oldErr);
+    matcalc::cli::resetProcessArena();
+    out["ok"] = code == 0;
+    out["exit"] = code;
+    std::string text = captured.str();
+    bool json = out["job"].contains("emit") && out["job"]["emit"] == "json";
+    nlohmann::json parsed = json ? nlohmann::json::parse(text, nullptr, false) : nlohmann::json(nlohmann::json::value_t::discarded);
+    if (json && !parsed.is_discarded()) out["result"] = parsed;
+    else out["output"] = text;
+    if (!errors.str().empty()) out[code == 0 ? "warnings" : "error"] = errors.str();
+    failed += code != 0;
+    std::cout << out.dump() << "\n" << std::flush;
+  }
+  return failed ? 1 : 0;
+}
+
+int run(std::vector<std::string> args) {
   CLI::App app{"matcalc: matrix calculus by verified rewriting"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "matcalc " MATCALC_VERSION);
@@ -16,11 +97,14 @@ int main(int argc, char** argv) {
   matcalc::cli::addCalculusCommands(app, commands);
   matcalc::cli::addRuleCommands(app, commands);
   matcalc::cli::addCatalogCommands(app, commands);
+  std::string batchFile;
+  CLI::App* b = app.add_subcommand("batch", "one job per line as JSON (stdin or FILE), one JSON line out per job");
+  b->add_option("file", batchFile, "a file of jobs (default: standard input)");
+  b->callback([&] { commands.chosen = [&] { return batch(batchFile); }; });
   // An expression may start with a minus sign: "-y'*log(softmax(W*x))". No
   // option of matcalc is a dash and one letter besides -h, so an argument
   // that starts with one dash is an expression; a leading space keeps CLI11
   // from reading it as an option (the parser skips spaces).
-  std::vector<std::string> args(argv, argv + argc);
   bool positionalOnly = false;
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--") positionalOnly = true;
@@ -51,3 +135,7 @@ int main(int argc, char** argv) {
     return 70;
   }
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(std::vector<std::string>(argv, argv + argc)); }
