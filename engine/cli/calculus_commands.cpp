@@ -140,9 +140,20 @@ int derivativeCommand(const Args& args, Derivative kind) {
   int points = args.check ? 20 : 4;
   const char* what = kind == Derivative::Gradient ? "gradient" : kind == Derivative::Differential ? "differential"
                      : kind == Derivative::Jacobian ? "Jacobian" : "Hessian";
-  if ((kind == Derivative::Gradient || kind == Derivative::Hessian) && !arena.shape(f).isScalar())
+  if ((kind == Derivative::Gradient || kind == Derivative::Hessian) && !arena.shape(f).isScalar()) {
+    // A lowercase name is a vector unless declared: a*x'*x may mean a scalar a.
+    std::string hint;
+    for (Id v : variablesOf(arena, f)) {
+      const Symbol& s = arena.symbolOf(v);
+      bool declared = std::any_of(args.vars.begin(), args.vars.end(), [&](const std::string& d) { return d.rfind(s.name + ":", 0) == 0; });
+      if (s.kind == VarKind::Vector && !declared && std::find(xs.begin(), xs.end(), v) == xs.end()) {
+        hint = " (if '" + s.name + "' is a scalar: --var " + s.name + ":scalar, or a Greek name)";
+        break;
+      }
+    }
     throw Error(Error::Category::Shape, std::string("the function must be scalar-valued for a ") + what + ", but '" + toText(arena, f) +
-                                            "' is " + arena.shapeText(arena.shape(f)) + (kind == Derivative::Gradient ? ": try jacobian" : ""));
+                                            "' is " + arena.shapeText(arena.shape(f)) + (hint.empty() && kind == Derivative::Gradient ? ": try jacobian" : hint));
+  }
   std::vector<Labelled> results;
   for (Id x : xs) {
     const std::string& name = arena.symbolOf(x).name;

@@ -33,6 +33,36 @@ const std::map<std::string, Kind, std::less<>>& functionTable() {
   return table;
 }
 
+// " (did you mean 'tr'?)": a name people use for a function matcalc spells
+// otherwise, or the known function nearest in edit distance (at most 2).
+std::string suggestion(const std::string& name) {
+  static const std::map<std::string, std::string, std::less<>> aliases = {
+      {"trace", "tr"}, {"Tr", "tr"}, {"inverse", "inv"}, {"determinant", "det"}, {"ln", "log"}, {"transpose", "X'"},
+      {"logistic", "sigmoid"}, {"max", "relu"},
+      {"sgn", "sign"}, {"heaviside", "step"}, {"vecnorm", "norm2"}, {"norm", "norm2"}, {"diagm", "diag"}};
+  if (auto it = aliases.find(name); it != aliases.end()) return " (did you mean " + it->second + "?)";
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+        diagonal = up;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  std::size_t bestDistance = name.size() <= 4 ? 2 : 3;  // foo is not cos
+  if (name.size() > 40) return "";
+  for (const auto& [known, kind] : functionTable())
+    if (std::size_t d = distance(name, known); d < bestDistance && d < known.size()) best = known, bestDistance = d;
+  return best.empty() ? "" : " (did you mean " + best + "?)";
+}
+
 }  // namespace
 
 bool isGreekName(std::string_view name) { return kGreek.count(name) > 0; }
@@ -212,6 +242,16 @@ struct ParseSession::Impl {
       };
       msg += describe(i);
       if (j >= 0) msg += ", " + describe(j);
+      // A lowercase name is a vector unless declared: a*x may mean a scalar a.
+      for (int k : {i, j}) {
+        if (k < 0 || kids[k] < 0) continue;
+        const detail::Ast& n = tree.nodes[kids[k]];
+        if (n.tag == detail::Ast::Tag::Name && self.symbols.count(n.text) && self.symbols.at(n.text).kind == VarKind::Vector &&
+            !self.options.declared.count(n.text)) {
+          msg += " (if '" + n.text + "' is a scalar: --var " + n.text + ":scalar, or a Greek name)";
+          break;
+        }
+      }
       throw Error(Error::Category::Shape, msg);
     }
   };
@@ -303,7 +343,7 @@ struct ParseSession::Impl {
         return e.shape = symbolShape(a.text, t, node);
       case Tag::Call: {
         auto f = functionTable().find(a.text);
-        if (f == functionTable().end()) err("unknown function '" + a.text + "'");
+        if (f == functionTable().end()) err("unknown function '" + a.text + "'" + suggestion(a.text));
         e.kind = f->second;
         if (int arity = kKindInfo[static_cast<int>(e.kind)].arity; arity != static_cast<int>(a.kids.size()))
           throw ParseError("'" + a.text + "' takes " + (arity == 1 ? std::string("one argument") : std::to_string(arity) + " arguments") +
