@@ -9,6 +9,7 @@
 #include <iostream>
 #include <string>
 
+#include "matcalc/big_stack.hpp"
 #include "matcalc/calculus.hpp"
 #include "matcalc/parse.hpp"
 #include "matcalc/print.hpp"
@@ -23,7 +24,13 @@ namespace {
 
 }  // namespace
 
+int pipeline(const std::uint8_t* data, std::size_t size);
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return matcalc::onBigStack([&] { return pipeline(data, size); });
+}
+
+int pipeline(const std::uint8_t* data, std::size_t size) {
   using namespace matcalc;
   if (size > 4096) return -1;
   std::string text(reinterpret_cast<const char*>(data), size);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "matcalc/big_stack.hpp"
 #include "matcalc/error.hpp"
 
 namespace {
@@ -138,4 +139,7 @@ int run(std::vector<std::string> args) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return run(std::vector<std::string>(argv, argv + argc)); }
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  return matcalc::onBigStack([&] { return run(args); });
+}
