@@ -266,6 +266,25 @@ check "an expression '-' is read from standard input" bash -c "[ \"\$(cat '$out'
 run grad "-y'*log(softmax(W*x))" --wrt W
 check "an expression may start with a minus sign" status_is 0
 
+# --emit numpy-def: a complete function returning the value and the derivatives.
+run grad "norm2(W2*tanh(W1*x) - y)^2" --wrt W1 --wrt W2 --emit numpy-def
+check "numpy-def defines a function whose gradients match finite differences" /usr/bin/python3 -c "
+import numpy as np, sys
+scope = {}
+exec(open(sys.argv[1]).read(), scope)
+f = scope['f']
+r = np.random.default_rng(1)
+W1, W2, x, y = r.standard_normal((3, 4)), r.standard_normal((2, 3)), r.standard_normal((4, 1)), r.standard_normal((2, 1))
+value, g1, g2 = f(W1, W2, x, y)
+h = 1e-6
+E = np.zeros_like(W1); E[1, 2] = h
+fd = (f(W1 + E, W2, x, y)[0] - f(W1 - E, W2, x, y)[0]) / (2 * h)
+assert abs(fd - g1[1, 2]) < 1e-5 * max(1, abs(fd)), (fd, g1[1, 2])
+E = np.zeros_like(W2); E[0, 1] = h
+fd = (f(W1, W2 + E, x, y)[0] - f(W1, W2 - E, x, y)[0]) / (2 * h)
+assert abs(fd - g2[0, 1]) < 1e-5 * max(1, abs(fd)), (fd, g2[0, 1])
+" "$out"
+
 # batch: one JSON job per line in, one JSON line out per job, errors included.
 printf '%s\n' '{"command": "grad", "expression": "x'"'"'*A*x", "wrt": "x", "emit": "json"}' 'not json' \
   '{"command": "grad", "expression": "tr(A*X", "wrt": "X"}' '{"command": "jacobian", "expression": "-A*X*B", "wrt": "X"}' \

@@ -194,6 +194,33 @@ int derivativeCommand(const Args& args, Derivative kind) {
   }
 
   bool labelled = results.size() > 1;
+  if (args.emit == "numpy-def") {  // a complete function: the value and the derivatives
+    std::vector<std::string> names;
+    for (Id v : variablesOf(arena, f)) names.push_back(arena.symbolOf(v).name);
+    std::sort(names.begin(), names.end());
+    std::string params, outputs;
+    for (const std::string& n : names) params += (params.empty() ? "" : ", ") + n;
+    std::cout << "import numpy as np\n\n\ndef f(" << params << "):\n";
+    std::cout << "    \"\"\"" << toText(arena, f) << " and its " << what << (results.size() > 1 ? "s" : "") << " with respect to ";
+    for (std::size_t i = 0; i < results.size(); ++i) std::cout << (i ? ", " : "") << results[i].label;
+    std::cout << ".\n\n    vec stacks columns; vectors are (n, 1) columns.\n    \"\"\"\n";
+    std::string value = toNumpy(arena, f);
+    std::cout << "    value = " << (arena.shape(f).isScalar() ? "float(np.squeeze(" + value + "))" : value) << "\n";
+    for (const Labelled& r : results) {
+      std::ostringstream body;
+      printResult(arena, r.display, "numpy", !args.noShare, body);
+      std::string text = body.str(), line, name = "d_" + r.label;
+      std::replace(name.begin(), name.end(), ',', '_');
+      std::istringstream lines(text);
+      std::vector<std::string> all;
+      while (std::getline(lines, line)) all.push_back(line);
+      for (std::size_t i = 0; i + 1 < all.size(); ++i) std::cout << "    " << all[i] << "\n";
+      std::cout << "    " << name << " = " << all.back() << "\n";
+      outputs += ", " + name;
+    }
+    std::cout << "    return value" << outputs << "\n";
+    return 0;
+  }
   if (args.emit == "json") {
     const char* key = kind == Derivative::Gradient ? "gradient" : kind == Derivative::Differential ? "differential"
                       : kind == Derivative::Jacobian ? "jacobian" : "hessian";
@@ -277,7 +304,8 @@ void addCalculusCommands(CLI::App& app, Commands& commands) {
     CLI::App* g = app.add_subcommand(spec.name, spec.help);
     g->add_option("expression", args->expressions, "the function")->required()->expected(1);
     g->add_option("--wrt", args->wrt, "the variable (repeat for several: one result per variable, or Hessian blocks)")->required();
-    g->add_option("--emit", args->emit, "text, latex, numpy or json")->check(CLI::IsMember({"text", "latex", "numpy", "json"}));
+    g->add_option("--emit", args->emit, "text, latex, numpy, numpy-def (a complete Python function) or json")
+        ->check(CLI::IsMember({"text", "latex", "numpy", "numpy-def", "json"}));
     g->add_flag("--steps", args->steps, "print the derivation, one rule per step");
     if (spec.kind != Derivative::Differential)
       g->add_flag("--check", args->check, "compare with exact directional derivatives at random points");
