@@ -28,7 +28,7 @@ auto onBigStack(F&& f, std::size_t bytes = std::size_t(1) << 30) -> decltype(f()
       }
       return nullptr;
     }
-  } call{&f};
+  } call{&f, {}, {}};
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, bytes);
