@@ -177,19 +177,21 @@ int derivativeCommand(const Args& args, Derivative kind) {
         results.push_back({name, j.display, std::move(j.derivation), c});
         break;
       }
-      case Derivative::Hessian:
-        // Blocks H_xy = ∂vec(∇ₓf)/∂vec(y)': each checked as the Jacobian of the (checked) gradient.
+      case Derivative::Hessian: {
+        // Blocks H_xy = ∂vec(∇ₓf)/∂vec(y)': the gradient by x once, checked
+        // against f; each block checked as the Jacobian of that gradient.
+        GradientResult g = gradient(arena, rules, f, x, facts, args.budget(), record);
+        NumericCheck cg = checkGradient(arena, f, x, g.display, points, 7, facts);
+        requireAgreement(arena, cg, g.display, "gradient", args.check);
         for (Id y : xs) {
-          DerivativeResult h = hessian(arena, rules, f, x, y, facts, args.budget(), record);
-          GradientResult g = gradient(arena, rules, f, x, facts, args.budget(), false);
-          NumericCheck cg = checkGradient(arena, f, x, g.display, points, 7, facts);
-          requireAgreement(arena, cg, g.display, "gradient", args.check);
+          DerivativeResult h = hessian(arena, rules, g, y, facts, args.budget(), record);
           NumericCheck c = checkJacobian(arena, g.gradient, y, h.display, points, 7, facts);
           requireAgreement(arena, c, h.display, what, args.check);
           std::string label = xs.size() == 1 ? name : name + "," + arena.symbolOf(y).name;
           results.push_back({label, h.display, std::move(h.derivation), c});
         }
         break;
+      }
     }
   }
 

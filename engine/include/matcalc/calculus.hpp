@@ -63,6 +63,10 @@ DerivativeResult jacobian(Arena& arena, const RuleSet& rules, Id f, Id x, const 
 // (symmetric when y = x), from d²f = vec(dx)'*H*vec(dy).
 DerivativeResult hessian(Arena& arena, const RuleSet& rules, Id f, Id x, Id y, const std::vector<GuardUse>& assumptions = {},
                          Budget budget = {}, bool recordSteps = false);
+// The same from f's gradient by x (its derivation comes first in the result's):
+// one gradient serves every block H_xy.
+DerivativeResult hessian(Arena& arena, const RuleSet& rules, const GradientResult& gradientByX, Id y,
+                         const std::vector<GuardUse>& assumptions = {}, Budget budget = {}, bool recordSteps = false);
 
 }  // namespace matcalc
 

@@ -1,4 +1,3 @@
-#include <algorithm>
 // The differential method of the slides: df by the differential rules, then
 // the inner-product rules until df = <G, d(X)>, then G simplified.
 //
@@ -8,6 +7,7 @@
 // highest T first, and pairs with one T are summed before T is taken apart,
 // so a sub-term shared by many paths is taken apart once and G stays a DAG of
 // the size of f's: an L-layer network's gradient has O(L) distinct nodes.
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -78,78 +78,54 @@ void pairsOf(Arena& a, Id u, Id g, std::vector<Pair>& out) {
 class Isolation {
  public:
   Isolation(Arena& a, Rewriter& r, const RuleIndex& rules, Id dx, bool record)
-      : a_(a), r_(r), rules_(rules), dx_(dx), record_(record) {}
+      : a_(a), r_(r), rules_(rules), dx_(dx), record_(record), schedule_(a, dx) {}
 
   // Sum of the G of every pair <G, d(X)>; throws Error(Unsupported) when a
   // pair cannot be taken apart.
   std::vector<Id> run(Id df) {
-    std::vector<Pair> seed;
-    pairsOf(a_, df, a_.number(1), seed);
-    for (const Pair& p : seed) add(p);
-    while (!queue_.empty()) {
-      auto top = *queue_.begin();
-      queue_.erase(queue_.begin());
-      Id t = top.second;
-      std::vector<Id> gs = std::move(pending_[t]);
-      pending_.erase(t);
-      Id g = gs.size() == 1 ? gs[0] : a_.make(Kind::Add, gs);
+    add(df);
+    while (!schedule_.empty()) {
+      auto [g, t] = schedule_.next();
       if (a_.isZero(g)) continue;
       Id pair = a_.raw(Kind::Inner, {g, t});
       std::uint32_t height = a_.facts(t).height;
       Rewriter::Applied step = r_.applyAtRoot(pair, rules_.candidates(a_, pair), [&](Id result) {
         std::vector<Pair> parts;
         pairsOf(a_, result, a_.number(1), parts);
-        for (const Pair& p : parts)
-          if (p.t != dx_ && a_.facts(p.t).height >= height) return false;
-        return true;
+        return schedule_.lowers(parts, height);
       });
       if (!step.rule)
         throw Error(Error::Category::Unsupported, "could not bring '" + toText(a_, pair) + "' to the form <G, " + toText(a_, dx_) + ">");
-      std::vector<Pair> parts;
-      pairsOf(a_, step.result, a_.number(1), parts);
-      for (const Pair& p : parts) add(p);
+      add(step.result);
       steps_.push_back({step.rule, pair, step.result, record_ ? state() : kNoId});
     }
-    return done_;
+    return schedule_.done();
   }
 
   const std::vector<Step>& steps() const { return steps_; }
 
  private:
-  void add(const Pair& p) {
-    if (a_.isZero(p.g) || a_.isZero(p.t)) return;
-    if (p.t == dx_) {
-      done_.push_back(p.g);
-      return;
-    }
-    auto [it, added] = pending_.try_emplace(p.t);
-    it->second.push_back(p.g);
-    if (added) queue_.insert({a_.facts(p.t).height, p.t});
+  void add(Id u) {
+    std::vector<Pair> parts;
+    pairsOf(a_, u, a_.number(1), parts);
+    for (const Pair& p : parts) schedule_.add(p.g, p.t);
   }
 
   // df as it stands: the pairs still to take apart, and <G, d(X)>.
   Id state() {
     std::vector<Id> terms;
-    for (const auto& [t, gs] : pending_) terms.push_back(a_.raw(Kind::Inner, {gs.size() == 1 ? gs[0] : a_.make(Kind::Add, gs), t}));
-    if (!done_.empty()) terms.push_back(a_.raw(Kind::Inner, {done_.size() == 1 ? done_[0] : a_.make(Kind::Add, done_), dx_}));
+    for (const auto& [t, gs] : schedule_.pending()) terms.push_back(a_.raw(Kind::Inner, {schedule_.sum(gs), t}));
+    if (!schedule_.done().empty()) terms.push_back(a_.raw(Kind::Inner, {schedule_.sum(schedule_.done()), dx_}));
     if (terms.empty()) return a_.number(0);
     return terms.size() == 1 ? terms[0] : a_.raw(Kind::Add, terms);
   }
-
-  struct HighestFirst {
-    bool operator()(const std::pair<std::uint32_t, Id>& x, const std::pair<std::uint32_t, Id>& y) const {
-      return x.first != y.first ? x.first > y.first : x.second > y.second;
-    }
-  };
 
   Arena& a_;
   Rewriter& r_;
   const RuleIndex& rules_;
   Id dx_;
   bool record_;
-  std::set<std::pair<std::uint32_t, Id>, HighestFirst> queue_;
-  std::unordered_map<Id, std::vector<Id>> pending_;
-  std::vector<Id> done_;
+  PairSchedule schedule_;
   std::vector<Step> steps_;
 };
 
@@ -199,6 +175,46 @@ double expandedTerms(const Arena& a, Id t, std::unordered_map<Id, double>& memo,
 std::pair<std::size_t, std::uint32_t> displayCost(const Arena& a, Id t) { return {dagSize(a, t), a.facts(t).treeSize}; }
 
 }  // namespace
+
+void PairSchedule::add(Id coefficient, Id t) {
+  if (a_.isZero(coefficient) || a_.isZero(t)) return;
+  if (t == dx_) {
+    done_.push_back(coefficient);
+    return;
+  }
+  auto [it, added] = pending_.try_emplace(t);
+  it->second.push_back(coefficient);
+  if (added) queue_.insert({a_.facts(t).height, t});
+}
+
+std::pair<Id, Id> PairSchedule::next() {
+  Id t = queue_.begin()->second;
+  queue_.erase(queue_.begin());
+  auto node = pending_.extract(t);
+  return {sum(node.mapped()), t};
+}
+
+Id PairSchedule::sum(const std::vector<Id>& coefficients) const {
+  return coefficients.size() == 1 ? coefficients[0] : a_.make(Kind::Add, coefficients);
+}
+
+void requireDifferentiable(const Arena& a, const RuleSet& rules, Id f, Id x) {
+  if (a.kind(x) != Kind::Symbol)
+    throw Error(Error::Category::Usage, "the variable to differentiate by must be a variable of the expression");
+  if (a.hasKind(f, Kind::Differential)) throw Error(Error::Category::Usage, "the function already contains d(·)");
+  if (rules.rules().empty()) throw Error(Error::Category::Usage, "no rules are loaded: nothing can be differentiated");
+}
+
+Setting settingFor(const Arena& a, Id f, Id x, const std::vector<GuardUse>& assumptions) {
+  Setting s;
+  s.plain = presuppositions(a, f);
+  assume(s.plain, assumptions);
+  s.varying = s.plain;
+  s.varying.everythingVaries = false;
+  s.varying.varying = {x};
+  s.varying.differentiable = true;
+  return s;
+}
 
 const RuleIndex& isolationIndex(Arena& a, const RuleSet& rules) {
   return rules.index(kIsolationIndex, [&] {
@@ -265,21 +281,15 @@ Id simplifyDerivative(Arena& a, const RuleSet& rules, const Facts& plain, Job& j
 
 GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions, Budget budget,
                         bool recordSteps) {
-  if (a.kind(x) != Kind::Symbol)
-    throw Error(Error::Category::Usage, "the variable to differentiate by must be a variable of the expression");
   if (!a.shape(f).isScalar())
     throw Error(Error::Category::Shape, "the function must be scalar-valued, but '" + toText(a, f) + "' is " +
                                             a.shapeText(a.shape(f)));
-  if (a.hasKind(f, Kind::Differential)) throw Error(Error::Category::Usage, "the function already contains d(·)");
-  if (rules.rules().empty()) throw Error(Error::Category::Usage, "no rules are loaded: nothing can be differentiated");
+  requireDifferentiable(a, rules, f, x);
 
   Job job(a, budget);
-  Facts facts = presuppositions(a, f);
-  assume(facts, assumptions);
-  Facts plain = facts;
-  facts.everythingVaries = false;
-  facts.varying = {x};
-  facts.differentiable = true;
+  Setting setting = settingFor(a, f, x, assumptions);
+  Facts& facts = setting.varying;
+  Facts& plain = setting.plain;
   Id dx = a.make(Kind::Differential, {x});
   GradientResult out{};
 

@@ -1,12 +1,59 @@
 // The pieces of the differential method that the gradient, the Jacobian and
 // the Hessian share (gradient.cpp).
 #pragma once
+#include <set>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "matcalc/calculus.hpp"
 
 namespace matcalc {
+
+// The schedule of both isolations (gradient: pairs <G, T>; Jacobian: J*vec(T)):
+// pairs of a coefficient and a T linear in d(X), taken highest T first, the
+// coefficients of one T summed before T is taken apart, so a sub-term shared
+// by many paths is taken apart once. Pairs whose T is d(X) are done.
+class PairSchedule {
+ public:
+  PairSchedule(Arena& a, Id dx) : a_(a), dx_(dx) {}
+  void add(Id coefficient, Id t);
+  bool empty() const { return queue_.empty(); }
+  // The highest T still pending, with the sum of its coefficients.
+  std::pair<Id, Id> next();
+  // Whether every part's T is d(X) or lower than `height`: a step that makes progress.
+  template <class Parts>
+  bool lowers(const Parts& parts, std::uint32_t height) const {
+    for (const auto& p : parts)
+      if (p.t != dx_ && a_.facts(p.t).height >= height) return false;
+    return true;
+  }
+  const std::vector<Id>& done() const { return done_; }
+  const std::unordered_map<Id, std::vector<Id>>& pending() const { return pending_; }
+  Id sum(const std::vector<Id>& coefficients) const;
+
+ private:
+  struct HighestFirst {
+    bool operator()(const std::pair<std::uint32_t, Id>& x, const std::pair<std::uint32_t, Id>& y) const {
+      return x.first != y.first ? x.first > y.first : x.second > y.second;
+    }
+  };
+  Arena& a_;
+  Id dx_;
+  std::set<std::pair<std::uint32_t, Id>, HighestFirst> queue_;
+  std::unordered_map<Id, std::vector<Id>> pending_;
+  std::vector<Id> done_;
+};
+
+// Refuses what cannot be differentiated: x not a variable, d(·) already in
+// f, no rules loaded (Error(Usage)).
+void requireDifferentiable(const Arena& a, const RuleSet& rules, Id f, Id x);
+// The facts of differentiating f by x: `varying` for the rules, `plain` for simplifying the result.
+struct Setting {
+  Facts varying, plain;
+};
+Setting settingFor(const Arena& a, Id f, Id x, const std::vector<GuardUse>& assumptions);
 
 // The isolation rules (order: gradient), by head: <G, T> pairs for gradients, vec(T) for Jacobians.
 const RuleIndex& isolationIndex(Arena& a, const RuleSet& rules);

@@ -73,24 +73,18 @@ void vecPairsOf(Arena& a, Id u, Id j, std::vector<VecPair>& out) {
 class VecIsolation {
  public:
   VecIsolation(Arena& a, Rewriter& r, const RuleIndex& rules, Id dx, bool record)
-      : a_(a), r_(r), rules_(rules), dx_(dx), record_(record) {}
+      : a_(a), r_(r), rules_(rules), dx_(dx), record_(record), schedule_(a, dx) {}
 
   // J with vec(df) = J*vec(d(X)); start is the identity of size(F).
   Id run(Id df, Id start) {
-    std::vector<VecPair> seed;
-    vecPairsOf(a_, df, start, seed);
-    for (const VecPair& p : seed) add(p);
-    while (!queue_.empty()) {
-      auto top = *queue_.begin();
-      queue_.erase(queue_.begin());
-      Id t = top.second;
-      std::vector<Id> js = std::move(pending_[t]);
-      pending_.erase(t);
-      Id j = js.size() == 1 ? js[0] : a_.make(Kind::Add, js);
+    add(df, start);
+    std::vector<Id> scalarParts;  // from pairs whose T is a scalar: J*vec(G)'
+    while (!schedule_.empty()) {
+      auto [j, t] = schedule_.next();
       if (a_.isZero(j)) continue;
       if (a_.shape(t).isScalar()) {  // vec(<G, d(X)>) = vec(G)'*vec(d(X))
         Id g = isolateGradient(a_, r_, rules_, dx_, t, record_, steps_);
-        done_.push_back(a_.make(Kind::Mul, {j, a_.transpose(a_.make(Kind::Vec, {g}))}));
+        scalarParts.push_back(a_.make(Kind::Mul, {j, a_.transpose(a_.make(Kind::Vec, {g}))}));
         continue;
       }
       Id subject = a_.raw(Kind::Vec, {t});
@@ -98,9 +92,7 @@ class VecIsolation {
       auto progress = [&](Id result) {
         std::vector<VecPair> parts;
         vecPairsOf(a_, result, j, parts);
-        for (const VecPair& p : parts)
-          if (p.t != dx_ && a_.facts(p.t).height >= height) return false;
-        return true;
+        return schedule_.lowers(parts, height);
       };
       Rewriter::Applied step = r_.applyAtRoot(subject, rules_.candidates(a_, subject), progress);
       if (!step.rule && a_.shape(t).cols == kOne) {  // a column is its own vec: rules written for it (diag(X))
@@ -110,67 +102,32 @@ class VecIsolation {
       if (!step.rule)
         throw Error(Error::Category::Unsupported,
                     "could not bring 'vec(" + toText(a_, t) + ")' to the form J*vec(" + toText(a_, dx_) + ")");
-      std::vector<VecPair> parts;
-      vecPairsOf(a_, step.result, j, parts);
-      for (const VecPair& p : parts) add(p);
+      add(step.result, j);
       steps_.push_back({step.rule, subject, step.result, kNoId});
     }
-    if (done_.empty()) return kNoId;
-    return done_.size() == 1 ? done_[0] : a_.make(Kind::Add, done_);
+    std::vector<Id> parts = schedule_.done();
+    parts.insert(parts.end(), scalarParts.begin(), scalarParts.end());
+    if (parts.empty()) return kNoId;
+    return schedule_.sum(parts);
   }
 
   std::vector<Step>& steps() { return steps_; }
 
  private:
-  void add(const VecPair& p) {
-    if (a_.isZero(p.j) || a_.isZero(p.t)) return;
-    if (p.t == dx_) {
-      done_.push_back(p.j);
-      return;
-    }
-    auto [it, added] = pending_.try_emplace(p.t);
-    it->second.push_back(p.j);
-    if (added) queue_.insert({a_.facts(p.t).height, p.t});
+  void add(Id u, Id j) {
+    std::vector<VecPair> parts;
+    vecPairsOf(a_, u, j, parts);
+    for (const VecPair& p : parts) schedule_.add(p.j, p.t);
   }
-
-  struct HighestFirst {
-    bool operator()(const std::pair<std::uint32_t, Id>& x, const std::pair<std::uint32_t, Id>& y) const {
-      return x.first != y.first ? x.first > y.first : x.second > y.second;
-    }
-  };
 
   Arena& a_;
   Rewriter& r_;
   const RuleIndex& rules_;
   Id dx_;
   bool record_;
-  std::set<std::pair<std::uint32_t, Id>, HighestFirst> queue_;
-  std::unordered_map<Id, std::vector<Id>> pending_;
-  std::vector<Id> done_;
+  PairSchedule schedule_;
   std::vector<Step> steps_;
 };
-
-void requireDifferentiable(const Arena& a, const RuleSet& rules, Id f, Id x) {
-  if (a.kind(x) != Kind::Symbol)
-    throw Error(Error::Category::Usage, "the variable to differentiate by must be a variable of the expression");
-  if (a.hasKind(f, Kind::Differential)) throw Error(Error::Category::Usage, "the function already contains d(·)");
-  if (rules.rules().empty()) throw Error(Error::Category::Usage, "no rules are loaded: nothing can be differentiated");
-}
-
-// The facts of differentiating f by x: `varying` for the rules, `plain` for simplifying the result.
-struct Setting {
-  Facts varying, plain;
-};
-Setting settingFor(const Arena& a, Id f, Id x, const std::vector<GuardUse>& assumptions) {
-  Setting s;
-  s.plain = presuppositions(a, f);
-  assume(s.plain, assumptions);
-  s.varying = s.plain;
-  s.varying.everythingVaries = false;
-  s.varying.varying = {x};
-  s.varying.differentiable = true;
-  return s;
-}
 
 }  // namespace
 
@@ -222,7 +179,11 @@ DerivativeResult jacobian(Arena& a, const RuleSet& rules, Id f, Id x, const std:
 
 DerivativeResult hessian(Arena& a, const RuleSet& rules, Id f, Id x, Id y, const std::vector<GuardUse>& assumptions, Budget budget,
                          bool recordSteps) {
-  GradientResult g = gradient(a, rules, f, x, assumptions, budget, recordSteps);
+  return hessian(a, rules, gradient(a, rules, f, x, assumptions, budget, recordSteps), y, assumptions, budget, recordSteps);
+}
+
+DerivativeResult hessian(Arena& a, const RuleSet& rules, const GradientResult& g, Id y, const std::vector<GuardUse>& assumptions,
+                         Budget budget, bool recordSteps) {
   DerivativeResult h = jacobian(a, rules, g.gradient, y, assumptions, budget, recordSteps);
   Derivation whole = g.derivation;
   for (auto& stage : h.derivation.stages) whole.stages.push_back(std::move(stage));
