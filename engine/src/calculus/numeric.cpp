@@ -187,14 +187,22 @@ NumericCheck compareNumerically(const Arena& a, Id x, Id y, int points, std::uin
   return out;
 }
 
-NumericCheck checkGradient(const Arena& a, Id f, Id x, Id g, int points, std::uint64_t seed,
-                           const std::vector<GuardUse>& assumptions) {
+namespace {
+
+// The points of a directional check: random values (as the terms presuppose)
+// and a random direction V for x (symmetric where x is), bound as dual
+// numbers (x + εV) and as doubles. `measure(dual, real, V)` compares the
+// derivative at one point, adding to `out`; it returns false when the point
+// says nothing (a side not finite). Points outside the domain are skipped.
+template <class Measure>
+NumericCheck alongRandomDirections(const Arena& a, Id f, Id x, Id derivative, int points, std::uint64_t seed,
+                                   const std::vector<GuardUse>& assumptions, Measure measure) {
   std::mt19937_64 rng(seed);
-  auto doms = domains(a, {f, g}, assumptions);
+  auto doms = domains(a, {f, derivative}, assumptions);
   doms.emplace(x, Domain::Any);
   NumericCheck out;
   for (int attempt = 0; attempt < points * 20 && out.points < points; ++attempt) {
-    Point p = drawPoint(a, {f, g, x}, doms, rng);
+    Point p = drawPoint(a, {f, derivative, x}, doms, rng);
     Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), Domain::Any);
     if (doms.at(x) >= Domain::Symmetric) direction = (direction + direction.transpose()).eval();  // stay symmetric
     Bindings<Dual> dual;
@@ -210,70 +218,54 @@ NumericCheck checkGradient(const Arena& a, Id f, Id x, Id g, int points, std::ui
       dual.sizes.emplace(d, n);
       real.sizes.emplace(d, n);
     }
-    if (!wellInside(a, {f, g}, real)) continue;
-    double exact, claimed;
+    if (!wellInside(a, {f, derivative}, real)) continue;
     try {
-      exact = evaluate(a, f, dual)(0, 0).derivatives()(0);
-      Eigen::MatrixXd gv = evaluate(a, g, real);
-      if (gv.rows() != direction.rows() || gv.cols() != direction.cols())
-        throw std::logic_error("a gradient of the wrong shape reached the numeric check");
-      claimed = gv.cwiseProduct(direction).sum();
+      if (measure(dual, real, direction, out)) ++out.points;
     } catch (const Error& e) {
       if (e.category() == Error::Category::Domain) continue;
       throw;
-    }
-    // A point where either is not finite says nothing: G may hold entries
-    // f never uses (I ./ log(A*X) off the diagonal).
-    if (!std::isfinite(exact) || !std::isfinite(claimed)) continue;
-    ++out.points;
-    double e = relativeError(exact, claimed);
-    if (e > out.maxError) {
-      out.maxError = e;
-      out.worst = "directional derivative " + std::to_string(exact) + ", <G, V> = " + std::to_string(claimed);
     }
   }
   return out;
 }
 
+}  // namespace
+
+NumericCheck checkGradient(const Arena& a, Id f, Id x, Id g, int points, std::uint64_t seed,
+                           const std::vector<GuardUse>& assumptions) {
+  return alongRandomDirections(a, f, x, g, points, seed, assumptions,
+                               [&](const Bindings<Dual>& dual, const Bindings<double>& real, const Eigen::MatrixXd& direction,
+                                   NumericCheck& out) {
+    double exact = evaluate(a, f, dual)(0, 0).derivatives()(0);
+    Eigen::MatrixXd gv = evaluate(a, g, real);
+    if (gv.rows() != direction.rows() || gv.cols() != direction.cols())
+      throw std::logic_error("a gradient of the wrong shape reached the numeric check");
+    double claimed = gv.cwiseProduct(direction).sum();
+    // A point where either is not finite says nothing: G may hold entries
+    // f never uses (I ./ log(A*X) off the diagonal).
+    if (!std::isfinite(exact) || !std::isfinite(claimed)) return false;
+    double e = relativeError(exact, claimed);
+    if (e > out.maxError) {
+      out.maxError = e;
+      out.worst = "directional derivative " + std::to_string(exact) + ", <G, V> = " + std::to_string(claimed);
+    }
+    return true;
+  });
+}
+
 NumericCheck checkJacobian(const Arena& a, Id f, Id x, Id j, int points, std::uint64_t seed,
                            const std::vector<GuardUse>& assumptions) {
-  std::mt19937_64 rng(seed);
-  auto doms = domains(a, {f, j}, assumptions);
-  doms.emplace(x, Domain::Any);
-  NumericCheck out;
-  for (int attempt = 0; attempt < points * 20 && out.points < points; ++attempt) {
-    Point p = drawPoint(a, {f, j, x}, doms, rng);
-    Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), Domain::Any);
-    if (doms.at(x) >= Domain::Symmetric) direction = (direction + direction.transpose()).eval();  // stay symmetric
-    Bindings<Dual> dual;
-    Bindings<double> real;
-    for (auto& [s, v] : p.values) {
-      Matrix<Dual> dv(v.rows(), v.cols());
-      for (Eigen::Index i = 0; i < v.size(); ++i)
-        dv.data()[i] = Dual(v.data()[i], Eigen::Matrix<double, 1, 1>(s == x ? direction.data()[i] : 0.0));
-      dual.bind(a, s, dv);
-      real.bind(a, s, v);
-    }
-    for (auto [d, n] : p.sizes) {
-      dual.sizes.emplace(d, n);
-      real.sizes.emplace(d, n);
-    }
-    if (!wellInside(a, {f, j}, real)) continue;
-    Eigen::VectorXd exact, claimed;
-    try {
-      Matrix<Dual> fv = evaluate(a, f, dual);
-      exact.resize(fv.size());
-      for (Eigen::Index i = 0; i < fv.size(); ++i) exact(i) = fv.data()[i].derivatives()(0);  // column-major: vec(dF)
-      Eigen::MatrixXd jv = evaluate(a, j, real);
-      if (jv.rows() != exact.size() || jv.cols() != direction.size())
-        throw std::logic_error("a Jacobian of the wrong size reached the numeric check");
-      claimed = jv * Eigen::Map<const Eigen::VectorXd>(direction.data(), direction.size());
-    } catch (const Error& e) {
-      if (e.category() == Error::Category::Domain) continue;
-      throw;
-    }
-    if (!exact.allFinite() || !claimed.allFinite()) continue;
-    ++out.points;
+  return alongRandomDirections(a, f, x, j, points, seed, assumptions,
+                               [&](const Bindings<Dual>& dual, const Bindings<double>& real, const Eigen::MatrixXd& direction,
+                                   NumericCheck& out) {
+    Matrix<Dual> fv = evaluate(a, f, dual);
+    Eigen::VectorXd exact(fv.size());
+    for (Eigen::Index i = 0; i < fv.size(); ++i) exact(i) = fv.data()[i].derivatives()(0);  // column-major: vec(dF)
+    Eigen::MatrixXd jv = evaluate(a, j, real);
+    if (jv.rows() != exact.size() || jv.cols() != direction.size())
+      throw std::logic_error("a Jacobian of the wrong size reached the numeric check");
+    Eigen::VectorXd claimed = jv * Eigen::Map<const Eigen::VectorXd>(direction.data(), direction.size());
+    if (!exact.allFinite() || !claimed.allFinite()) return false;
     for (Eigen::Index i = 0; i < exact.size(); ++i) {
       double e = relativeError(exact(i), claimed(i));
       if (e > out.maxError) {
@@ -282,8 +274,8 @@ NumericCheck checkJacobian(const Arena& a, Id f, Id x, Id j, int points, std::ui
                     ", J*vec(V) = " + std::to_string(claimed(i));
       }
     }
-  }
-  return out;
+    return true;
+  });
 }
 
 }  // namespace matcalc
