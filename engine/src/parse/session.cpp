@@ -169,8 +169,11 @@ struct ParseSession::Impl {
     if (fa.size() != fb.size()) return false;
     for (std::size_t i = 0; i < fa.size(); ++i)
       if (!unify(fa[i], fb[i])) return false;
-    if (find(a) != find(b) && !(rigid[find(b)] != kOne && rigid[find(a)] == kOne)) parent[find(b)] = find(a);
-    else if (find(a) != find(b)) parent[find(a)] = find(b);
+    Var ra = find(a), rb = find(b);
+    if (ra != rb) {
+      if (rigid[rb] != kOne && rigid[ra] == kOne) std::swap(ra, rb);  // a fixed dimension stays the root
+      parent[rb] = ra;
+    }
     return true;
   }
 

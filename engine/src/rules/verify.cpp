@@ -128,16 +128,15 @@ struct Instance {
 Instance sample(const Arena& arena, const Identity& id, RandomSource& random, Method method) {
   Sampler sampler{arena, random, method};
   std::map<Dim, Eigen::Index> sizes;
-  std::function<Eigen::Index(Dim)> size = [&](Dim d) -> Eigen::Index {
-    if (d == kOne) return 1;
-    if (arena.isProductDim(d)) {
-      Eigen::Index n = 1;
-      for (Dim f : arena.dimFactors(d)) n *= size(f);
-      return n;
+  // Sizes are drawn for plain dimensions; a product's (kron, vec) follows from its factors'.
+  auto size = [&](Dim d) -> Eigen::Index {
+    Eigen::Index n = 1;
+    for (Dim f : arena.dimFactors(d)) {
+      auto [it, added] = sizes.emplace(f, 0);
+      if (added) it->second = random.integer(1, 5);
+      n *= it->second;
     }
-    auto [it, added] = sizes.emplace(d, 0);
-    if (added) it->second = random.integer(1, 5);
-    return it->second;
+    return n;
   };
   Instance inst;
   std::vector<Id> vars = variablesOf(arena, id.lhs);  // and those only the right-hand side has (a side may simplify one away)
