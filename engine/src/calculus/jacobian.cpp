@@ -80,7 +80,8 @@ class VecIsolation {
     add(df, start);
     std::vector<Id> scalarParts;  // from pairs whose T is a scalar: J*vec(G)'
     while (!schedule_.empty()) {
-      auto [j, t] = schedule_.next();
+      auto [sum, t] = schedule_.next();
+      Id j = sum;  // a plain variable: clang 14 cannot capture a structured binding in the lambda below
       if (a_.isZero(j)) continue;
       if (a_.shape(t).isScalar()) {  // vec(<G, d(X)>) = vec(G)'*vec(d(X))
         Id g = isolateGradient(a_, r_, rules_, dx_, t, record_, steps_);
