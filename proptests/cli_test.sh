@@ -261,6 +261,13 @@ run grad "xᵀ*A*x + λ*xᵀ*x" --wrt x
 check "Unicode transpose and Greek letters are read" bash -c "[ \"\$(cat '$out')\" = \"(A + 2*lambda*I + A')*x\" ]"
 run equiv "⟨X, Y ⊙ Z⟩" "<X .* Y, Z>"
 check "Unicode brackets and the Hadamard circle are read" status_is 0
+run jacobian "A ⊗ B*X" --wrt X
+check "⊗ is kron at the precedence of *" bash -c "[ \"\$(cat '$out')\" = \"kron(I, kron(A, B))\" ]"
+run equiv "A ⊗ B + C" "kron(A, B) + C"
+check "⊗ binds tighter than +" stdout_has "equal"
+run simplify "A ⊗"
+check "a ⊗ without its right operand is a parse error" status_is 2
+check "its caret counts characters, not bytes" bash -c "tail -n 1 '$err' | grep -qx '     ^'"
 "$matcalc" grad - --wrt x <<<"x'*A*x" >"$out" 2>"$err"; status=$?
 check "an expression '-' is read from standard input" bash -c "[ \"\$(cat '$out')\" = \"(A + A')*x\" ]"
 run grad "-y'*log(softmax(W*x))" --wrt W

@@ -106,7 +106,7 @@ TEST(Printer, NumpyAgreesWithTheEvaluator) {
     for (const auto& [name, value] : gen.variables()) {
       if (const Symbol* s = arena.findSymbol(name, 0)) {
         b.bind(arena, arena.symbol(name, s->kind, s->shape, 0), value);
-        script << "env['" << numpyName(name) << "'] = np.array([";
+        script << "env['" << pythonName(name) << "'] = np.array([";
         for (Eigen::Index i = 0; i < value.rows(); ++i) {
           script << "[";
           for (Eigen::Index j = 0; j < value.cols(); ++j) script << value(i, j) << ",";

@@ -20,7 +20,7 @@ using namespace matcalc;
 namespace {
 
 struct Result {
-  std::string text, latex, numpy, shape;
+  std::string text, latex, numpy, torch, shape;
   std::vector<std::map<std::string, std::string>> steps;
   std::vector<std::string> assumptions;
 };
@@ -49,9 +49,12 @@ struct Job {
   Result result(Id shown, const Derivation& d) {
     Result r;
     Shared s = shareCommonSubterms(arena, shown);
-    std::string numpy;
-    for (const auto& [name, def] : s.bindings) numpy += numpyName(name) + " = " + toNumpy(arena, def) + "\n";
-    r.numpy = numpy + toNumpy(arena, s.result);
+    for (const auto& [name, def] : s.bindings) {
+      r.numpy += pythonName(name) + " = " + toNumpy(arena, def) + "\n";
+      r.torch += pythonName(name) + " = " + toTorch(arena, def) + "\n";
+    }
+    r.numpy += toNumpy(arena, s.result);
+    r.torch += toTorch(arena, s.result);
     r.text = toText(arena, s.result);
     for (std::size_t i = 0; i < s.bindings.size(); ++i)
       r.text += (i == 0 ? "\n  where " : ",\n        ") + s.bindings[i].first + " = " + toText(arena, s.bindings[i].second);
@@ -151,6 +154,7 @@ PYBIND11_MODULE(_matcalc, m) {
       .def_readonly("text", &Result::text)
       .def_readonly("latex", &Result::latex)
       .def_readonly("numpy", &Result::numpy)
+      .def_readonly("torch", &Result::torch)
       .def_readonly("shape", &Result::shape)
       .def_readonly("steps", &Result::steps)
       .def_readonly("assumptions", &Result::assumptions);

@@ -249,12 +249,12 @@ int derivativeCommand(const Args& args, Derivative kind) {
       printResult(arena, r.display, args.emit, !args.noShare, std::cout);
       continue;
     }
-    // One labelled result per variable: NumPy assignments d_x = …, else "x: …".
+    // One labelled result per variable: Python assignments d_x = …, else "x: …".
     std::string label = r.label;
     std::replace(label.begin(), label.end(), ',', '_');
-    if (args.emit == "numpy") {
+    if (args.emit == "numpy" || args.emit == "torch") {
       std::ostringstream body;
-      printResult(arena, r.display, "numpy", !args.noShare, body);
+      printResult(arena, r.display, args.emit, !args.noShare, body);
       std::string text = body.str();
       std::size_t last = text.rfind('\n', text.size() - 2);
       last = last == std::string::npos ? 0 : last + 1;
@@ -306,8 +306,8 @@ void addCalculusCommands(CLI::App& app, Commands& commands) {
     CLI::App* g = app.add_subcommand(spec.name, spec.help);
     g->add_option("expression", args->expressions, "the function")->required()->expected(1);
     g->add_option("--wrt", args->wrt, "the variable (repeat for several: one result per variable, or Hessian blocks)")->required();
-    g->add_option("--emit", args->emit, "text, latex, numpy, numpy-def (a complete Python function) or json")
-        ->check(CLI::IsMember({"text", "latex", "numpy", "numpy-def", "json"}));
+    g->add_option("--emit", args->emit, "text, latex, numpy, numpy-def (a complete Python function), torch or json")
+        ->check(CLI::IsMember({"text", "latex", "numpy", "numpy-def", "torch", "json"}));
     g->add_flag("--steps", args->steps, "print the derivation, one rule per step");
     if (spec.kind != Derivative::Differential)
       g->add_flag("--check", args->check, "compare with exact directional derivatives at random points");

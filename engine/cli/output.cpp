@@ -20,9 +20,10 @@ void requirePrintable(const Arena& a, Id t) {
 void printResult(Arena& a, Id term, const std::string& emit, bool share, std::ostream& out) {
   Shared s = share ? shareCommonSubterms(a, term) : Shared{term, {}};
   if (!share) requirePrintable(a, term);
-  if (emit == "numpy") {
-    for (const auto& [name, def] : s.bindings) out << numpyName(name) << " = " << toNumpy(a, def) << "\n";
-    out << toNumpy(a, s.result) << "\n";
+  if (emit == "numpy" || emit == "torch") {  // one assignment per binding, the value last
+    auto python = emit == "numpy" ? toNumpy : toTorch;
+    for (const auto& [name, def] : s.bindings) out << pythonName(name) << " = " << python(a, def) << "\n";
+    out << python(a, s.result) << "\n";
   } else if (emit == "latex") {
     if (s.bindings.empty()) {
       out << toLatex(a, s.result) << "\n";
@@ -48,8 +49,10 @@ nlohmann::json resultJson(Arena& a, Id term, bool share) {
   if (!share) requirePrintable(a, term);
   nlohmann::json bindings = nlohmann::json::array();
   for (const auto& [name, def] : s.bindings)
-    bindings.push_back({{"name", name}, {"text", toText(a, def)}, {"latex", toLatex(a, def)}, {"numpy", toNumpy(a, def)}});
-  return {{"text", toText(a, s.result)}, {"latex", toLatex(a, s.result)}, {"numpy", toNumpy(a, s.result)}, {"bindings", bindings}};
+    bindings.push_back({{"name", name}, {"text", toText(a, def)}, {"latex", toLatex(a, def)}, {"numpy", toNumpy(a, def)},
+                        {"torch", toTorch(a, def)}});
+  return {{"text", toText(a, s.result)}, {"latex", toLatex(a, s.result)}, {"numpy", toNumpy(a, s.result)},
+          {"torch", toTorch(a, s.result)}, {"bindings", bindings}};
 }
 
 }  // namespace matcalc::cli

@@ -9,7 +9,8 @@ Uppercase names are matrices, lowercase vectors, Greek names scalars;
 override with keyword arguments (``matcalc.grad("a*x", wrt="x", a="scalar")``).
 Every gradient, Jacobian and Hessian is checked against exact directional
 derivatives before it is returned. Results carry ``.text``, ``.latex``,
-``.numpy`` (NumPy code, the value on its last line), ``.steps`` (the
+``.numpy`` and ``.torch`` (NumPy and PyTorch code, the value on its last
+line), ``.steps`` (the
 derivation, one rule per step) and ``.function()`` (a callable taking NumPy
 arrays by name; vectors as (n, 1) columns); Jupyter shows them typeset.
 """
@@ -25,12 +26,13 @@ __all__ = ["grad", "jacobian", "hessian", "simplify", "equiv", "lookup", "Result
 
 
 class Result:
-    """A result: the expression in text, LaTeX and NumPy, and its derivation."""
+    """A result: the expression in text, LaTeX, NumPy and PyTorch, and its derivation."""
 
     def __init__(self, native):
         self.text = native.text
         self.latex = native.latex
         self.numpy = native.numpy
+        self.torch = native.torch
         self.shape = native.shape
         self.steps = native.steps
         self.assumptions = native.assumptions

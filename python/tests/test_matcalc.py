@@ -55,6 +55,22 @@ def test_function_matches_finite_differences(f, wrt, shapes, numpy_f):
     assert np.allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
+def test_torch_code_matches_autograd():
+    torch = pytest.importorskip("torch")
+    g = matcalc.grad("norm2(W2*tanh(W1*x) - y)^2", wrt="W1")
+    assert "torch.tanh" in g.torch and "np." not in g.torch
+    shapes = {"W2": (2, 3), "W1": (3, 4), "x": (4, 1), "y": (2, 1)}
+    values = {name: torch.rand(*shape, dtype=torch.float64) for name, shape in shapes.items()}
+    W1 = values["W1"].clone().requires_grad_(True)
+    loss = torch.sum((values["W2"] @ torch.tanh(W1 @ values["x"]) - values["y"]) ** 2)
+    (want,) = torch.autograd.grad(loss, W1)
+    scope = {"torch": torch, **values}
+    lines = g.torch.split("\n")
+    for line in lines[:-1]:
+        exec(line, scope)
+    assert torch.allclose(eval(lines[-1], scope), want)
+
+
 def test_jacobian_and_hessian():
     assert matcalc.jacobian("A*X*B", wrt="X").text == "kron(B', A)"
     J = matcalc.jacobian("relu(x)", wrt="x")

@@ -48,7 +48,10 @@ class ParseError : public Error {
     for (char& c : shown)
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     std::string before = from > 0 ? "..." : "", after = to < source_.size() ? "..." : "";
-    std::size_t column = before.size() + (position_ >= from ? position_ - from : 0);
+    // Columns count characters, not bytes: UTF-8 continuation bytes take none.
+    std::size_t column = before.size();
+    for (std::size_t i = from; i < position_ && i < to; ++i)
+      if ((static_cast<unsigned char>(source_[i]) & 0xC0) != 0x80) ++column;
     return "  " + before + shown + after + "\n  " + std::string(column, ' ') + "^";
   }
 

@@ -1,4 +1,4 @@
-// Printers: surface syntax (parse(toText(t)) == t), LaTeX, and NumPy.
+// Printers: surface syntax (parse(toText(t)) == t), LaTeX, NumPy and PyTorch.
 #pragma once
 #include <string>
 #include <utility>
@@ -17,8 +17,13 @@ std::string toLatex(const Arena& arena, Id term);
 // that dimension; throws Error when there is none, or for d(·).
 std::string toNumpy(const Arena& arena, Id term);
 
-// The NumPy spelling of a variable name.
-std::string numpyName(const std::string& name);
+// The same in PyTorch (`torch`): functions from torch and torch.linalg, I and
+// 0 taking the dtype of a variable in scope.
+std::string toTorch(const Arena& arena, Id term);
+
+// The Python spelling of a variable name (a keyword, `np` or `torch` gets a
+// trailing underscore), the same in both dialects.
+std::string pythonName(const std::string& name);
 
 // A term with its common sub-expressions named: every sub-term that printed
 // as a tree would appear more than once (and is not tiny) is bound to a

@@ -40,6 +40,9 @@ std::vector<Token> tokenize(const std::string& s) {
     } else if (std::string("+-*/'^()<>,").find(static_cast<char>(c)) != std::string::npos) {
       out.push_back({Token::Type::Op, std::string(1, static_cast<char>(c)), start});
       ++i;
+    } else if (s.compare(i, 3, "\u2297") == 0) {  // ⊗, the Kronecker product as an operator
+      out.push_back({Token::Type::Op, "\u2297", start});
+      i += 3;
     } else {
       if (c >= 0x80) throw ParseError("unexpected non-ASCII character", s, start);
       char hex[8];

@@ -1,5 +1,5 @@
 // Recursive-descent parser, precedences as in MATLAB (loosest first):
-//   + -   |   * / .* ./   |   unary -   |   ^ .^   |   postfix '
+//   + -   |   * / .* ./ ⊗   |   unary -   |   ^ .^   |   postfix '
 #include <algorithm>
 #include <set>
 
@@ -72,9 +72,13 @@ class Parser {
 
   int multiplicative() {
     int left = unary();
-    while (at("*") || at("/") || at(".*") || at("./")) {
+    while (at("*") || at("/") || at(".*") || at("./") || at("\u2297")) {
       std::string op = next().text;
-      left = binary(op, left, unary());
+      int right = unary();
+      if (op == "\u2297")  // A ⊗ B is kron(A, B), at the precedence of *, as in Julia
+        left = add({Ast::Tag::Call, "kron", 0, {left, right}, tree_.nodes[left].begin, tree_.nodes[right].end});
+      else
+        left = binary(op, left, right);
     }
     return left;
   }
@@ -216,6 +220,7 @@ AstTree parseSyntax(const std::string& source) {
 
 // What people paste from papers, spelt as the grammar spells it: xᵀ, A ⊙ B,
 // ⟨A, B⟩, A ∘ B, x · y, and Greek letters by their names (λ is lambda).
+// (A ⊗ B needs no spelling: it is an operator of the grammar, kron(A, B).)
 std::string asciiSpelling(const std::string& source) {
   static const std::pair<const char*, const char*> kSpellings[] = {
       {"\u1D40", "'"}, {"\u22A4", "'"}, {"\u2299", ".*"}, {"\u2218", ".*"}, {"\u27E8", "<"}, {"\u27E9", ">"},

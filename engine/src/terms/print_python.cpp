@@ -1,0 +1,181 @@
+// Python printers, NumPy and PyTorch: vectors are (n,1) columns, `@` is the
+// matrix product and `*` the Hadamard product; I and 0 are sized from a
+// variable's shape (and, in PyTorch, take its dtype). The two dialects differ
+// only in the library's spelling of a few functions.
+#include <set>
+#include <stdexcept>
+
+#include "matcalc/print.hpp"
+#include "print_common.hpp"
+
+namespace matcalc {
+namespace {
+
+enum Prec { kAdd = 1, kMul = 2, kUnary = 3, kPow = 4, kAtom = 6 };
+
+const std::set<std::string> kPythonKeywords = {
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
+    "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "np", "torch"};
+
+enum class Dialect { NumPy, Torch };
+
+class PythonPrinter {
+ public:
+  PythonPrinter(const Arena& a, Dialect d) : a_(a), torch_(d == Dialect::Torch), lib_(torch_ ? "torch" : "np") {}
+
+  std::string print(Id t, int need = 0) {
+    auto [text, prec] = render(t);
+    return prec < need ? "(" + text + ")" : text;
+  }
+
+ private:
+  // "X.shape[0]" for a user variable with dimension d; "1" for the literal 1.
+  std::string size(Dim d) {
+    if (d == kOne) return "1";
+    if (a_.isProductDim(d)) {  // m·n
+      std::string s;
+      for (Dim f : a_.dimFactors(d)) s += (s.empty() ? "" : " * ") + size(f);
+      return s;
+    }
+    for (Id s : a_.symbolsInScope(0)) {
+      Shape sh = a_.shape(s);
+      std::string name = pythonName(a_.symbolOf(s).name);
+      if (sh.rows == d) return name + ".shape[0]";
+      if (sh.cols == d) return name + ".shape[1]";
+    }
+    throw Error(Error::Category::Eval, "cannot size dimension " + a_.dimName(d) + " from any variable for " +
+                                           (torch_ ? "PyTorch" : "NumPy"));
+  }
+
+  // PyTorch's constructors take the dtype of the user's tensors (float64 or
+  // float32 alike); NumPy's default float64 is what its arrays are.
+  std::string dtype() { return torch_ ? ", dtype=" + dtypeOf() : ""; }
+  std::string dtypeOf() {
+    auto scope = a_.symbolsInScope(0);
+    if (scope.empty()) throw Error(Error::Category::Eval, "a constant matrix has no dtype for PyTorch without a variable");
+    return pythonName(a_.symbolOf(scope.front()).name) + ".dtype";
+  }
+
+  // PyTorch 1.13's kron fails on a tensor that is not row-major contiguous
+  // ("view size is not compatible"): a transpose, or linalg.inv's result.
+  std::string kronArgument(Id t) { return torch_ ? print(t, kAtom) + ".contiguous()" : print(t); }
+
+  std::string call(const char* f, Id arg) { return lib_ + "." + f + "(" + print(arg) + ")"; }
+
+
+  std::pair<std::string, int> render(Id t) {
+    const Node& n = a_.node(t);
+    switch (n.kind) {
+      case Kind::Symbol: return {pythonName(a_.symbolOf(t).name), kAtom};
+      case Kind::Number: {
+        const mpq_class& v = a_.numberOf(t);
+        if (v.get_den() != 1) return {v.get_num().get_str() + "/" + v.get_den().get_str(), kMul};
+        return {v.get_str(), v < 0 ? kUnary : kAtom};
+      }
+      case Kind::Identity: return {lib_ + ".eye(" + size(n.shape.rows) + dtype() + ")", kAtom};
+      case Kind::Ones: return {lib_ + ".ones((" + size(n.shape.rows) + ", " + size(n.shape.cols) + ")" + dtype() + ")", kAtom};
+      case Kind::Zero: return {lib_ + ".zeros((" + size(n.shape.rows) + ", " + size(n.shape.cols) + ")" + dtype() + ")", kAtom};
+      case Kind::Add: {
+        std::string s;
+        bool first = true;
+        for (Id k : detail::positivesFirst(a_, n.kids)) {
+          if (!detail::isNegativeTerm(a_, k)) s += first ? print(k, kAdd) : " + " + print(k, kMul);
+          else s += (first ? "-" : " - ") + negated(k);
+          first = false;
+        }
+        return {s, kAdd};
+      }
+      case Kind::Scale: return {join(n.kids, " * ", kUnary), kMul};
+      case Kind::Mul: return {join(n.kids, " @ ", kUnary), kMul};
+      case Kind::Hadamard: return {join(n.kids, " * ", kUnary), kMul};
+      case Kind::HadamardDiv: return {print(n.kids[0], kMul) + " / " + print(n.kids[1], kUnary), kMul};
+      case Kind::Pow:
+      case Kind::HadamardPow: return {print(n.kids[0], kAtom) + " ** " + print(n.kids[1], kAtom), kPow};
+      case Kind::MatPow:
+        return {lib_ + ".linalg.matrix_power(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ")", kAtom};
+      case Kind::Transpose: return {print(n.kids[0], kAtom) + ".T", kAtom};
+      case Kind::Inner: return {lib_ + ".sum(" + print(n.kids[0], kMul) + " * " + print(n.kids[1], kUnary) + ")", kAtom};
+      case Kind::Inverse: return {call("linalg.inv", n.kids[0]), kAtom};
+      case Kind::Trace: return {call("trace", n.kids[0]), kAtom};
+      case Kind::Det: return {call("linalg.det", n.kids[0]), kAtom};
+      case Kind::LogDet: return {lib_ + ".log(" + call("linalg.det", n.kids[0]) + ")", kAtom};
+      case Kind::Sum: return {call("sum", n.kids[0]), kAtom};
+      case Kind::Norm1: return {lib_ + ".sum(" + call("abs", n.kids[0]) + ")", kAtom};
+      case Kind::Norm2: return {call("linalg.norm", n.kids[0]), kAtom};
+      case Kind::LogSumExp: return {lib_ + ".log(" + lib_ + ".sum(" + call("exp", n.kids[0]) + "))", kAtom};
+      case Kind::Softmax: {
+        std::string e = call("exp", n.kids[0]);
+        return {"(" + e + " / " + lib_ + ".sum(" + e + "))", kAtom};
+      }
+      case Kind::DiagMatrix: return {call("diagflat", n.kids[0]), kAtom};
+      case Kind::DiagVector: return {call("diag", n.kids[0]) + ".reshape(-1, 1)", kAtom};
+      case Kind::Differential:
+        throw Error(Error::Category::Eval, std::string("a differential d(·) has no ") + (torch_ ? "PyTorch" : "NumPy") + " form");
+      case Kind::Kron: return {lib_ + ".kron(" + kronArgument(n.kids[0]) + ", " + kronArgument(n.kids[1]) + ")", kAtom};
+      case Kind::Vec:  // columns stacked: PyTorch has no order='F', so rows of the transpose
+        if (torch_) return {print(n.kids[0], kAtom) + ".T.reshape(-1, 1)", kAtom};
+        return {print(n.kids[0], kAtom) + ".reshape(-1, 1, order='F')", kAtom};
+      case Kind::Commutation: {  // the rows of I permuted: K*vec(A) = vec(A') for A m×n
+        Shape sh = a_.shape(n.kids[0]);
+        std::string m = size(sh.rows), c = size(sh.cols), mn = "(" + m + ") * (" + c + ")";
+        std::string rows = torch_ ? "torch.arange(" + mn + ").reshape((" + c + ", " + m + ")).T.reshape(-1)"
+                                  : "np.arange(" + mn + ").reshape((" + m + ", " + c + "), order='F').ravel()";
+        return {lib_ + ".eye(" + mn + dtype() + ")[" + rows + "]", kAtom};
+      }
+      case Kind::Exp: return {call("exp", n.kids[0]), kAtom};
+      case Kind::Log: return {call("log", n.kids[0]), kAtom};
+      case Kind::Sqrt: return {call("sqrt", n.kids[0]), kAtom};
+      case Kind::Sin: return {call("sin", n.kids[0]), kAtom};
+      case Kind::Cos: return {call("cos", n.kids[0]), kAtom};
+      case Kind::Tanh: return {call("tanh", n.kids[0]), kAtom};
+      case Kind::Sigmoid:
+        if (torch_) return {call("sigmoid", n.kids[0]), kAtom};
+        return {"(1 / (1 + np.exp(-(" + print(n.kids[0]) + "))))", kAtom};
+      case Kind::Relu:
+        if (torch_) return {call("relu", n.kids[0]), kAtom};
+        return {"np.maximum(" + print(n.kids[0]) + ", 0)", kAtom};
+      case Kind::Abs: return {call("abs", n.kids[0]), kAtom};
+      case Kind::Sign: return {call("sign", n.kids[0]), kAtom};
+      case Kind::Step:  // 1 where positive, else 0 (0 at 0, as the engine's step)
+        if (torch_) return {"(" + print(n.kids[0], kAdd) + " > 0).to(" + dtypeOf() + ")", kAtom};
+        return {"np.heaviside(" + print(n.kids[0]) + ", 0.0)", kAtom};
+    }
+    throw std::logic_error("unprintable kind");
+  }
+
+  // A negative number or product printed without its sign, as a subtrahend.
+  std::string negated(Id t) {
+    if (a_.kind(t) == Kind::Number) {
+      mpq_class v = -a_.numberOf(t);
+      return v.get_den() != 1 ? "(" + v.get_num().get_str() + "/" + v.get_den().get_str() + ")" : v.get_str();
+    }
+    auto kids = a_.kids(t);
+    mpq_class c = -a_.numberOf(kids[0]);
+    std::vector<Id> rest(kids.begin() + 1, kids.end());
+    std::string factors = join(rest, " * ", kUnary);
+    if (c == 1) return rest.size() == 1 ? print(rest[0], kMul + 1) : factors;
+    std::string coefficient = c.get_den() != 1 ? "(" + c.get_num().get_str() + "/" + c.get_den().get_str() + ")" : c.get_str();
+    return coefficient + " * " + factors;
+  }
+
+  std::string join(std::span<const Id> kids, const char* sep, int need) {
+    std::string s;
+    for (std::size_t i = 0; i < kids.size(); ++i) s += (i ? sep : "") + print(kids[i], need);
+    return s;
+  }
+
+  const Arena& a_;
+  bool torch_;
+  std::string lib_;
+};
+
+}  // namespace
+
+std::string pythonName(const std::string& name) { return kPythonKeywords.count(name) ? name + "_" : name; }
+
+std::string toNumpy(const Arena& arena, Id term) { return PythonPrinter(arena, Dialect::NumPy).print(term); }
+
+std::string toTorch(const Arena& arena, Id term) { return PythonPrinter(arena, Dialect::Torch).print(term); }
+
+}  // namespace matcalc
