@@ -270,6 +270,8 @@ check "a ⊗ without its right operand is a parse error" status_is 2
 check "its caret counts characters, not bytes" bash -c "tail -n 1 '$err' | grep -qx '     ^'"
 "$matcalc" grad - --wrt x <<<"x'*A*x" >"$out" 2>"$err"; status=$?
 check "an expression '-' is read from standard input" bash -c "[ \"\$(cat '$out')\" = \"(A + A')*x\" ]"
+"$matcalc" grad --wrt x "x'*A*x" --steps >"$out" 2>"$err"; status=$?
+check "--wrt takes one value: the expression may follow it, then more options" stdout_has "[diff-product]"
 run grad "-y'*log(softmax(W*x))" --wrt W
 check "an expression may start with a minus sign" status_is 0
 

@@ -161,7 +161,8 @@ void addCatalogCommands(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<CatalogArgs>();
   CLI::App* ids = app.add_subcommand("identities", "verify the identity catalog");
   ids->require_subcommand(1);
-  ids->add_option("--rules", args->ruleLayers, kRulesHelp);
+  ids->add_option("--rules", args->ruleLayers, kRulesHelp)
+        ->allow_extra_args(false);
   CLI::App* check = ids->add_subcommand("check", "verify every entry numerically and symbolically");
   check->add_option("files", args->files, "catalog files (default: identities/)");
   check->add_option("--identities", args->identitiesDir, "the catalog directory (default: $MATCALC_IDENTITIES or identities/)");
@@ -172,7 +173,8 @@ void addCatalogCommands(CLI::App& app, Commands& commands) {
   CLI::App* lk = app.add_subcommand("lookup", "find catalog entries by structure (tr(A*X*B)) or by words");
   lk->add_option("query", args->query, "an expression, 'grad F wrt X', or words")->required();
   lk->add_option("--limit", args->trials, "how many entries to show (default 5)")->check(CLI::Range(1, 1000));
-  lk->add_option("--rules", args->ruleLayers, kRulesHelp);
+  lk->add_option("--rules", args->ruleLayers, kRulesHelp)
+        ->allow_extra_args(false);
   lk->add_option("--identities", args->identitiesDir, "the catalog directory");
   lk->preparse_callback([args](std::size_t) { args->trials = 5; });
   lk->callback([&commands, args] { commands.chosen = [args] { return lookupCommand(*args); }; });
@@ -180,7 +182,8 @@ void addCatalogCommands(CLI::App& app, Commands& commands) {
   CLI::App* catalog = app.add_subcommand("catalog", "export the rules and identities with their verification");
   catalog->require_subcommand(1);
   CLI::App* exp = catalog->add_subcommand("export", "print everything the catalog pages show, as JSON");
-  exp->add_option("--rules", args->ruleLayers, kRulesHelp);
+  exp->add_option("--rules", args->ruleLayers, kRulesHelp)
+        ->allow_extra_args(false);
   exp->add_option("--identities", args->identitiesDir, "the catalog directory");
   exp->add_option("--trials", args->trials, "random instances per entry")->check(CLI::Range(1, 100000));
   exp->callback([&commands, args] { commands.chosen = [args] { return exportCatalog(*args); }; });

@@ -71,7 +71,8 @@ void addExpressionCommands(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<ParseArgs>();
   CLI::App* parse = app.add_subcommand("parse", "print an expression's canonical text, shape and LaTeX");
   parse->add_option("expression", args->expression, "the expression")->required();
-  parse->add_option("--var", args->vars, "declare a variable's kind: NAME:scalar|vector|matrix");
+  parse->add_option("--var", args->vars, "declare a variable's kind: NAME:scalar|vector|matrix")
+        ->allow_extra_args(false);
   parse->callback([&commands, args] {
     commands.chosen = [args] {
       Arena arena;

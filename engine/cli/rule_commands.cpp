@@ -79,7 +79,8 @@ void addRuleCommands(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<RuleArgs>();
   CLI::App* rules = app.add_subcommand("rules", "list, show and verify the rewrite rules");
   rules->require_subcommand(1);
-  rules->add_option("--rules", args->ruleLayers, kRulesHelp);
+  rules->add_option("--rules", args->ruleLayers, kRulesHelp)
+        ->allow_extra_args(false);
 
   CLI::App* listCmd = rules->add_subcommand("list", "list the rules");
   listCmd->add_option("--family", args->family, "only this family");
