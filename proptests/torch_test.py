@@ -51,6 +51,9 @@ CASES = [
     ("grad", "det(X)", "X", {"X": "spd"}, lambda v: torch.linalg.det(v["X"])),
     ("grad", "sum(abs(x)) + norm2(x)", "x", {"x": (n, 1)}, lambda v: torch.sum(torch.abs(v["x"])) + torch.linalg.norm(v["x"])),
     ("grad", "<X, Y .* Z>", "Y", {"X": (n, m), "Y": (n, m), "Z": (n, m)}, lambda v: torch.sum(v["X"] * v["Y"] * v["Z"])),
+    ("grad", "tr(expm(X))", "X", {"X": (n, n)}, lambda v: torch.trace(torch.linalg.matrix_exp(v["X"]))),
+    ("grad", "<C, expm(A*X)>", "X", {"C": (n, n), "A": (n, n), "X": (n, n)},
+     lambda v: torch.sum(v["C"] * torch.linalg.matrix_exp(v["A"] @ v["X"]))),
     # Jacobians and a Hessian: identity, commutation, Kronecker and diag in PyTorch.
     ("jacobian", "A*X*B", "X", {"A": (m, n), "X": (n, p), "B": (p, m)}, lambda v: v["A"] @ v["X"] @ v["B"]),
     ("jacobian", "X'", "X", {"X": (n, m)}, lambda v: v["X"].T),

@@ -202,12 +202,8 @@ int derivativeCommand(const Args& args, Derivative kind) {
     std::sort(names.begin(), names.end());
     std::string params, outputs;
     for (const std::string& n : names) params += (params.empty() ? "" : ", ") + n;
-    std::cout << "import numpy as np\n\n\ndef f(" << params << "):\n";
-    std::cout << "    \"\"\"" << toText(arena, f) << " and its " << what << (results.size() > 1 ? "s" : "") << " with respect to ";
-    for (std::size_t i = 0; i < results.size(); ++i) std::cout << (i ? ", " : "") << results[i].label;
-    std::cout << ".\n\n    vec stacks columns; vectors are (n, 1) columns.\n    \"\"\"\n";
-    std::string value = toNumpy(arena, f);
-    std::cout << "    value = " << (arena.shape(f).isScalar() ? "float(np.squeeze(" + value + "))" : value) << "\n";
+    std::string value = toNumpy(arena, f), code;
+    code += "    value = " + (arena.shape(f).isScalar() ? "float(np.squeeze(" + value + "))" : value) + "\n";
     for (const Labelled& r : results) {
       std::ostringstream body;
       printResult(arena, r.display, "numpy", !args.noShare, body);
@@ -216,11 +212,17 @@ int derivativeCommand(const Args& args, Derivative kind) {
       std::istringstream lines(text);
       std::vector<std::string> all;
       while (std::getline(lines, line)) all.push_back(line);
-      for (std::size_t i = 0; i + 1 < all.size(); ++i) std::cout << "    " << all[i] << "\n";
-      std::cout << "    " << name << " = " << all.back() << "\n";
+      for (std::size_t i = 0; i + 1 < all.size(); ++i) code += "    " + all[i] + "\n";
+      code += "    " + name + " = " + all.back() + "\n";
       outputs += ", " + name;
     }
-    std::cout << "    return value" << outputs << "\n";
+    // Matrix functions (expm, logm, sqrtm and their Fréchet derivatives) are SciPy's.
+    bool scipy = code.find("scipy.") != std::string::npos;
+    std::cout << "import numpy as np\n" << (scipy ? "import scipy.linalg\n" : "") << "\n\ndef f(" << params << "):\n";
+    std::cout << "    \"\"\"" << toText(arena, f) << " and its " << what << (results.size() > 1 ? "s" : "") << " with respect to ";
+    for (std::size_t i = 0; i < results.size(); ++i) std::cout << (i ? ", " : "") << results[i].label;
+    std::cout << ".\n\n    vec stacks columns; vectors are (n, 1) columns.\n    \"\"\"\n";
+    std::cout << code << "    return value" << outputs << "\n";
     return 0;
   }
   if (args.emit == "json") {
@@ -276,12 +278,15 @@ int derivativeCommand(const Args& args, Derivative kind) {
 void addCalculusCommands(CLI::App& app, Commands& commands) {
   auto args = std::make_shared<Args>();
   auto common = [&](CLI::App* cmd) {
-    cmd->add_option("--var", args->vars, "declare a variable's kind: NAME:scalar|vector|matrix");
-    cmd->add_option("--rules", args->ruleLayers, kRulesHelp);
+    cmd->add_option("--var", args->vars, "declare a variable's kind: NAME:scalar|vector|matrix")
+        ->allow_extra_args(false);
+    cmd->add_option("--rules", args->ruleLayers, kRulesHelp)
+        ->allow_extra_args(false);
     cmd->add_option("--deadline", args->deadline, "stop with an error after this many seconds (default 5)")
         ->check(CLI::Range(0.001, 3600.0));
     cmd->add_flag("--no-share", args->noShare, "print the result fully expanded, without naming common sub-expressions (t1, t2 …)");
-    cmd->add_option("--assume", args->assumptions, "a fact rules may use: symmetric(S), spd(S), invertible(A), positive(x), nonzero(x)");
+    cmd->add_option("--assume", args->assumptions, "a fact rules may use: symmetric(S), spd(S), invertible(A), principal(A), positive(x), nonzero(x)")
+        ->allow_extra_args(false);
   };
   CLI::App* s = app.add_subcommand("simplify", "rewrite an expression to its normal form");
   s->add_option("expression", args->expressions, "the expression")->required()->expected(1);
@@ -305,7 +310,8 @@ void addCalculusCommands(CLI::App& app, Commands& commands) {
                     Spec{"hessian", "H = d vec(grad f) / d vec(X)' of a scalar f: size(X) x size(X)", Derivative::Hessian}}) {
     CLI::App* g = app.add_subcommand(spec.name, spec.help);
     g->add_option("expression", args->expressions, "the function")->required()->expected(1);
-    g->add_option("--wrt", args->wrt, "the variable (repeat for several: one result per variable, or Hessian blocks)")->required();
+    g->add_option("--wrt", args->wrt, "the variable (repeat for several: one result per variable, or Hessian blocks)")->required()
+        ->allow_extra_args(false);  // one value per occurrence: "--wrt X EXPR" leaves EXPR
     g->add_option("--emit", args->emit, "text, latex, numpy, numpy-def (a complete Python function), torch or json")
         ->check(CLI::IsMember({"text", "latex", "numpy", "numpy-def", "torch", "json"}));
     g->add_flag("--steps", args->steps, "print the derivation, one rule per step");

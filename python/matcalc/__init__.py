@@ -54,6 +54,10 @@ class Result:
 
         def evaluate(**values):
             scope = {"np": np}
+            if "scipy." in self.numpy:  # matrix functions: SciPy's expm, logm, sqrtm
+                import scipy.linalg
+
+                scope["scipy"] = scipy
             scope.update({name: np.asarray(v, dtype=float) for name, v in values.items()})
             for line in lines[:-1]:
                 exec(line, scope)

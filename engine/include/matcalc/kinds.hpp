@@ -48,6 +48,12 @@ enum class Form : std::uint8_t {
   X(Kron,         "kron",      2, Function)           \
   X(Vec,          "vec",       1, Function)           \
   X(Commutation,  "commutation", 1, Function)         \
+  X(Expm,         "expm",      1, Function)           \
+  X(Logm,         "logm",      1, Function)           \
+  X(Sqrtm,        "sqrtm",     1, Function)           \
+  X(DExpm,        "dexpm",     2, Function)           \
+  X(DLogm,        "dlogm",     2, Function)           \
+  X(DSqrtm,       "dsqrtm",    2, Function)           \
   X(Exp,          "exp",       1, Elementwise)        \
   X(Log,          "log",       1, Elementwise)        \
   X(Sqrt,         "sqrt",      1, Elementwise)        \

@@ -40,6 +40,7 @@ struct Facts {
   bool everythingVaries = true;                                  // constant(A): A has no variable at all …
   std::vector<Id> varying;                                       // … or, when false, none of these
   std::unordered_set<Id> invertible, positive, nonzero;          // sub-terms the input presupposes to be so
+  std::unordered_set<Id> principal;                              // … off the closed negative real axis: logm, sqrtm
   std::unordered_set<Id> symmetric, spd;                         // … or that the user assumes (--assume, a catalog guard)
   std::unordered_set<Id> constants;                              // d(C) = 0 for these (a catalog guard constant(C))
   bool differentiable = false;                                   // a rule with d(·) may assume its domain guards
@@ -48,7 +49,8 @@ struct Facts {
   void addInvertible(const Arena& arena, Id t);
 };
 // What an expression presupposes: inv(A) and logdet(A) need A invertible,
-// log(A) and sqrt(A) need A positive, A in a denominator needs A nonzero.
+// log(A) and sqrt(A) need A positive, A in a denominator needs A nonzero,
+// logm(A) and sqrtm(A) (and their Fréchet derivatives) need principal(A).
 Facts presuppositions(const Arena& arena, Id term);
 // Adds guards as facts: spd(S) also makes S symmetric, invertible and nonzero.
 void assume(Facts& facts, const std::vector<GuardUse>& guards);

@@ -14,6 +14,7 @@ namespace matcalc {
 
 enum class Guard {
   Square, Symmetric, Invertible, Spd, Positive, Nonzero, Integer,  // about values: the checker samples them
+  Principal,                                              // no eigenvalue on the closed negative real axis (logm, sqrtm)
   Constant,                                               // d(A) = 0: a zero direction
   Differential, NoDifferential,                           // structural: A contains d(·), or not
 };

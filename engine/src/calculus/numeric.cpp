@@ -14,46 +14,60 @@ namespace matcalc {
 
 namespace {
 
-enum class Domain { Any, Positive, Symmetric, Spd };  // later ones are stronger
+// What a variable's values must be, as properties sampled together: entries
+// positive, the matrix symmetric, its eigenvalues in the right half-plane
+// ("stable": invertible, det > 0, and off the closed negative real axis, where
+// logm and sqrtm are defined). SPD is symmetric and stable. An inverse, a
+// determinant or a matrix function asks only for stable, so its variable is
+// drawn unsymmetric and the check's direction too: at a symmetric point along
+// symmetric directions, a gradient and its transpose could not be told apart.
+using Domain = unsigned;
+constexpr Domain kAny = 0, kPositive = 1, kSymmetric = 2, kStable = 4, kSpd = kSymmetric | kStable;
 
 // What each variable must be for the expressions to be defined.
 std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const std::vector<GuardUse>& assumptions) {
   std::map<Id, Domain> out;
   for (const GuardUse& g : assumptions) {
-    Domain d = g.guard == Guard::Spd ? Domain::Spd
-               : g.guard == Guard::Symmetric ? Domain::Symmetric
-               : g.guard == Guard::Positive ? Domain::Positive
-                                            : Domain::Any;
-    out[g.variable] = std::max(out[g.variable], d);
+    Domain d = g.guard == Guard::Spd ? kSpd
+               : g.guard == Guard::Symmetric ? kSymmetric
+               : g.guard == Guard::Invertible || g.guard == Guard::Principal ? kStable
+               : g.guard == Guard::Positive ? kPositive
+                                            : kAny;
+    out[g.variable] |= d;
   }
   std::function<void(Id, Domain)> mark = [&](Id t, Domain d) {
     if (a.kind(t) == Kind::Symbol) {
-      if (d == Domain::Spd && a.shape(t).rows != a.shape(t).cols) d = Domain::Any;
-      auto& slot = out[t];
-      slot = std::max(slot, d);
+      if (a.shape(t).rows != a.shape(t).cols) d &= kPositive;  // only square matrices are symmetric or stable
+      out[t] |= d;
     }
-    // transposes, scalings and sums of SPD / positive things keep the property
+    // transposes, scalings and sums of stable / positive things keep the property
     if (a.kind(t) == Kind::Transpose || a.kind(t) == Kind::Scale || a.kind(t) == Kind::Add || a.kind(t) == Kind::Inverse)
       for (Id k : a.kids(t)) mark(k, d);
   };
   std::function<void(Id)> walk = [&](Id t) {
     const Node& n = a.node(t);
     switch (n.kind) {
+      // logdet's differential rules presuppose spd (as the slides and the
+      // Cookbook use it), and say so: its checks sample what they assumed.
+      case Kind::LogDet: mark(n.kids[0], kSpd); break;
       case Kind::Inverse:
-      case Kind::LogDet:
       case Kind::Det:
-      case Kind::MatPow: mark(n.kids[0], Domain::Spd); break;
+      case Kind::MatPow:
+      case Kind::Logm:
+      case Kind::Sqrtm:
+      case Kind::DLogm:
+      case Kind::DSqrtm: mark(n.kids[0], kStable); break;
       case Kind::Log:
-      case Kind::Sqrt: mark(n.kids[0], Domain::Positive); break;
-      case Kind::HadamardDiv: mark(n.kids[1], Domain::Positive); break;
+      case Kind::Sqrt: mark(n.kids[0], kPositive); break;
+      case Kind::HadamardDiv: mark(n.kids[1], kPositive); break;
       case Kind::HadamardPow:
         if (a.kind(n.kids[1]) != Kind::Number || a.numberOf(n.kids[1]).get_den() != 1 || a.numberOf(n.kids[1]) < 0)
-          mark(n.kids[0], Domain::Positive);
+          mark(n.kids[0], kPositive);
         break;
-      case Kind::Pow: mark(n.kids[0], Domain::Positive); break;
+      case Kind::Pow: mark(n.kids[0], kPositive); break;
       default: break;
     }
-    if (a.kind(t) == Kind::Symbol) out.emplace(t, Domain::Any);
+    if (a.kind(t) == Kind::Symbol) out.emplace(t, kAny);
     for (Id k : n.kids) walk(k);
   };
   for (Id t : terms) walk(t);
@@ -63,9 +77,12 @@ std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const
 Eigen::MatrixXd sample(std::mt19937_64& rng, Eigen::Index r, Eigen::Index c, Domain d) {
   std::uniform_real_distribution<double> any(-1, 1), pos(0.5, 2);
   Eigen::MatrixXd m(r, c);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = d == Domain::Positive ? pos(rng) : any(rng);
-  if (d == Domain::Spd) m = m * m.transpose() + Eigen::MatrixXd::Identity(r, r);
-  if (d == Domain::Symmetric) m = (m + m.transpose()).eval();  // eval: m is read while written
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = d & kPositive ? pos(rng) : any(rng);
+  if ((d & kSpd) == kSpd) return m * m.transpose() + Eigen::MatrixXd::Identity(r, r);
+  if (d & kSymmetric) m = (m + m.transpose()).eval();  // eval: m is read while written
+  // Gershgorin: each off-diagonal row sum is below 2(r - 1), so a shift of 2r
+  // puts every eigenvalue's real part above 1.
+  if (d & kStable) m += 2.0 * double(r) * Eigen::MatrixXd::Identity(r, r);
   return m;
 }
 
@@ -111,7 +128,11 @@ bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<dou
     auto k = a.kids(t);
     switch (a.kind(t)) {
       case Kind::Inverse:
-      case Kind::LogDet: checks.push_back({k[0], 0}); break;
+      case Kind::LogDet:
+      case Kind::Logm:  // well conditioned, away from the branch point 0
+      case Kind::DLogm:
+      case Kind::Sqrtm:
+      case Kind::DSqrtm: checks.push_back({k[0], 0}); break;
       case Kind::MatPow:
         if (a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) < 0) checks.push_back({k[0], 0});
         break;
@@ -199,12 +220,12 @@ NumericCheck alongRandomDirections(const Arena& a, Id f, Id x, Id derivative, in
                                    const std::vector<GuardUse>& assumptions, Measure measure) {
   std::mt19937_64 rng(seed);
   auto doms = domains(a, {f, derivative}, assumptions);
-  doms.emplace(x, Domain::Any);
+  doms.emplace(x, kAny);
   NumericCheck out;
   for (int attempt = 0; attempt < points * 20 && out.points < points; ++attempt) {
     Point p = drawPoint(a, {f, derivative, x}, doms, rng);
-    Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), Domain::Any);
-    if (doms.at(x) >= Domain::Symmetric) direction = (direction + direction.transpose()).eval();  // stay symmetric
+    Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), kAny);
+    if (doms.at(x) & kSymmetric) direction = (direction + direction.transpose()).eval();  // stay symmetric
     Bindings<Dual> dual;
     Bindings<double> real;
     for (auto& [s, v] : p.values) {

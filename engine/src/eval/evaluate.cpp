@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "linear_algebra.hpp"
+#include "matrix_functions.hpp"
 #include "matcalc/print.hpp"
 #include "scalar_ops.hpp"
 
@@ -219,6 +220,12 @@ class Evaluator {
           for (Eigen::Index j = 0; j < c; ++j) out(j + c * i, i + m * j) = one();
         return out;
       }
+      case Kind::Expm:
+      case Kind::Logm:
+      case Kind::Sqrtm: return detail::matrixFunction(n.kind, eval(k[0]), S{});
+      case Kind::DExpm:
+      case Kind::DLogm:
+      case Kind::DSqrtm: return detail::frechet(n.kind, eval(k[0]), eval(k[1]));
       case Kind::Exp: return map(k[0], [](const S& x) { return exp(x); });
       case Kind::Log: return map(k[0], [](const S& x) { return log(x); });
       case Kind::Sqrt: return map(k[0], [](const S& x) { return sqrt(x); });

@@ -59,6 +59,15 @@ int precedence(Kind kind) {
     case Kind::Commutation: return 5;
     case Kind::Kron: return 20;
     case Kind::Vec: return 55;
+    // Matrix functions fold facts about them (logdet(expm(A)) = tr(A),
+    // inv(expm(A)) = expm(-A)); a Fréchet derivative in a closed form
+    // (dexpm(A, I) = expm(A), dlogm(A, I) = inv(A)) is smaller.
+    case Kind::Expm: return 42;
+    case Kind::Logm: return 43;
+    case Kind::Sqrtm: return 44;
+    case Kind::DExpm: return 52;
+    case Kind::DLogm: return 53;
+    case Kind::DSqrtm: return 54;
   }
   return -1;
 }

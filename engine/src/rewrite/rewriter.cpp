@@ -61,6 +61,10 @@ Facts presuppositions(const Arena& a, Id term) {
         break;
       case Kind::Log:
       case Kind::Sqrt: f.positive.insert(n.kids[0]); break;
+      case Kind::Logm:
+      case Kind::Sqrtm:
+      case Kind::DLogm:
+      case Kind::DSqrtm: f.principal.insert(n.kids[0]); break;
       case Kind::HadamardDiv: f.nonzero.insert(n.kids[1]); break;
       case Kind::HadamardPow:
         if (a.kind(n.kids[1]) == Kind::Number && a.numberOf(n.kids[1]) < 0) f.nonzero.insert(n.kids[0]);
@@ -92,7 +96,9 @@ void assume(const Arena& a, Facts& f, Guard guard, Id t) {
       f.addInvertible(a, t);
       f.nonzero.insert(t);
       f.symmetric.insert(t);
+      f.principal.insert(t);
       break;
+    case Guard::Principal: f.principal.insert(t); break;
     case Guard::Symmetric: f.symmetric.insert(t); break;
     case Guard::Invertible: f.addInvertible(a, t); break;
     case Guard::Positive: f.positive.insert(t); break;
@@ -112,9 +118,11 @@ void assume(Facts& f, const std::vector<GuardUse>& guards) {
         f.spd.insert(g.variable);
         f.invertible.insert(g.variable);
         f.nonzero.insert(g.variable);
+        f.principal.insert(g.variable);
         [[fallthrough]];
       case Guard::Symmetric: f.symmetric.insert(g.variable); break;
       case Guard::Invertible: f.invertible.insert(g.variable); break;
+      case Guard::Principal: f.principal.insert(g.variable); break;
       case Guard::Positive: f.positive.insert(g.variable); break;
       case Guard::Nonzero: f.nonzero.insert(g.variable); break;
       case Guard::Constant: f.constants.insert(g.variable); break;
@@ -247,9 +255,15 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
         ok = a.kind(t) == Kind::Number && a.numberOf(t).get_den() == 1;
         break;
       }
+      case Guard::Principal: {
+        Id t = m.term(g.variable);
+        ok = a.kind(t) == Kind::Identity || facts_.principal.count(t) || facts_.spd.count(t);
+        break;
+      }
     }
     if (!ok && differentialRule && facts_.differentiable &&
-        (g.guard == Guard::Invertible || g.guard == Guard::Positive || g.guard == Guard::Nonzero || g.guard == Guard::Spd)) {
+        (g.guard == Guard::Invertible || g.guard == Guard::Positive || g.guard == Guard::Nonzero || g.guard == Guard::Spd ||
+         g.guard == Guard::Principal)) {
       // Differentiating f presupposes f is differentiable where it is
       // evaluated: the domain a differential rule asks for is assumed.
       assumedHere.push_back(std::string(guardName(g.guard)) + "(" + toText(a, m.term(g.variable)) + ")");

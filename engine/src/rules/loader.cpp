@@ -49,6 +49,7 @@ const char* guardName(Guard g) {
     case Guard::Positive: return "positive";
     case Guard::Nonzero: return "nonzero";
     case Guard::Integer: return "integer";
+    case Guard::Principal: return "principal";
     case Guard::Constant: return "constant";
     case Guard::Differential: return "differential";
     case Guard::NoDifferential: return "nodifferential";
@@ -61,7 +62,8 @@ std::vector<std::pair<Guard, std::string>> constrainGuards(ParseSession& session
   for (const std::string& text : texts) {
     auto [guard, name] = parseGuardText(text);
     if (!session.hasSymbol(name)) throw Error(Error::Category::Usage, "guard '" + text + "' names a variable that does not occur");
-    if (guard == Guard::Square || guard == Guard::Symmetric || guard == Guard::Invertible || guard == Guard::Spd)
+    if (guard == Guard::Square || guard == Guard::Symmetric || guard == Guard::Invertible || guard == Guard::Spd ||
+        guard == Guard::Principal)
       session.requireSquare(name);
     out.emplace_back(guard, name);
   }
@@ -241,7 +243,8 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
       for (GuardUse& g : rule.where)
         g.presupposed = (g.guard == Guard::Positive && domain.positive.count(g.variable)) ||
                         (g.guard == Guard::Invertible && domain.invertible.count(g.variable)) ||
-                        (g.guard == Guard::Nonzero && domain.nonzero.count(g.variable));
+                        (g.guard == Guard::Nonzero && domain.nonzero.count(g.variable)) ||
+                        (g.guard == Guard::Principal && domain.principal.count(g.variable));
     }
     for (const GuardUse& g : rule.where)
       if (std::find(lhsVars.begin(), lhsVars.end(), g.variable) == lhsVars.end())

@@ -73,6 +73,16 @@ struct Sampler {
       } else if (has(Guard::Symmetric)) {
         m = (m + m.transpose()).eval();
       }
+      if (has(Guard::Principal) && !has(Guard::Spd)) {
+        // Diagonally dominant with a positive diagonal: by Gershgorin every
+        // eigenvalue has a positive real part, off the closed negative axis.
+        for (Eigen::Index i = 0; i < r; ++i) {
+          mpq_class off = 0;
+          for (Eigen::Index j = 0; j < c; ++j)
+            if (j != i) off += abs(m(i, j));
+          m(i, i) = off + abs(m(i, i)) + (method == Method::Exact ? mpq_class(1) : mpq_class(1, 2));
+        }
+      }
       if (has(Guard::Invertible) || has(Guard::Spd)) {
         mpq_class det = detail::determinant(m);
         // Floating modes also avoid ill-conditioned samples.

@@ -90,7 +90,10 @@ Orientation orientationOf(Kind k) {
     case Kind::Relu:
     case Kind::Abs:
     case Kind::Sign:
-    case Kind::Step: return Orientation::Commutes;
+    case Kind::Step:
+    case Kind::Expm:  // a primary matrix function with real coefficients: f(A') = f(A)'
+    case Kind::Logm:
+    case Kind::Sqrtm: return Orientation::Commutes;
     case Kind::Det:
     case Kind::LogDet:
     case Kind::Norm1:
@@ -117,7 +120,10 @@ Orientation orientationOf(Kind k) {
     case Kind::Differential:
     case Kind::Kron:
     case Kind::Vec:
-    case Kind::Commutation: return Orientation::None;
+    case Kind::Commutation:
+    case Kind::DExpm:
+    case Kind::DLogm:
+    case Kind::DSqrtm: return Orientation::None;
   }
   return Orientation::None;
 }

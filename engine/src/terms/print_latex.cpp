@@ -57,6 +57,9 @@ class LatexPrinter {
     return s;
   }
   std::string call(const char* op, Id arg) { return std::string(op) + "\\left(" + print(arg) + "\\right)"; }
+  std::string frechet(const char* f, std::span<const Id> kids) {
+    return std::string("L_{") + f + "}\\left(" + print(kids[0]) + ", " + print(kids[1]) + "\\right)";
+  }
 
   std::pair<std::string, int> render(Id t, bool negate) {
     const Node& n = a_.node(t);
@@ -122,6 +125,15 @@ class LatexPrinter {
         Shape sh = a_.shape(n.kids[0]);
         return {"K_{" + dimText(sh.rows) + "," + dimText(sh.cols) + "}", kAtom};
       }
+      // Matrix functions, unlike the entrywise exp and log: e^X, the principal
+      // logarithm Log X, the principal square root X^{1/2}; L_f(X, E) their
+      // Fréchet derivatives (Higham's notation).
+      case Kind::Expm: return {"e^{" + print(n.kids[0]) + "}", kPow};
+      case Kind::Logm: return {call("\\operatorname{Log}", n.kids[0]), kAtom};
+      case Kind::Sqrtm: return {print(n.kids[0], kAtom) + "^{1/2}", kPow};
+      case Kind::DExpm: return {frechet("\\exp", n.kids), kAtom};
+      case Kind::DLogm: return {frechet("\\operatorname{Log}", n.kids), kAtom};
+      case Kind::DSqrtm: return {frechet("\\surd", n.kids), kAtom};
       case Kind::Exp: return {call("\\exp", n.kids[0]), kAtom};
       case Kind::Log: return {call("\\log", n.kids[0]), kAtom};
       case Kind::Sqrt: return {"\\sqrt{" + print(n.kids[0]) + "}", kAtom};

@@ -16,7 +16,7 @@ enum Prec { kAdd = 1, kMul = 2, kUnary = 3, kPow = 4, kAtom = 6 };
 const std::set<std::string> kPythonKeywords = {
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
     "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
-    "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "np", "torch"};
+    "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield", "np", "scipy", "torch"};
 
 enum class Dialect { NumPy, Torch };
 
@@ -60,6 +60,12 @@ class PythonPrinter {
   // PyTorch 1.13's kron fails on a tensor that is not row-major contiguous
   // ("view size is not compatible"): a transpose, or linalg.inv's result.
   std::string kronArgument(Id t) { return torch_ ? print(t, kAtom) + ".contiguous()" : print(t); }
+
+  // PyTorch has no matrix logarithm or square root.
+  std::string scipyOnly(Id arg, const char* what) {
+    if (torch_) throw Error(Error::Category::Eval, std::string("PyTorch has no ") + what + ": use --emit numpy, which uses SciPy");
+    return print(arg);
+  }
 
   std::string call(const char* f, Id arg) { return lib_ + "." + f + "(" + print(arg) + ")"; }
 
@@ -123,6 +129,23 @@ class PythonPrinter {
                                   : "np.arange(" + mn + ").reshape((" + m + ", " + c + "), order='F').ravel()";
         return {lib_ + ".eye(" + mn + dtype() + ")[" + rows + "]", kAtom};
       }
+      // Matrix functions: SciPy's, and in PyTorch matrix_exp only. A Fréchet
+      // derivative L_f(X, E) binds X and E once, through a lambda.
+      case Kind::Expm:
+        return {torch_ ? call("linalg.matrix_exp", n.kids[0]) : "scipy.linalg.expm(" + print(n.kids[0]) + ")", kAtom};
+      case Kind::Logm: return {"scipy.linalg.logm(" + scipyOnly(n.kids[0], "matrix logarithm (logm)") + ")", kAtom};
+      case Kind::Sqrtm: return {"scipy.linalg.sqrtm(" + scipyOnly(n.kids[0], "matrix square root (sqrtm)") + ")", kAtom};
+      case Kind::DExpm:
+        if (torch_)
+          return {"(lambda X_, E_: torch.linalg.matrix_exp(torch.cat([torch.cat([X_, E_], 1), torch.cat([torch.zeros_like(X_), X_], 1)], 0))"
+                  "[:X_.shape[0], X_.shape[0]:])(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ")", kAtom};
+        return {"scipy.linalg.expm_frechet(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ", compute_expm=False)", kAtom};
+      case Kind::DLogm:  // the top-right block of logm([[X, E], [0, X]])
+        return {"(lambda X_, E_: scipy.linalg.logm(np.block([[X_, E_], [np.zeros_like(X_), X_]]))[:len(X_), len(X_):])(" +
+                    scipyOnly(n.kids[0], "Fréchet derivative of logm") + ", " + print(n.kids[1]) + ")", kAtom};
+      case Kind::DSqrtm:  // L solves S L + L S = E, S = sqrtm(X)
+        return {"(lambda S_, E_: scipy.linalg.solve_sylvester(S_, S_, E_))(scipy.linalg.sqrtm(" +
+                    scipyOnly(n.kids[0], "Fréchet derivative of sqrtm") + "), " + print(n.kids[1]) + ")", kAtom};
       case Kind::Exp: return {call("exp", n.kids[0]), kAtom};
       case Kind::Log: return {call("log", n.kids[0]), kAtom};
       case Kind::Sqrt: return {call("sqrt", n.kids[0]), kAtom};

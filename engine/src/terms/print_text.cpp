@@ -71,7 +71,11 @@ class TextPrinter {
       case Kind::HadamardPow: return {print(n.kids[0], kPostfix) + ".^" + exponent(n.kids[1]), kPow};
       case Kind::Transpose: return {print(n.kids[0], kPostfix) + "'", kPostfix};
       case Kind::Inner: return {"<" + print(n.kids[0]) + ", " + print(n.kids[1]) + ">", kAtom};
-      case Kind::Kron: return {"kron(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ")", kAtom};
+      case Kind::Kron:
+      case Kind::DExpm:
+      case Kind::DLogm:
+      case Kind::DSqrtm:
+        return {std::string(info(n.kind).surface) + "(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ")", kAtom};
       case Kind::Inverse:
       case Kind::Trace:
       case Kind::Det:
@@ -86,6 +90,9 @@ class TextPrinter {
       case Kind::Differential:
       case Kind::Vec:
       case Kind::Commutation:
+      case Kind::Expm:
+      case Kind::Logm:
+      case Kind::Sqrtm:
       case Kind::Exp:
       case Kind::Log:
       case Kind::Sqrt:

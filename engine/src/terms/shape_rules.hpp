@@ -72,7 +72,17 @@ Shape applyShapeRule(Kind kind, std::span<const Shape> in, Unifier& u) {
         u.fail("the inner product needs operands of one shape", 0, 1);
       return {};
     case Kind::Inverse:
+    case Kind::Expm:
+    case Kind::Logm:
+    case Kind::Sqrtm:
       square(0);
+      return in[0];
+    case Kind::DExpm:  // the Fréchet derivative L_f(X, E): E of X's shape
+    case Kind::DLogm:
+    case Kind::DSqrtm:
+      square(0);
+      if (!u.same(in[0].rows, in[1].rows) || !u.same(in[0].cols, in[1].cols))
+        u.fail("the direction must have the shape of the matrix", 0, 1);
       return in[0];
     case Kind::Trace:
     case Kind::Det:

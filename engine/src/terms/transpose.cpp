@@ -46,6 +46,12 @@ Id Arena::transposeUncached(Id t) {
     case Kind::HadamardPow:
     case Kind::Inner:
     case Kind::Inverse:
+    case Kind::Expm:
+    case Kind::Logm:
+    case Kind::Sqrtm:
+    case Kind::DExpm:
+    case Kind::DLogm:
+    case Kind::DSqrtm:
     case Kind::Trace:
     case Kind::Det:
     case Kind::LogDet:

@@ -1,0 +1,25 @@
+// expm, logm, sqrtm and their Fréchet derivatives L_f(X, E), per scalar type:
+// doubles through Eigen's MatrixFunctions module; dual numbers through the
+// block-triangular identity f([[X, E], [0, X]]) = [[f(X), L_f(X, E)], [0, f(X)]]
+// (Higham, Functions of Matrices, 2008, ch. 3), which gives the exact
+// directional derivative from one evaluation of f on a matrix twice the size;
+// no exact rational values (NotRational: the caller falls back to doubles).
+#pragma once
+#include "matcalc/eval.hpp"
+
+namespace matcalc::detail {
+
+// f(X) for f one of Kind::Expm, Logm, Sqrtm. logm and sqrtm are the principal
+// branches: an eigenvalue on the closed negative real axis is a Domain error.
+Eigen::MatrixXd matrixFunction(Kind f, const Eigen::MatrixXd& x);
+
+Matrix<double> matrixFunction(Kind f, const Matrix<double>& x, double);
+Matrix<mpq_class> matrixFunction(Kind f, const Matrix<mpq_class>& x, const mpq_class&);
+Matrix<Dual> matrixFunction(Kind f, const Matrix<Dual>& x, const Dual&);
+
+// L_f(X, E) for the Fréchet kinds DExpm, DLogm, DSqrtm (f is the matrix function).
+Matrix<double> frechet(Kind f, const Matrix<double>& x, const Matrix<double>& e);
+Matrix<mpq_class> frechet(Kind f, const Matrix<mpq_class>& x, const Matrix<mpq_class>& e);
+Matrix<Dual> frechet(Kind f, const Matrix<Dual>& x, const Matrix<Dual>& e);
+
+}  // namespace matcalc::detail
