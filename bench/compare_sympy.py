@@ -109,7 +109,10 @@ def time_matcalc(bench, repetitions):
     unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
     medians = {}
     for b in json.loads(out)["benchmarks"]:
-        if b.get("aggregate_name") == "median" and not b.get("error_occurred"):
+        if b.get("error_occurred"):  # say why a column is empty
+            print(f"compare-sympy: {b['run_name']}: {b.get('error_message', 'error')}", file=sys.stderr)
+            continue
+        if b.get("aggregate_name") == "median":
             name = b["run_name"].split("/")[1]  # BM_Grad/<example>[/manual_time]
             medians[name] = b["real_time"] * unit[b["time_unit"]]
     return medians

@@ -88,8 +88,56 @@ for expr, shapes, F, expected in CASES:
             break
         checked += 1
 
+# Jacobians (vec stacks columns) through the Kronecker forms kexpm, klogm,
+# ksqrtm, and a Hessian: the NumPy array against finite differences.
+JACOBIANS = [
+    ("jacobian", "expm(X)", {"X": any_matrix}, lambda v: sl.expm(v["X"]), "kexpm(X)"),
+    ("jacobian", "logm(X)", {"X": stable}, lambda v: sl.logm(v["X"]), "klogm(X)"),
+    ("jacobian", "sqrtm(X)", {"X": stable}, lambda v: sl.sqrtm(v["X"]), "ksqrtm(X)"),
+    ("jacobian", "expm(A*X)", {"A": any_matrix, "X": any_matrix}, lambda v: sl.expm(v["A"] @ v["X"]), "kexpm(A*X)*kron(I, A)"),
+    ("hessian", "tr(expm(X))", {"X": any_matrix}, lambda v: sl.expm(v["X"]).T, "commutation(X)*kexpm(X)"),  # F: the gradient
+]
+vec = lambda M: np.asarray(M, dtype=float).reshape(-1, 1, order="F")
+
+
+def jacobian_fd(F, values, h=1e-6):
+    x = values["X"]
+    columns = []
+    for j in range(x.size):
+        step = np.zeros(x.size)
+        step[j] = h
+        plus, minus = dict(values), dict(values)
+        plus["X"] = x + step.reshape(x.shape, order="F")
+        minus["X"] = x - step.reshape(x.shape, order="F")
+        columns.append((vec(np.real(F(plus))) - vec(np.real(F(minus)))) / (2 * h))
+    return np.hstack(columns)
+
+
+for command, expr, shapes, F, expected in JACOBIANS:
+    label = f"{command} {expr!r} --wrt X"
+    text = subprocess.run([matcalc, command, "--wrt", "X", "--check", expr], capture_output=True, text=True)
+    code = subprocess.run([matcalc, command, "--wrt", "X", "--emit", "numpy", expr], capture_output=True, text=True)
+    if text.returncode or code.returncode:
+        failures.append(f"{label}: exit {text.returncode}/{code.returncode}: {text.stderr.strip()} {code.stderr.strip()}")
+        continue
+    if text.stdout.strip() != expected:
+        failures.append(f"{label}: prints {text.stdout.strip()!r}, expected {expected!r}")
+    lines = code.stdout.strip().split("\n")
+    for trial in range(2):
+        values = {name: sample(n) for name, sample in shapes.items()}
+        scope = {"np": np, "scipy": scipy, **values}
+        for line in lines[:-1]:
+            exec(line, scope)
+        got = np.real_if_close(np.asarray(eval(lines[-1], scope)))
+        want = jacobian_fd(F, values)
+        if got.shape != want.shape or not np.allclose(got, want, rtol=1e-5, atol=1e-6):
+            failures.append(f"{label}: NumPy result differs from finite differences")
+            break
+        checked += 1
+CASES += JACOBIANS
+
 for f in failures:
     print("FAIL:", f)
-print(f"{len(CASES) - len({f.split(':')[0] for f in failures})} of {len(CASES)} matrix-function and power examples: "
-      f"text, LaTeX and NumPy (SciPy) agree with finite differences ({checked} evaluations)")
+print(f"{len(CASES) - len({f.split(':')[0] for f in failures})} of {len(CASES)} matrix-function and power examples "
+      f"(gradients, Jacobians, a Hessian): text, LaTeX and NumPy (SciPy) agree with finite differences ({checked} evaluations)")
 sys.exit(1 if failures else 0)

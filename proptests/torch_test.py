@@ -60,6 +60,7 @@ CASES = [
     ("jacobian", "softmax(x)", "x", {"x": (n, 1)}, lambda v: torch.softmax(v["x"], dim=0)),
     ("jacobian", "relu(x)", "x", {"x": (n, 1)}, lambda v: torch.relu(v["x"])),
     ("jacobian", "X*X", "X", {"X": (n, n)}, lambda v: v["X"] @ v["X"]),
+    ("jacobian", "expm(X)", "X", {"X": (n, n)}, lambda v: torch.linalg.matrix_exp(v["X"])),
     ("hessian", "log(det(X))", "X", {"X": "spd"}, lambda v: torch.logdet(v["X"])),
 ]
 

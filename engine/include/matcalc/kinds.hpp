@@ -54,6 +54,9 @@ enum class Form : std::uint8_t {
   X(DExpm,        "dexpm",     2, Function)           \
   X(DLogm,        "dlogm",     2, Function)           \
   X(DSqrtm,       "dsqrtm",    2, Function)           \
+  X(KExpm,        "kexpm",     1, Function)           \
+  X(KLogm,        "klogm",     1, Function)           \
+  X(KSqrtm,       "ksqrtm",    1, Function)           \
   X(Exp,          "exp",       1, Elementwise)        \
   X(Log,          "log",       1, Elementwise)        \
   X(Sqrt,         "sqrt",      1, Elementwise)        \

@@ -56,7 +56,9 @@ std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const
       case Kind::Logm:
       case Kind::Sqrtm:
       case Kind::DLogm:
-      case Kind::DSqrtm: mark(n.kids[0], kStable); break;
+      case Kind::DSqrtm:
+      case Kind::KLogm:
+      case Kind::KSqrtm: mark(n.kids[0], kStable); break;
       case Kind::Log:
       case Kind::Sqrt: mark(n.kids[0], kPositive); break;
       case Kind::HadamardDiv: mark(n.kids[1], kPositive); break;
@@ -132,7 +134,9 @@ bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<dou
       case Kind::Logm:  // well conditioned, away from the branch point 0
       case Kind::DLogm:
       case Kind::Sqrtm:
-      case Kind::DSqrtm: checks.push_back({k[0], 0}); break;
+      case Kind::DSqrtm:
+      case Kind::KLogm:
+      case Kind::KSqrtm: checks.push_back({k[0], 0}); break;
       case Kind::MatPow:
         if (a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) < 0) checks.push_back({k[0], 0});
         break;

@@ -226,6 +226,9 @@ class Evaluator {
       case Kind::DExpm:
       case Kind::DLogm:
       case Kind::DSqrtm: return detail::frechet(n.kind, eval(k[0]), eval(k[1]));
+      case Kind::KExpm:
+      case Kind::KLogm:
+      case Kind::KSqrtm: return detail::kroneckerForm(n.kind, eval(k[0]), zero(), one());
       case Kind::Exp: return map(k[0], [](const S& x) { return exp(x); });
       case Kind::Log: return map(k[0], [](const S& x) { return log(x); });
       case Kind::Sqrt: return map(k[0], [](const S& x) { return sqrt(x); });

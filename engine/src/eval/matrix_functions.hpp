@@ -22,4 +22,23 @@ Matrix<double> frechet(Kind f, const Matrix<double>& x, const Matrix<double>& e)
 Matrix<mpq_class> frechet(Kind f, const Matrix<mpq_class>& x, const Matrix<mpq_class>& e);
 Matrix<Dual> frechet(Kind f, const Matrix<Dual>& x, const Matrix<Dual>& e);
 
+// K_f(X), the Kronecker form of the Fréchet derivative (KExpm, KLogm,
+// KSqrtm): vec(L_f(X, E)) = K_f(X)*vec(E), its column i + n*j being
+// vec(L_f(X, E_ij)) for the unit matrix E_ij (vec stacks columns).
+template <class S>
+Matrix<S> kroneckerForm(Kind k, const Matrix<S>& x, const S& zero, const S& one) {
+  const Kind fr = k == Kind::KExpm ? Kind::DExpm : k == Kind::KLogm ? Kind::DLogm : Kind::DSqrtm;
+  const Eigen::Index n = x.rows();
+  Matrix<S> out(n * n, n * n);
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = 0; i < n; ++i) {
+      Matrix<S> e = Matrix<S>::Constant(n, n, zero);
+      e(i, j) = one;
+      Matrix<S> l = frechet(fr, x, e);
+      for (Eigen::Index q = 0; q < n; ++q)
+        for (Eigen::Index p = 0; p < n; ++p) out(p + n * q, i + n * j) = l(p, q);
+    }
+  return out;
+}
+
 }  // namespace matcalc::detail

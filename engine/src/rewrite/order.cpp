@@ -68,6 +68,9 @@ int precedence(Kind kind) {
     case Kind::DExpm: return 52;
     case Kind::DLogm: return 53;
     case Kind::DSqrtm: return 54;
+    case Kind::KExpm: return 46;
+    case Kind::KLogm: return 47;
+    case Kind::KSqrtm: return 48;
   }
   return -1;
 }

@@ -64,7 +64,9 @@ Facts presuppositions(const Arena& a, Id term) {
       case Kind::Logm:
       case Kind::Sqrtm:
       case Kind::DLogm:
-      case Kind::DSqrtm: f.principal.insert(n.kids[0]); break;
+      case Kind::DSqrtm:
+      case Kind::KLogm:
+      case Kind::KSqrtm: f.principal.insert(n.kids[0]); break;
       case Kind::HadamardDiv: f.nonzero.insert(n.kids[1]); break;
       case Kind::HadamardPow:
         if (a.kind(n.kids[1]) == Kind::Number && a.numberOf(n.kids[1]) < 0) f.nonzero.insert(n.kids[0]);

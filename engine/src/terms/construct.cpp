@@ -123,7 +123,10 @@ Orientation orientationOf(Kind k) {
     case Kind::Commutation:
     case Kind::DExpm:
     case Kind::DLogm:
-    case Kind::DSqrtm: return Orientation::None;
+    case Kind::DSqrtm:
+    case Kind::KExpm:
+    case Kind::KLogm:
+    case Kind::KSqrtm: return Orientation::None;
   }
   return Orientation::None;
 }

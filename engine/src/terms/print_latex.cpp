@@ -134,6 +134,9 @@ class LatexPrinter {
       case Kind::DExpm: return {frechet("\\exp", n.kids), kAtom};
       case Kind::DLogm: return {frechet("\\operatorname{Log}", n.kids), kAtom};
       case Kind::DSqrtm: return {frechet("\\surd", n.kids), kAtom};
+      case Kind::KExpm: return {call("K_{\\exp}", n.kids[0]), kAtom};
+      case Kind::KLogm: return {call("K_{\\operatorname{Log}}", n.kids[0]), kAtom};
+      case Kind::KSqrtm: return {call("K_{\\surd}", n.kids[0]), kAtom};
       case Kind::Exp: return {call("\\exp", n.kids[0]), kAtom};
       case Kind::Log: return {call("\\log", n.kids[0]), kAtom};
       case Kind::Sqrt: return {"\\sqrt{" + print(n.kids[0]) + "}", kAtom};

@@ -61,6 +61,24 @@ class PythonPrinter {
   // ("view size is not compatible"): a transpose, or linalg.inv's result.
   std::string kronArgument(Id t) { return torch_ ? print(t, kAtom) + ".contiguous()" : print(t); }
 
+  // L_f(x, e) for the names x and e: SciPy's expm_frechet; the top-right
+  // block of logm([[X, E], [0, X]]); for sqrtm, L solves S L + L S = E with
+  // S = sqrtm(X). PyTorch: the block formula with matrix_exp, nothing else.
+  std::string frechet(Kind fr, const std::string& x, const std::string& e) {
+    if (fr == Kind::DExpm) {
+      if (torch_)
+        return "torch.linalg.matrix_exp(torch.cat([torch.cat([" + x + ", " + e + "], 1), torch.cat([torch.zeros_like(" + x + "), " + x +
+               "], 1)], 0))[:" + x + ".shape[0], " + x + ".shape[0]:]";
+      return "scipy.linalg.expm_frechet(" + x + ", " + e + ", compute_expm=False)";
+    }
+    if (torch_)
+      throw Error(Error::Category::Eval, std::string("PyTorch has no Fréchet derivative of ") + (fr == Kind::DLogm ? "logm" : "sqrtm") +
+                                             ": use --emit numpy, which uses SciPy");
+    if (fr == Kind::DLogm)
+      return "scipy.linalg.logm(np.block([[" + x + ", " + e + "], [np.zeros_like(" + x + "), " + x + "]]))[:len(" + x + "), len(" + x + "):]";
+    return "scipy.linalg.solve_sylvester(scipy.linalg.sqrtm(" + x + "), scipy.linalg.sqrtm(" + x + "), " + e + ")";
+  }
+
   // PyTorch has no matrix logarithm or square root.
   std::string scipyOnly(Id arg, const char* what) {
     if (torch_) throw Error(Error::Category::Eval, std::string("PyTorch has no ") + what + ": use --emit numpy, which uses SciPy");
@@ -136,16 +154,19 @@ class PythonPrinter {
       case Kind::Logm: return {"scipy.linalg.logm(" + scipyOnly(n.kids[0], "matrix logarithm (logm)") + ")", kAtom};
       case Kind::Sqrtm: return {"scipy.linalg.sqrtm(" + scipyOnly(n.kids[0], "matrix square root (sqrtm)") + ")", kAtom};
       case Kind::DExpm:
+      case Kind::DLogm:
+      case Kind::DSqrtm:
+        return {"(lambda X_, E_: " + frechet(n.kind, "X_", "E_") + ")(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ")", kAtom};
+      case Kind::KExpm:
+      case Kind::KLogm:
+      case Kind::KSqrtm: {  // column i + n*j is vec(L_f(X, E_ij))
+        Kind fr = n.kind == Kind::KExpm ? Kind::DExpm : n.kind == Kind::KLogm ? Kind::DLogm : Kind::DSqrtm;
         if (torch_)
-          return {"(lambda X_, E_: torch.linalg.matrix_exp(torch.cat([torch.cat([X_, E_], 1), torch.cat([torch.zeros_like(X_), X_], 1)], 0))"
-                  "[:X_.shape[0], X_.shape[0]:])(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ")", kAtom};
-        return {"scipy.linalg.expm_frechet(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ", compute_expm=False)", kAtom};
-      case Kind::DLogm:  // the top-right block of logm([[X, E], [0, X]])
-        return {"(lambda X_, E_: scipy.linalg.logm(np.block([[X_, E_], [np.zeros_like(X_), X_]]))[:len(X_), len(X_):])(" +
-                    scipyOnly(n.kids[0], "Fréchet derivative of logm") + ", " + print(n.kids[1]) + ")", kAtom};
-      case Kind::DSqrtm:  // L solves S L + L S = E, S = sqrtm(X)
-        return {"(lambda S_, E_: scipy.linalg.solve_sylvester(S_, S_, E_))(scipy.linalg.sqrtm(" +
-                    scipyOnly(n.kids[0], "Fréchet derivative of sqrtm") + "), " + print(n.kids[1]) + ")", kAtom};
+          return {"(lambda X_: torch.stack([" + frechet(fr, "X_", "E_") + ".T.reshape(-1) for E_ in (e_.reshape(X_.shape[1], X_.shape[0]).T "
+                  "for e_ in torch.eye(X_.numel(), dtype=X_.dtype))], 1))(" + print(n.kids[0]) + ")", kAtom};
+        return {"(lambda X_: np.column_stack([" + frechet(fr, "X_", "E_") + ".reshape(-1, order='F') for E_ in "
+                "(e_.reshape(X_.shape, order='F') for e_ in np.eye(X_.size))]))(" + print(n.kids[0]) + ")", kAtom};
+      }
       case Kind::Exp: return {call("exp", n.kids[0]), kAtom};
       case Kind::Log: return {call("log", n.kids[0]), kAtom};
       case Kind::Sqrt: return {call("sqrt", n.kids[0]), kAtom};

@@ -93,6 +93,9 @@ class TextPrinter {
       case Kind::Expm:
       case Kind::Logm:
       case Kind::Sqrtm:
+      case Kind::KExpm:
+      case Kind::KLogm:
+      case Kind::KSqrtm:
       case Kind::Exp:
       case Kind::Log:
       case Kind::Sqrt:

@@ -107,6 +107,11 @@ Shape applyShapeRule(Kind kind, std::span<const Shape> in, Unifier& u) {
       return {u.product(in[1].rows, in[0].rows), u.product(in[1].cols, in[0].cols)};
     case Kind::Vec:  // columns stacked: X[i, j] is entry i + m*j
       return {u.product(in[0].rows, in[0].cols), kOne};
+    case Kind::KExpm:  // the Kronecker form of L_f: vec(L_f(X, E)) = K_f(X)*vec(E)
+    case Kind::KLogm:
+    case Kind::KSqrtm:
+      square(0);
+      return {u.product(in[0].rows, in[0].rows), u.product(in[0].rows, in[0].rows)};
     case Kind::Commutation:  // K*vec(X) = vec(X')
       return {u.product(in[0].cols, in[0].rows), u.product(in[0].rows, in[0].cols)};
     case Kind::Differential:

@@ -52,6 +52,9 @@ Id Arena::transposeUncached(Id t) {
     case Kind::DExpm:
     case Kind::DLogm:
     case Kind::DSqrtm:
+    case Kind::KExpm:
+    case Kind::KLogm:
+    case Kind::KSqrtm:
     case Kind::Trace:
     case Kind::Det:
     case Kind::LogDet:
