@@ -84,6 +84,11 @@ CASES = [
     ("an unknown --assume", ["grad", "--wrt", "x", "--assume", "unitary(A)", "x'*A*x"], 2, 5, 200),
     ("a bad --var", ["simplify", "--var", "x:tensor", "x"], 2, 5, 200),
     ("--emit of an unknown format", ["grad", "--wrt", "x", "--emit", "fortran", "x'*x"], 2, 5, 200),
+    # Matrix functions: evaluation cost grows with size, so it is bounded too.
+    ("a Kronecker form of a Kronecker form of one", ["equiv", "tr(kexpm(kexpm(kexpm(X))))", "0"], 2, 10, 400),
+    ("logm of a matrix with no eigenvalue off the negative axis", ["equiv", "logm(-X*X')", "zeros"], 2, 5, 200),
+    ("a Fréchet derivative with a direction of another shape", ["simplify", "dexpm(X, x)"], 2, 5, 200),
+    ("sqrtm of a vector", ["grad", "--wrt", "x", "sum(sqrtm(x))"], 2, 5, 200),
 ]
 
 

@@ -56,6 +56,10 @@ Matrix<Dual> join(const Eigen::MatrixXd& value, const Eigen::MatrixXd& derivativ
 
 Eigen::MatrixXd matrixFunction(Kind f, const Eigen::MatrixXd& x) {
   if (!x.allFinite()) throw Error(Error::Category::Domain, std::string(nameOf(f)) + " of a matrix that is not finite");
+  if (x.rows() > kMaxMatrixFunctionSize)
+    throw Error(Error::Category::Budget, std::string(nameOf(f)) + " of a " + std::to_string(x.rows()) +
+                                             "-row matrix is too large to evaluate (at most " +
+                                             std::to_string(kMaxMatrixFunctionSize) + ")");
   Eigen::MatrixXd out;
   if (f == Kind::Expm) {
     out = x.exp();

@@ -5,9 +5,15 @@
 // directional derivative from one evaluation of f on a matrix twice the size;
 // no exact rational values (NotRational: the caller falls back to doubles).
 #pragma once
+#include <string>
+
 #include "matcalc/eval.hpp"
 
 namespace matcalc::detail {
+
+// The largest matrices these evaluate (checks draw sizes up to 5, a Kronecker
+// form of one 16 wide): beyond them an input built to be huge is a budget error.
+constexpr Eigen::Index kMaxMatrixFunctionSize = 256, kMaxKroneckerFormSize = 16;
 
 // f(X) for f one of Kind::Expm, Logm, Sqrtm. logm and sqrtm are the principal
 // branches: an eigenvalue on the closed negative real axis is a Domain error.
@@ -29,6 +35,12 @@ template <class S>
 Matrix<S> kroneckerForm(Kind k, const Matrix<S>& x, const S& zero, const S& one) {
   const Kind fr = k == Kind::KExpm ? Kind::DExpm : k == Kind::KLogm ? Kind::DLogm : Kind::DSqrtm;
   const Eigen::Index n = x.rows();
+  // n² evaluations of f at size 2n (4n with dual numbers): bounded, as an
+  // input such as kexpm(kexpm(kexpm(X))) would otherwise run for hours.
+  if (n > kMaxKroneckerFormSize)
+    throw Error(Error::Category::Budget, "the Kronecker form of a matrix function of a " + std::to_string(n) + "×" +
+                                             std::to_string(n) + " matrix is too large to evaluate (at most " +
+                                             std::to_string(kMaxKroneckerFormSize) + ")");
   Matrix<S> out(n * n, n * n);
   for (Eigen::Index j = 0; j < n; ++j)
     for (Eigen::Index i = 0; i < n; ++i) {
