@@ -41,6 +41,7 @@ struct Facts {
   std::vector<Id> varying;                                       // … or, when false, none of these
   std::unordered_set<Id> invertible, positive, nonzero;          // sub-terms the input presupposes to be so
   std::unordered_set<Id> principal;                              // … off the closed negative real axis: logm, sqrtm
+  std::unordered_set<Id> fullColRank;                            // A of full column rank: A'*A is invertible (and spd)
   std::unordered_set<Id> symmetric, spd;                         // … or that the user assumes (--assume, a catalog guard)
   std::unordered_set<Id> constants;                              // d(C) = 0 for these (a catalog guard constant(C))
   bool differentiable = false;                                   // a rule with d(·) may assume its domain guards
@@ -106,6 +107,7 @@ class Rewriter {
   Applied applyAtRoot(Id term, const std::vector<const Rule*>& candidates, const std::function<bool(Id)>& accept = {});
   bool guardsHold(const Rule& rule, RuleMatch& match);
   bool invertible(Id t) const;
+  bool gram(Id t) const;
   bool positive(Id t) const;
 
  private:

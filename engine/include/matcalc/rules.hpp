@@ -15,6 +15,7 @@ namespace matcalc {
 enum class Guard {
   Square, Symmetric, Invertible, Spd, Positive, Nonzero, Integer,  // about values: the checker samples them
   Principal,                                              // no eigenvalue on the closed negative real axis (logm, sqrtm)
+  FullColRank,                                            // full column rank (rows >= columns): A'*A is invertible
   Constant,                                               // d(A) = 0: a zero direction
   Differential, NoDifferential,                           // structural: A contains d(·), or not
 };

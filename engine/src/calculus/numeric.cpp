@@ -21,8 +21,11 @@ namespace {
 // determinant or a matrix function asks only for stable, so its variable is
 // drawn unsymmetric and the check's direction too: at a symmetric point along
 // symmetric directions, a gradient and its transpose could not be told apart.
+// A'*A (A*A') inverted asks for A of full column (row) rank: its sizes are
+// drawn with rows >= columns (rows <= columns), where a random A has it.
 using Domain = unsigned;
-constexpr Domain kAny = 0, kPositive = 1, kSymmetric = 2, kStable = 4, kSpd = kSymmetric | kStable;
+constexpr Domain kAny = 0, kPositive = 1, kSymmetric = 2, kStable = 4, kSpd = kSymmetric | kStable, kFullColRank = 8,
+                 kFullRowRank = 16;
 
 // What each variable must be for the expressions to be defined.
 std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const std::vector<GuardUse>& assumptions) {
@@ -32,13 +35,20 @@ std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const
                : g.guard == Guard::Symmetric ? kSymmetric
                : g.guard == Guard::Invertible || g.guard == Guard::Principal ? kStable
                : g.guard == Guard::Positive ? kPositive
+               : g.guard == Guard::FullColRank ? kFullColRank
                                             : kAny;
     out[g.variable] |= d;
   }
   std::function<void(Id, Domain)> mark = [&](Id t, Domain d) {
     if (a.kind(t) == Kind::Symbol) {
-      if (a.shape(t).rows != a.shape(t).cols) d &= kPositive;  // only square matrices are symmetric or stable
+      if (a.shape(t).rows != a.shape(t).cols) d &= kPositive | kFullColRank | kFullRowRank;  // only square ones are stable
       out[t] |= d;
+    }
+    // A'*A and A*A' are invertible where A has full column / row rank.
+    if (a.kind(t) == Kind::Mul && a.kids(t).size() == 2 && (d & kStable)) {
+      Id l = a.kids(t)[0], r = a.kids(t)[1];
+      if (a.kind(l) == Kind::Transpose && a.kids(l)[0] == r) mark(r, kFullColRank);
+      if (a.kind(r) == Kind::Transpose && a.kids(r)[0] == l) mark(l, kFullRowRank);
     }
     // transposes, scalings and sums of stable / positive things keep the property
     if (a.kind(t) == Kind::Transpose || a.kind(t) == Kind::Scale || a.kind(t) == Kind::Add || a.kind(t) == Kind::Inverse)
@@ -107,6 +117,16 @@ Point drawPoint(const Arena& a, const std::vector<Id>& terms, const std::map<Id,
     for (Dim dim : {sh.rows, sh.cols})
       for (Dim f : a.dimFactors(dim))
         if (!p.sizes.count(f)) p.sizes[f] = dimension(rng);
+  }
+  for (auto& [s, d] : doms) {  // every dimension is free: a swap keeps the sizes consistent
+    Shape sh = a.shape(s);
+    if (!(d & (kFullColRank | kFullRowRank)) || sh.rows == sh.cols || !p.sizes.count(sh.rows) || !p.sizes.count(sh.cols)) continue;
+    Eigen::Index& rows = p.sizes[sh.rows];
+    Eigen::Index& cols = p.sizes[sh.cols];
+    if (((d & kFullColRank) && rows < cols) || ((d & kFullRowRank) && rows > cols)) std::swap(rows, cols);
+  }
+  for (auto& [s, d] : doms) {
+    Shape sh = a.shape(s);
     auto size = [&](Dim dim) { return Eigen::Index(sizeOfDim(a, dim, p.sizes)); };
     p.values[s] = sample(rng, size(sh.rows), size(sh.cols), d);
   }

@@ -101,6 +101,7 @@ void assume(const Arena& a, Facts& f, Guard guard, Id t) {
       f.principal.insert(t);
       break;
     case Guard::Principal: f.principal.insert(t); break;
+    case Guard::FullColRank: f.fullColRank.insert(t); break;
     case Guard::Symmetric: f.symmetric.insert(t); break;
     case Guard::Invertible: f.addInvertible(a, t); break;
     case Guard::Positive: f.positive.insert(t); break;
@@ -125,6 +126,7 @@ void assume(Facts& f, const std::vector<GuardUse>& guards) {
       case Guard::Symmetric: f.symmetric.insert(g.variable); break;
       case Guard::Invertible: f.invertible.insert(g.variable); break;
       case Guard::Principal: f.principal.insert(g.variable); break;
+      case Guard::FullColRank: f.fullColRank.insert(g.variable); break;
       case Guard::Positive: f.positive.insert(g.variable); break;
       case Guard::Nonzero: f.nonzero.insert(g.variable); break;
       case Guard::Constant: f.constants.insert(g.variable); break;
@@ -249,7 +251,7 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
       }
       case Guard::Spd: {
         Id t = m.term(g.variable);
-        ok = a.kind(t) == Kind::Identity || facts_.spd.count(t);
+        ok = a.kind(t) == Kind::Identity || facts_.spd.count(t) || gram(t);
         break;
       }
       case Guard::Integer: {
@@ -259,7 +261,12 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
       }
       case Guard::Principal: {
         Id t = m.term(g.variable);
-        ok = a.kind(t) == Kind::Identity || facts_.principal.count(t) || facts_.spd.count(t);
+        ok = a.kind(t) == Kind::Identity || facts_.principal.count(t) || facts_.spd.count(t) || gram(t);
+        break;
+      }
+      case Guard::FullColRank: {
+        Id t = m.term(g.variable);
+        ok = facts_.fullColRank.count(t) || (a.shape(t).rows == a.shape(t).cols && invertible(t));
         break;
       }
     }
@@ -308,9 +315,17 @@ bool Rewriter::positive(Id t) const {
 
 // Invertible by a fact, or by structure: I, an inverse, a power, a transpose
 // or a product of square invertible matrices.
+// A'*A for an A of full column rank: symmetric positive definite.
+bool Rewriter::gram(Id t) const {
+  const Arena& a = arena_;
+  if (a.kind(t) != Kind::Mul || a.kids(t).size() != 2) return false;
+  Id l = a.kids(t)[0], r = a.kids(t)[1];
+  return a.kind(l) == Kind::Transpose && a.kids(l)[0] == r && facts_.fullColRank.count(r);
+}
+
 bool Rewriter::invertible(Id t) const {
   const Arena& a = arena_;
-  if (facts_.invertible.count(t)) return true;
+  if (facts_.invertible.count(t) || gram(t)) return true;
   switch (a.kind(t)) {
     case Kind::Identity:
     case Kind::Inverse: return true;

@@ -50,6 +50,7 @@ const char* guardName(Guard g) {
     case Guard::Nonzero: return "nonzero";
     case Guard::Integer: return "integer";
     case Guard::Principal: return "principal";
+    case Guard::FullColRank: return "fullcolrank";
     case Guard::Constant: return "constant";
     case Guard::Differential: return "differential";
     case Guard::NoDifferential: return "nodifferential";

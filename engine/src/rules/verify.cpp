@@ -83,6 +83,11 @@ struct Sampler {
           m(i, i) = off + abs(m(i, i)) + (method == Method::Exact ? mpq_class(1) : mpq_class(1, 2));
         }
       }
+      if (has(Guard::FullColRank)) {  // X'*X nonsingular (and, for doubles, well conditioned)
+        mpq_class det = detail::determinant(Matrix<mpq_class>(m.transpose() * m));
+        double needed = method == Method::Exact ? 0.0 : 0.05 * std::pow(2.0, static_cast<double>(c));
+        if (r < c || det == 0 || std::fabs(det.get_d()) < needed) continue;
+      }
       if (has(Guard::Invertible) || has(Guard::Spd)) {
         mpq_class det = detail::determinant(m);
         // Floating modes also avoid ill-conditioned samples.
@@ -149,6 +154,19 @@ Instance sample(const Arena& arena, const Identity& id, RandomSource& random, Me
     return n;
   };
   Instance inst;
+  // A variable of full column rank needs rows >= columns: its two sizes are
+  // drawn first and swapped if need be (every dimension is free, so the
+  // swapped assignment is as random and as consistent).
+  for (const GuardUse& g : id.where) {
+    if (g.guard != Guard::FullColRank) continue;
+    Shape sh = arena.shape(g.variable);
+    size(sh.rows);
+    size(sh.cols);
+    if (sh.rows != sh.cols && sh.rows != kOne && sh.cols != kOne && arena.dimFactors(sh.rows).size() == 1 &&
+        arena.dimFactors(sh.cols).size() == 1 &&
+        sizes[sh.rows] < sizes[sh.cols])
+      std::swap(sizes[sh.rows], sizes[sh.cols]);
+  }
   std::vector<Id> vars = variablesOf(arena, id.lhs);  // and those only the right-hand side has (a side may simplify one away)
   for (Id v : variablesOf(arena, id.rhs))
     if (std::find(vars.begin(), vars.end(), v) == vars.end()) vars.push_back(v);

@@ -52,7 +52,7 @@ std::pair<Guard, std::string> parseGuard(const std::string& text) {
   static const std::map<std::string, Guard> table = {
       {"square", Guard::Square},     {"symmetric", Guard::Symmetric},   {"invertible", Guard::Invertible},
       {"spd", Guard::Spd},           {"positive", Guard::Positive},     {"nonzero", Guard::Nonzero},
-      {"constant", Guard::Constant}, {"integer", Guard::Integer}, {"principal", Guard::Principal}, {"differential", Guard::Differential}, {"nodifferential", Guard::NoDifferential}};
+      {"constant", Guard::Constant}, {"integer", Guard::Integer}, {"principal", Guard::Principal}, {"fullcolrank", Guard::FullColRank}, {"differential", Guard::Differential}, {"nodifferential", Guard::NoDifferential}};
   std::smatch m;
   if (!std::regex_match(text, m, syntax)) throw std::invalid_argument("guard '" + text + "' is not of the form name(Variable)");
   auto it = table.find(m[1]);
