@@ -272,6 +272,10 @@ check "its caret counts characters, not bytes" bash -c "tail -n 1 '$err' | grep 
 check "an expression '-' is read from standard input" bash -c "[ \"\$(cat '$out')\" = \"(A + A')*x\" ]"
 "$matcalc" grad --wrt x "x'*A*x" --steps >"$out" 2>"$err"; status=$?
 check "--wrt takes one value: the expression may follow it, then more options" stdout_has "[diff-product]"
+run grad "tr(C*logm(X))" --wrt X --steps
+check "a derivation through logm says it assumed the principal branch's domain" stdout_has "assuming principal(X)"
+run grad "tr(C*logm(X))" --wrt X --emit json
+check "JSON of a result PyTorch cannot express has torch null" stdout_has '"torch": null'
 run grad "-y'*log(softmax(W*x))" --wrt W
 check "an expression may start with a minus sign" status_is 0
 

@@ -49,12 +49,14 @@ struct Job {
   Result result(Id shown, const Derivation& d) {
     Result r;
     Shared s = shareCommonSubterms(arena, shown);
-    for (const auto& [name, def] : s.bindings) {
-      r.numpy += pythonName(name) + " = " + toNumpy(arena, def) + "\n";
-      r.torch += pythonName(name) + " = " + toTorch(arena, def) + "\n";
-    }
+    for (const auto& [name, def] : s.bindings) r.numpy += pythonName(name) + " = " + toNumpy(arena, def) + "\n";
     r.numpy += toNumpy(arena, s.result);
-    r.torch += toTorch(arena, s.result);
+    try {  // PyTorch cannot say everything (it has no logm): then .torch is None
+      for (const auto& [name, def] : s.bindings) r.torch += pythonName(name) + " = " + toTorch(arena, def) + "\n";
+      r.torch += toTorch(arena, s.result);
+    } catch (const Error&) {
+      r.torch.clear();
+    }
     r.text = toText(arena, s.result);
     for (std::size_t i = 0; i < s.bindings.size(); ++i)
       r.text += (i == 0 ? "\n  where " : ",\n        ") + s.bindings[i].first + " = " + toText(arena, s.bindings[i].second);

@@ -44,15 +44,24 @@ void printResult(Arena& a, Id term, const std::string& emit, bool share, std::os
   }
 }
 
+// PyTorch cannot say everything (it has no logm): then "torch" is null.
+nlohmann::json torchOrNull(const Arena& a, Id t) {
+  try {
+    return toTorch(a, t);
+  } catch (const Error&) {
+    return nullptr;
+  }
+}
+
 nlohmann::json resultJson(Arena& a, Id term, bool share) {
   Shared s = share ? shareCommonSubterms(a, term) : Shared{term, {}};
   if (!share) requirePrintable(a, term);
   nlohmann::json bindings = nlohmann::json::array();
   for (const auto& [name, def] : s.bindings)
     bindings.push_back({{"name", name}, {"text", toText(a, def)}, {"latex", toLatex(a, def)}, {"numpy", toNumpy(a, def)},
-                        {"torch", toTorch(a, def)}});
+                        {"torch", torchOrNull(a, def)}});
   return {{"text", toText(a, s.result)}, {"latex", toLatex(a, s.result)}, {"numpy", toNumpy(a, s.result)},
-          {"torch", toTorch(a, s.result)}, {"bindings", bindings}};
+          {"torch", torchOrNull(a, s.result)}, {"bindings", bindings}};
 }
 
 }  // namespace matcalc::cli

@@ -32,7 +32,7 @@ class Result:
         self.text = native.text
         self.latex = native.latex
         self.numpy = native.numpy
-        self.torch = native.torch
+        self.torch = native.torch or None  # None where PyTorch cannot express it (logm, sqrtm)
         self.shape = native.shape
         self.steps = native.steps
         self.assumptions = native.assumptions

@@ -71,6 +71,18 @@ def test_torch_code_matches_autograd():
     assert torch.allclose(eval(lines[-1], scope), want)
 
 
+def test_matrix_functions():
+    g = matcalc.grad("tr(C*logm(X))", wrt="X")
+    assert g.text == "dlogm(X, C)'"
+    assert g.torch is None  # PyTorch has no matrix logarithm
+    rng_ = np.random.default_rng(3)
+    X = rng_.uniform(-1, 1, (3, 3)) + 6 * np.eye(3)
+    C = rng_.uniform(-1, 1, (3, 3))
+    import scipy.linalg as sl
+    want = finite_difference_gradient(lambda X, C: np.trace(C @ sl.logm(X)).real, {"X": X, "C": C}, "X")
+    assert np.allclose(g.function()(X=X, C=C), want, rtol=1e-5, atol=1e-6)
+
+
 def test_jacobian_and_hessian():
     assert matcalc.jacobian("A*X*B", wrt="X").text == "kron(B', A)"
     J = matcalc.jacobian("relu(x)", wrt="x")

@@ -205,6 +205,15 @@ void requireDifferentiable(const Arena& a, const RuleSet& rules, Id f, Id x) {
   if (rules.rules().empty()) throw Error(Error::Category::Usage, "no rules are loaded: nothing can be differentiated");
 }
 
+std::vector<std::string> assumedDomains(const Arena& a, Id f, const Rewriter& differentiate) {
+  std::vector<std::string> out = differentiate.assumptions(), principal;
+  for (Id t : presuppositions(a, f).principal) principal.push_back("principal(" + toText(a, t) + ")");
+  std::sort(principal.begin(), principal.end());  // a set's order is not the user's
+  for (std::string& p : principal)
+    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
+  return out;
+}
+
 Setting settingFor(const Arena& a, Id f, Id x, const std::vector<GuardUse>& assumptions) {
   Setting s;
   s.plain = presuppositions(a, f);
@@ -316,7 +325,7 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   // form within a small budget; show whichever reads shorter.
   // G holds where the differential rules' domains were assumed: so may its simplification.
   for (auto [guard, t] : differentiate.assumedFacts()) assume(a, plain, guard, t);
-  out.derivation.assumptions = differentiate.assumptions();
+  out.derivation.assumptions = assumedDomains(a, f, differentiate);
   Id shown = simplifyDerivative(a, rules, plain, job, budget, g, recordSteps, "simplify the gradient", out.derivation, out.gradient);
   out.display = present(a, shown);
   job.check(a);

@@ -55,6 +55,11 @@ struct Setting {
 };
 Setting settingFor(const Arena& a, Id f, Id x, const std::vector<GuardUse>& assumptions);
 
+// What a derivation assumed: the domains its differential rules asked for,
+// and those f's matrix functions presuppose (principal(A) for logm(A) and
+// sqrtm(A), which no rule asks for since the left-hand side presupposes it).
+std::vector<std::string> assumedDomains(const Arena& a, Id f, const Rewriter& differentiate);
+
 // The isolation rules (order: gradient), by head: <G, T> pairs for gradients, vec(T) for Jacobians.
 const RuleIndex& isolationIndex(Arena& a, const RuleSet& rules);
 // d(f) pushed inward, linear in d(x); a stage of `derivation`. Throws
