@@ -61,6 +61,14 @@ def gradient_fd(F, values, wrt, h=1e-6):
     return g
 
 
+def run_numpy(lines, values):
+    """The printed NumPy lines executed with the values bound: the last line's value."""
+    scope = {"np": np, "scipy": scipy, **values}
+    for line in lines[:-1]:
+        exec(line, scope)
+    return np.real_if_close(np.asarray(eval(lines[-1], scope)))
+
+
 failures, checked = [], 0
 for expr, shapes, F, expected in CASES:
     label = f"grad {expr!r} --wrt X"
@@ -77,10 +85,7 @@ for expr, shapes, F, expected in CASES:
     lines = runs["numpy"].stdout.strip().split("\n")
     for trial in range(3):
         values = {name: sample(n) for name, sample in shapes.items()}
-        scope = {"np": np, "scipy": scipy, **values}
-        for line in lines[:-1]:
-            exec(line, scope)
-        got = np.real_if_close(np.asarray(eval(lines[-1], scope)))
+        got = run_numpy(lines, values)
         want = gradient_fd(lambda v: float(np.real(F(v))), values, "X")
         if got.shape != want.shape or not np.allclose(got, want, rtol=1e-5, atol=1e-6):
             failures.append(f"{label}: NumPy result differs from finite differences by "
@@ -125,10 +130,7 @@ for command, expr, shapes, F, expected in JACOBIANS:
     lines = code.stdout.strip().split("\n")
     for trial in range(2):
         values = {name: sample(n) for name, sample in shapes.items()}
-        scope = {"np": np, "scipy": scipy, **values}
-        for line in lines[:-1]:
-            exec(line, scope)
-        got = np.real_if_close(np.asarray(eval(lines[-1], scope)))
+        got = run_numpy(lines, values)
         want = jacobian_fd(F, values)
         if got.shape != want.shape or not np.allclose(got, want, rtol=1e-5, atol=1e-6):
             failures.append(f"{label}: NumPy result differs from finite differences")

@@ -49,11 +49,9 @@ struct Job {
   Result result(Id shown, const Derivation& d) {
     Result r;
     Shared s = shareCommonSubterms(arena, shown);
-    for (const auto& [name, def] : s.bindings) r.numpy += pythonName(name) + " = " + toNumpy(arena, def) + "\n";
-    r.numpy += toNumpy(arena, s.result);
+    r.numpy = toPythonLines(arena, s, false);
     try {  // PyTorch cannot say everything (it has no logm): then .torch is None
-      for (const auto& [name, def] : s.bindings) r.torch += pythonName(name) + " = " + toTorch(arena, def) + "\n";
-      r.torch += toTorch(arena, s.result);
+      r.torch = toPythonLines(arena, s, true);
     } catch (const Error&) {
       r.torch.clear();
     }

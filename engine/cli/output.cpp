@@ -20,10 +20,8 @@ void requirePrintable(const Arena& a, Id t) {
 void printResult(Arena& a, Id term, const std::string& emit, bool share, std::ostream& out) {
   Shared s = share ? shareCommonSubterms(a, term) : Shared{term, {}};
   if (!share) requirePrintable(a, term);
-  if (emit == "numpy" || emit == "torch") {  // one assignment per binding, the value last
-    auto python = emit == "numpy" ? toNumpy : toTorch;
-    for (const auto& [name, def] : s.bindings) out << pythonName(name) << " = " << python(a, def) << "\n";
-    out << python(a, s.result) << "\n";
+  if (emit == "numpy" || emit == "torch") {
+    out << toPythonLines(a, s, emit == "torch") << "\n";
   } else if (emit == "latex") {
     if (s.bindings.empty()) {
       out << toLatex(a, s.result) << "\n";

@@ -36,4 +36,8 @@ struct Shared {
 };
 Shared shareCommonSubterms(Arena& arena, Id term);
 
+// Python code for a shared term: one assignment per binding (`t1 = …`), the
+// value on the last line (no newline after it), in NumPy or PyTorch.
+std::string toPythonLines(const Arena& arena, const Shared& shared, bool torch);
+
 }  // namespace matcalc

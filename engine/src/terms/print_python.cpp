@@ -87,7 +87,6 @@ class PythonPrinter {
 
   std::string call(const char* f, Id arg) { return lib_ + "." + f + "(" + print(arg) + ")"; }
 
-
   std::pair<std::string, int> render(Id t) {
     const Node& n = a_.node(t);
     switch (n.kind) {
@@ -221,5 +220,12 @@ std::string pythonName(const std::string& name) { return kPythonKeywords.count(n
 std::string toNumpy(const Arena& arena, Id term) { return PythonPrinter(arena, Dialect::NumPy).print(term); }
 
 std::string toTorch(const Arena& arena, Id term) { return PythonPrinter(arena, Dialect::Torch).print(term); }
+
+std::string toPythonLines(const Arena& arena, const Shared& shared, bool torch) {
+  auto python = torch ? toTorch : toNumpy;
+  std::string lines;
+  for (const auto& [name, def] : shared.bindings) lines += pythonName(name) + " = " + python(arena, def) + "\n";
+  return lines + python(arena, shared.result);
+}
 
 }  // namespace matcalc
