@@ -138,8 +138,57 @@ for command, expr, shapes, F, expected in JACOBIANS:
         checked += 1
 CASES += JACOBIANS
 
+# Hessians whose gradient keeps a Fréchet derivative in X: through the second
+# Fréchet derivatives d2expm, d2logm, d2sqrtm and their Kronecker forms, against
+# central second differences of f itself (vec stacks columns).
+HESSIANS = [
+    ("tr(C*logm(X))", {"C": any_matrix, "X": stable}, lambda v: np.trace(v["C"] @ sl.logm(v["X"])), "commutation(X)*k2logm(X, C)"),
+    ("<C, expm(X)>", {"C": any_matrix, "X": any_matrix}, lambda v: np.sum(v["C"] * sl.expm(v["X"])), "k2expm(X', C)*commutation(X)"),
+    ("tr(C*sqrtm(X))", {"C": any_matrix, "X": stable}, lambda v: np.trace(v["C"] @ sl.sqrtm(v["X"])), "commutation(X)*k2sqrtm(X, C)"),
+    ("<C, expm(A*X)>", {"C": any_matrix, "A": any_matrix, "X": any_matrix},
+     lambda v: np.sum(v["C"] * sl.expm(v["A"] @ v["X"])), "kron(I, A')*k2expm(X'*A', C)*kron(A, I)*commutation(X)"),
+    ("norm2(sqrtm(X) - B)^2", {"X": stable, "B": any_matrix}, lambda v: np.sum((sl.sqrtm(v["X"]) - v["B"]) ** 2), None),
+]
+
+
+def hessian_fd(F, values, h=1e-4):
+    x = values["X"]
+    m = x.size
+    at = lambda step: float(np.real(F({**values, "X": x + step.reshape(x.shape, order="F")})))
+    unit = np.eye(m) * h
+    H = np.zeros((m, m))
+    for i in range(m):
+        for j in range(i, m):
+            H[i, j] = H[j, i] = (at(unit[i] + unit[j]) - at(unit[i] - unit[j]) - at(unit[j] - unit[i]) + at(-unit[i] - unit[j])) / (4 * h * h)
+    return H
+
+
+for expr, shapes, F, expected in HESSIANS:
+    label = f"hessian {expr!r} --wrt X"
+    runs = {emit: subprocess.run([matcalc, "hessian", "--wrt", "X", "--check", "--emit", emit, expr], capture_output=True, text=True)
+            for emit in ("text", "latex", "numpy")}
+    bad = [f"{emit}: exit {r.returncode}: {r.stderr.strip()}" for emit, r in runs.items() if r.returncode != 0]
+    if bad:
+        failures.append(f"{label}: " + "; ".join(bad))
+        continue
+    if "check: agrees" not in runs["text"].stderr:
+        failures.append(f"{label}: no self-check: {runs['text'].stderr.strip()}")
+    if expected is not None and runs["text"].stdout.strip() != expected:
+        failures.append(f"{label}: prints {runs['text'].stdout.strip()!r}, expected {expected!r}")
+    lines = runs["numpy"].stdout.strip().split("\n")
+    for trial in range(2):
+        values = {name: sample(3) for name, sample in shapes.items()}
+        got = run_numpy(lines, values)
+        want = hessian_fd(F, values)
+        if got.shape != want.shape or not np.allclose(got, want, rtol=1e-4, atol=1e-5):
+            failures.append(f"{label}: NumPy result differs from second differences by "
+                            f"{np.abs(got - want).max() if got.shape == want.shape else got.shape}")
+            break
+        checked += 1
+CASES += HESSIANS
+
 for f in failures:
     print("FAIL:", f)
 print(f"{len(CASES) - len({f.split(':')[0] for f in failures})} of {len(CASES)} matrix-function and power examples "
-      f"(gradients, Jacobians, a Hessian): text, LaTeX and NumPy (SciPy) agree with finite differences ({checked} evaluations)")
+      f"(gradients, Jacobians, Hessians): text, LaTeX and NumPy (SciPy) agree with finite differences ({checked} evaluations)")
 sys.exit(1 if failures else 0)

@@ -1,6 +1,7 @@
 """The counts the README states, checked against what they count, so that they
 cannot go stale: rules and families, catalog entries, the results table's
-rows, the worked Jacobians and Hessians, the adversarial inputs.
+rows, the worked Jacobians and Hessians, the matrix-function and PyTorch examples,
+the adversarial inputs.
 usage: readme_counts.py MATCALC REPOSITORY_ROOT"""
 import json
 import os
@@ -32,6 +33,8 @@ CLAIMS = [
     (r"all (\d+) are reproduced symbolically", (sum(1 for e in catalog["identities"] if e["symbolic"]["status"] == "reproduced"),)),
     (r"lists (\d+) results exactly as\s+printed", (results_rows(),)),
     (r"`derivatives` runs (\d+) Jacobians and Hessians", (lines_starting("proptests/derivatives_test.py", r'    \("(jacobian|hessian)"'),)),
+    (r"`matrix_functions` runs (\d+) gradients, Jacobians and Hessians", (lines_starting("proptests/matrix_functions_test.py", r'    \("'),)),
+    (r"`torch_emission` runs (\d+) worked examples", (lines_starting("proptests/torch_test.py", r'    \("(grad|jacobian|hessian)"'),)),
     (r"`robustness_table` feeds (\d+) adversarial inputs", (lines_starting("proptests/robustness_table.py", r'    \("'),)),
 ]
 

@@ -54,7 +54,7 @@ CASES = [
     ("grad", "tr(expm(X))", "X", {"X": (n, n)}, lambda v: torch.trace(torch.linalg.matrix_exp(v["X"]))),
     ("grad", "<C, expm(A*X)>", "X", {"C": (n, n), "A": (n, n), "X": (n, n)},
      lambda v: torch.sum(v["C"] * torch.linalg.matrix_exp(v["A"] @ v["X"]))),
-    # Jacobians and a Hessian: identity, commutation, Kronecker and diag in PyTorch.
+    # Jacobians and Hessians: identity, commutation, Kronecker and diag in PyTorch.
     ("jacobian", "A*X*B", "X", {"A": (m, n), "X": (n, p), "B": (p, m)}, lambda v: v["A"] @ v["X"] @ v["B"]),
     ("jacobian", "X'", "X", {"X": (n, m)}, lambda v: v["X"].T),
     ("jacobian", "softmax(x)", "x", {"x": (n, 1)}, lambda v: torch.softmax(v["x"], dim=0)),
@@ -62,6 +62,10 @@ CASES = [
     ("jacobian", "X*X", "X", {"X": (n, n)}, lambda v: v["X"] @ v["X"]),
     ("jacobian", "expm(X)", "X", {"X": (n, n)}, lambda v: torch.linalg.matrix_exp(v["X"])),
     ("hessian", "log(det(X))", "X", {"X": "spd"}, lambda v: torch.logdet(v["X"])),
+    # Through the second Fréchet derivative of expm (k2expm).
+    ("hessian", "<C, expm(X)>", "X", {"C": (n, n), "X": (n, n)}, lambda v: torch.sum(v["C"] * torch.linalg.matrix_exp(v["X"]))),
+    ("hessian", "<C, expm(A*X)>", "X", {"C": (n, n), "A": (n, n), "X": (n, n)},
+     lambda v: torch.sum(v["C"] * torch.linalg.matrix_exp(v["A"] @ v["X"]))),
 ]
 
 

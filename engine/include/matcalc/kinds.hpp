@@ -57,6 +57,12 @@ enum class Form : std::uint8_t {
   X(KExpm,        "kexpm",     1, Function)           \
   X(KLogm,        "klogm",     1, Function)           \
   X(KSqrtm,       "ksqrtm",    1, Function)           \
+  X(D2Expm,       "d2expm",    3, Function)           \
+  X(D2Logm,       "d2logm",    3, Function)           \
+  X(D2Sqrtm,      "d2sqrtm",   3, Function)           \
+  X(K2Expm,       "k2expm",    2, Function)           \
+  X(K2Logm,       "k2logm",    2, Function)           \
+  X(K2Sqrtm,      "k2sqrtm",   2, Function)           \
   X(Exp,          "exp",       1, Elementwise)        \
   X(Log,          "log",       1, Elementwise)        \
   X(Sqrt,         "sqrt",      1, Elementwise)        \

@@ -68,7 +68,11 @@ std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const
       case Kind::DLogm:
       case Kind::DSqrtm:
       case Kind::KLogm:
-      case Kind::KSqrtm: mark(n.kids[0], kStable); break;
+      case Kind::KSqrtm:
+      case Kind::D2Logm:
+      case Kind::D2Sqrtm:
+      case Kind::K2Logm:
+      case Kind::K2Sqrtm: mark(n.kids[0], kStable); break;
       case Kind::Log:
       case Kind::Sqrt: mark(n.kids[0], kPositive); break;
       case Kind::HadamardDiv: mark(n.kids[1], kPositive); break;
@@ -156,7 +160,11 @@ bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<dou
       case Kind::Sqrtm:
       case Kind::DSqrtm:
       case Kind::KLogm:
-      case Kind::KSqrtm: checks.push_back({k[0], 0}); break;
+      case Kind::KSqrtm:
+      case Kind::D2Logm:
+      case Kind::D2Sqrtm:
+      case Kind::K2Logm:
+      case Kind::K2Sqrtm: checks.push_back({k[0], 0}); break;
       case Kind::MatPow:
         if (a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) < 0) checks.push_back({k[0], 0});
         break;

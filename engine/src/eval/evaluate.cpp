@@ -229,6 +229,12 @@ class Evaluator {
       case Kind::KExpm:
       case Kind::KLogm:
       case Kind::KSqrtm: return detail::kroneckerForm(n.kind, eval(k[0]), zero(), one());
+      case Kind::D2Expm:
+      case Kind::D2Logm:
+      case Kind::D2Sqrtm: return detail::secondFrechet(n.kind, eval(k[0]), eval(k[1]), eval(k[2]));
+      case Kind::K2Expm:
+      case Kind::K2Logm:
+      case Kind::K2Sqrtm: return detail::secondKroneckerForm(n.kind, eval(k[0]), eval(k[1]), zero(), one());
       case Kind::Exp: return map(k[0], [](const S& x) { return exp(x); });
       case Kind::Log: return map(k[0], [](const S& x) { return log(x); });
       case Kind::Sqrt: return map(k[0], [](const S& x) { return sqrt(x); });

@@ -33,7 +33,18 @@ Eigen::MatrixXd upperBlock(const Eigen::MatrixXd& x, const Eigen::MatrixXd& e) {
 }
 
 Kind functionOf(Kind frechetKind) {
-  return frechetKind == Kind::DExpm ? Kind::Expm : frechetKind == Kind::DLogm ? Kind::Logm : Kind::Sqrtm;
+  switch (frechetKind) {
+    case Kind::DExpm:
+    case Kind::D2Expm: return Kind::Expm;
+    case Kind::DLogm:
+    case Kind::D2Logm: return Kind::Logm;
+    default: return Kind::Sqrtm;
+  }
+}
+
+// [[X, E1, E2, 0], [0, X, 0, E2], [0, 0, X, E1], [0, 0, 0, X]]: linear in (X, E1, E2).
+Eigen::MatrixXd secondBlock(const Eigen::MatrixXd& x, const Eigen::MatrixXd& e1, const Eigen::MatrixXd& e2) {
+  return upperBlock(upperBlock(x, e1), upperBlock(e2, Eigen::MatrixXd::Zero(x.rows(), x.cols())));
 }
 
 void split(const Matrix<Dual>& x, Eigen::MatrixXd& value, Eigen::MatrixXd& derivative) {
@@ -108,6 +119,34 @@ Matrix<Dual> frechet(Kind fr, const Matrix<Dual>& x, const Matrix<Dual>& e) {
   split(e, ev, ed);
   Eigen::MatrixXd big = matrixFunction(functionOf(fr), upperBlock(upperBlock(xv, ev), upperBlock(xd, ed)));
   return join(big.block(0, n, n, n), big.block(0, 3 * n, n, n));
+}
+
+void requireKroneckerFormSize(Eigen::Index n) {
+  if (n > kMaxKroneckerFormSize)
+    throw Error(Error::Category::Budget, "the Kronecker form of a matrix function of a " + std::to_string(n) + "×" +
+                                             std::to_string(n) + " matrix is too large to evaluate (at most " +
+                                             std::to_string(kMaxKroneckerFormSize) + ")");
+}
+
+Matrix<double> secondFrechet(Kind fr, const Matrix<double>& x, const Matrix<double>& e1, const Matrix<double>& e2) {
+  const Eigen::Index n = x.rows();
+  return matrixFunction(functionOf(fr), secondBlock(x, e1, e2)).topRightCorner(n, n);
+}
+
+Matrix<mpq_class> secondFrechet(Kind fr, const Matrix<mpq_class>&, const Matrix<mpq_class>&, const Matrix<mpq_class>&) {
+  throw NotRational(std::string("the second Fréchet derivative of ") + nameOf(functionOf(fr)));
+}
+
+// As for frechet: with M the 4n block of the values and M' that of the
+// derivatives (the block is linear), f([[M, M'], [0, M]]) holds f(M) and L_f(M, M').
+Matrix<Dual> secondFrechet(Kind fr, const Matrix<Dual>& x, const Matrix<Dual>& e1, const Matrix<Dual>& e2) {
+  const Eigen::Index n = x.rows();
+  Eigen::MatrixXd xv, xd, av, ad, bv, bd;
+  split(x, xv, xd);
+  split(e1, av, ad);
+  split(e2, bv, bd);
+  Eigen::MatrixXd big = matrixFunction(functionOf(fr), upperBlock(secondBlock(xv, av, bv), secondBlock(xd, ad, bd)));
+  return join(big.block(0, 3 * n, n, n), big.block(0, 7 * n, n, n));
 }
 
 }  // namespace matcalc::detail

@@ -561,6 +561,7 @@ struct ParseSession::Impl {
       if (e.kind == Kind::MatPow) return mk(Kind::MatPow, {kids[0], e.symbolicExponent ? kids[1] : arena.number(e.exponent)});
     }
     if (kids.size() == 1) return mk(e.kind, {kids[0]});
+    if (kids.size() == 3) return mk(e.kind, {kids[0], kids[1], kids[2]});
     return mk(e.kind, {kids[0], kids[1]});
   }
 };

@@ -71,6 +71,12 @@ int precedence(Kind kind) {
     case Kind::KExpm: return 46;
     case Kind::KLogm: return 47;
     case Kind::KSqrtm: return 48;
+    case Kind::D2Expm: return 56;
+    case Kind::D2Logm: return 57;
+    case Kind::D2Sqrtm: return 58;
+    case Kind::K2Expm: return 59;
+    case Kind::K2Logm: return 60;
+    case Kind::K2Sqrtm: return 61;
   }
   return -1;
 }

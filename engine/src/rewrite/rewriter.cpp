@@ -66,7 +66,11 @@ Facts presuppositions(const Arena& a, Id term) {
       case Kind::DLogm:
       case Kind::DSqrtm:
       case Kind::KLogm:
-      case Kind::KSqrtm: f.principal.insert(n.kids[0]); break;
+      case Kind::KSqrtm:
+      case Kind::D2Logm:
+      case Kind::D2Sqrtm:
+      case Kind::K2Logm:
+      case Kind::K2Sqrtm: f.principal.insert(n.kids[0]); break;
       case Kind::HadamardDiv: f.nonzero.insert(n.kids[1]); break;
       case Kind::HadamardPow:
         if (a.kind(n.kids[1]) == Kind::Number && a.numberOf(n.kids[1]) < 0) f.nonzero.insert(n.kids[0]);

@@ -126,7 +126,13 @@ Orientation orientationOf(Kind k) {
     case Kind::DSqrtm:
     case Kind::KExpm:
     case Kind::KLogm:
-    case Kind::KSqrtm: return Orientation::None;
+    case Kind::KSqrtm:
+    case Kind::D2Expm:
+    case Kind::D2Logm:
+    case Kind::D2Sqrtm:
+    case Kind::K2Expm:
+    case Kind::K2Logm:
+    case Kind::K2Sqrtm: return Orientation::None;
   }
   return Orientation::None;
 }

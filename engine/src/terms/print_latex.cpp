@@ -57,9 +57,13 @@ class LatexPrinter {
     return s;
   }
   std::string call(const char* op, Id arg) { return std::string(op) + "\\left(" + print(arg) + "\\right)"; }
-  std::string frechet(const char* f, std::span<const Id> kids) {
-    return std::string("L_{") + f + "}\\left(" + print(kids[0]) + ", " + print(kids[1]) + "\\right)";
+  // L_f(X, E), L^{(2)}_f(X, E_1, E_2), K^{(2)}_f(X, B): the arguments in order.
+  std::string applied(const std::string& name, std::span<const Id> kids) {
+    std::string s = name + "\\left(";
+    for (std::size_t i = 0; i < kids.size(); ++i) s += (i ? ", " : "") + print(kids[i]);
+    return s + "\\right)";
   }
+  std::string frechet(const char* f, std::span<const Id> kids) { return applied(std::string("L_{") + f + "}", kids); }
 
   std::pair<std::string, int> render(Id t, bool negate) {
     const Node& n = a_.node(t);
@@ -137,6 +141,12 @@ class LatexPrinter {
       case Kind::KExpm: return {call("K_{\\exp}", n.kids[0]), kAtom};
       case Kind::KLogm: return {call("K_{\\operatorname{Log}}", n.kids[0]), kAtom};
       case Kind::KSqrtm: return {call("K_{\\surd}", n.kids[0]), kAtom};
+      case Kind::D2Expm: return {applied("L^{(2)}_{\\exp}", n.kids), kAtom};
+      case Kind::D2Logm: return {applied("L^{(2)}_{\\operatorname{Log}}", n.kids), kAtom};
+      case Kind::D2Sqrtm: return {applied("L^{(2)}_{\\surd}", n.kids), kAtom};
+      case Kind::K2Expm: return {applied("K^{(2)}_{\\exp}", n.kids), kAtom};
+      case Kind::K2Logm: return {applied("K^{(2)}_{\\operatorname{Log}}", n.kids), kAtom};
+      case Kind::K2Sqrtm: return {applied("K^{(2)}_{\\surd}", n.kids), kAtom};
       case Kind::Exp: return {call("\\exp", n.kids[0]), kAtom};
       case Kind::Log: return {call("\\log", n.kids[0]), kAtom};
       case Kind::Sqrt: return {"\\sqrt{" + print(n.kids[0]) + "}", kAtom};

@@ -79,6 +79,26 @@ class PythonPrinter {
     return "scipy.linalg.solve_sylvester(scipy.linalg.sqrtm(" + x + "), scipy.linalg.sqrtm(" + x + "), " + e + ")";
   }
 
+  // L2_f(x, e, f): the top-right block of f([[X, E, F, 0], [0, X, 0, F],
+  // [0, 0, X, E], [0, 0, 0, X]]) for all three (Higham & Relton, 2014).
+  std::string secondFrechet(Kind fr, const std::string& x, const std::string& e, const std::string& f) {
+    if (torch_ && fr != Kind::D2Expm)
+      throw Error(Error::Category::Eval, std::string("PyTorch has no second Fréchet derivative of ") + (fr == Kind::D2Logm ? "logm" : "sqrtm") +
+                                             ": use --emit numpy, which uses SciPy");
+    std::string z = lib_ + ".zeros_like(" + x + ")";
+    std::string rows[4][4] = {{x, e, f, z}, {z, x, z, f}, {z, z, x, e}, {z, z, z, x}};
+    std::string block;
+    for (auto& row : rows) {
+      std::string r;
+      for (auto& cell : row) r += (r.empty() ? "" : ", ") + cell;
+      block += (block.empty() ? "" : ", ") + (torch_ ? "torch.cat([" + r + "], 1)" : "[" + r + "]");
+    }
+    std::string n = torch_ ? x + ".shape[0]" : "len(" + x + ")";
+    std::string fn = torch_ ? "torch.linalg.matrix_exp"
+                            : fr == Kind::D2Expm ? "scipy.linalg.expm" : fr == Kind::D2Logm ? "scipy.linalg.logm" : "scipy.linalg.sqrtm";
+    return fn + "(" + (torch_ ? "torch.cat([" + block + "], 0)" : "np.block([" + block + "])") + ")[:" + n + ", 3 * " + n + ":]";
+  }
+
   // PyTorch has no matrix logarithm or square root.
   std::string scipyOnly(Id arg, const char* what) {
     if (torch_) throw Error(Error::Category::Eval, std::string("PyTorch has no ") + what + ": use --emit numpy, which uses SciPy");
@@ -165,6 +185,23 @@ class PythonPrinter {
                   "for e_ in torch.eye(X_.numel(), dtype=X_.dtype))], 1))(" + print(n.kids[0]) + ")", kAtom};
         return {"(lambda X_: np.column_stack([" + frechet(fr, "X_", "E_") + ".reshape(-1, order='F') for E_ in "
                 "(e_.reshape(X_.shape, order='F') for e_ in np.eye(X_.size))]))(" + print(n.kids[0]) + ")", kAtom};
+      }
+      case Kind::D2Expm:
+      case Kind::D2Logm:
+      case Kind::D2Sqrtm:
+        return {"(lambda X_, E_, F_: " + secondFrechet(n.kind, "X_", "E_", "F_") + ")(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ", " +
+                    print(n.kids[2]) + ")",
+                kAtom};
+      case Kind::K2Expm:
+      case Kind::K2Logm:
+      case Kind::K2Sqrtm: {  // column i + n*j is vec(L2_f(X, E_ij, B))
+        Kind fr = n.kind == Kind::K2Expm ? Kind::D2Expm : n.kind == Kind::K2Logm ? Kind::D2Logm : Kind::D2Sqrtm;
+        std::string args = "(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ")";
+        if (torch_)
+          return {"(lambda X_, B_: torch.stack([" + secondFrechet(fr, "X_", "E_", "B_") + ".T.reshape(-1) for E_ in (e_.reshape(X_.shape[1], X_.shape[0]).T "
+                  "for e_ in torch.eye(X_.numel(), dtype=X_.dtype))], 1))" + args, kAtom};
+        return {"(lambda X_, B_: np.column_stack([" + secondFrechet(fr, "X_", "E_", "B_") + ".reshape(-1, order='F') for E_ in "
+                "(e_.reshape(X_.shape, order='F') for e_ in np.eye(X_.size))]))" + args, kAtom};
       }
       case Kind::Exp: return {call("exp", n.kids[0]), kAtom};
       case Kind::Log: return {call("log", n.kids[0]), kAtom};

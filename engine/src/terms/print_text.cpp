@@ -75,7 +75,16 @@ class TextPrinter {
       case Kind::DExpm:
       case Kind::DLogm:
       case Kind::DSqrtm:
-        return {std::string(info(n.kind).surface) + "(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ")", kAtom};
+      case Kind::D2Expm:
+      case Kind::D2Logm:
+      case Kind::D2Sqrtm:
+      case Kind::K2Expm:
+      case Kind::K2Logm:
+      case Kind::K2Sqrtm: {
+        std::string s = std::string(info(n.kind).surface) + "(";
+        for (std::size_t i = 0; i < n.kids.size(); ++i) s += (i ? ", " : "") + print(n.kids[i]);
+        return {s + ")", kAtom};
+      }
       case Kind::Inverse:
       case Kind::Trace:
       case Kind::Det:

@@ -84,6 +84,14 @@ Shape applyShapeRule(Kind kind, std::span<const Shape> in, Unifier& u) {
       if (!u.same(in[0].rows, in[1].rows) || !u.same(in[0].cols, in[1].cols))
         u.fail("the direction must have the shape of the matrix", 0, 1);
       return in[0];
+    case Kind::D2Expm:  // the second Fréchet derivative L2_f(X, E1, E2): E1, E2 of X's shape
+    case Kind::D2Logm:
+    case Kind::D2Sqrtm:
+      square(0);
+      for (int i : {1, 2})
+        if (!u.same(in[0].rows, in[i].rows) || !u.same(in[0].cols, in[i].cols))
+          u.fail("the direction must have the shape of the matrix", 0, i);
+      return in[0];
     case Kind::Trace:
     case Kind::Det:
     case Kind::LogDet:
@@ -111,6 +119,13 @@ Shape applyShapeRule(Kind kind, std::span<const Shape> in, Unifier& u) {
     case Kind::KLogm:
     case Kind::KSqrtm:
       square(0);
+      return {u.product(in[0].rows, in[0].rows), u.product(in[0].rows, in[0].rows)};
+    case Kind::K2Expm:  // vec(L2_f(X, E, B)) = K2_f(X, B)*vec(E)
+    case Kind::K2Logm:
+    case Kind::K2Sqrtm:
+      square(0);
+      if (!u.same(in[0].rows, in[1].rows) || !u.same(in[0].cols, in[1].cols))
+        u.fail("the direction must have the shape of the matrix", 0, 1);
       return {u.product(in[0].rows, in[0].rows), u.product(in[0].rows, in[0].rows)};
     case Kind::Commutation:  // K*vec(X) = vec(X')
       return {u.product(in[0].cols, in[0].rows), u.product(in[0].rows, in[0].cols)};

@@ -55,6 +55,12 @@ Id Arena::transposeUncached(Id t) {
     case Kind::KExpm:
     case Kind::KLogm:
     case Kind::KSqrtm:
+    case Kind::D2Expm:
+    case Kind::D2Logm:
+    case Kind::D2Sqrtm:
+    case Kind::K2Expm:
+    case Kind::K2Logm:
+    case Kind::K2Sqrtm:
     case Kind::Trace:
     case Kind::Det:
     case Kind::LogDet:
