@@ -10,6 +10,7 @@
 // column, vec(x') = x, a scalar factor goes into J, and vec(M*s) =
 // vec(M)*s for a scalar s holding the differential. A scalar T is handed to
 // the gradient's rules: vec(<G, d(X)>) = vec(G)'*vec(d(X)).
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 
@@ -130,6 +131,16 @@ class VecIsolation {
   std::vector<Step> steps_;
 };
 
+// K(X) is built from a 0 of X's shape: the derivation names it as the result does.
+void nameCommutationsInSteps(Arena& a, Derivation& d, Id x) {
+  for (auto& stage : d.stages) {
+    stage.start = nameCommutations(a, stage.start, {x});
+    for (Step& s : stage.steps)
+      for (Id* t : {&s.before, &s.after, &s.term})
+        if (*t != kNoId) *t = nameCommutations(a, *t, {x});
+  }
+}
+
 }  // namespace
 
 DerivativeResult differential(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions, Budget budget,
@@ -174,6 +185,7 @@ DerivativeResult jacobian(Arena& a, const RuleSet& rules, Id f, Id x, const std:
   out.derivation.assumptions = assumedDomains(a, f, differentiate);
   Id shown = simplifyDerivative(a, rules, s.plain, job, budget, j, recordSteps, "simplify the Jacobian", out.derivation, out.result);
   out.display = nameCommutations(a, present(a, shown), {x});
+  if (recordSteps) nameCommutationsInSteps(a, out.derivation, x);
   job.check(a);
   return out;
 }
@@ -188,7 +200,9 @@ DerivativeResult hessian(Arena& a, const RuleSet& rules, const GradientResult& g
   DerivativeResult h = jacobian(a, rules, g.gradient, y, assumptions, budget, recordSteps);
   Derivation whole = g.derivation;
   for (auto& stage : h.derivation.stages) whole.stages.push_back(std::move(stage));
-  for (auto& why : h.derivation.assumptions) whole.assumptions.push_back(std::move(why));
+  for (auto& why : h.derivation.assumptions)  // each said once: the gradient may have assumed it already
+    if (std::find(whole.assumptions.begin(), whole.assumptions.end(), why) == whole.assumptions.end())
+      whole.assumptions.push_back(std::move(why));
   h.derivation = std::move(whole);
   return h;
 }
