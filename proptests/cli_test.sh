@@ -221,6 +221,11 @@ check "grad --assume lets symmetric(B) simplify" bash -c "[ \"\$(cat '$out')\" =
 check "grad --assume is checked with symmetric samples" stderr_has "check: agrees"
 run grad "x'*B*x" --wrt x --assume "unitary(B)"
 check "an unknown --assume exits 2" status_is 2
+run grad "x'*x" --wrt x --assume "constant(x)"
+check "a structural guard as --assume exits 2" status_is 2
+check "a structural guard as --assume says what --assume takes" stderr_has "not a fact about values; --assume takes symmetric(A)"
+run grad --help
+check "grad --help lists fullcolrank among the --assume facts" stdout_has "fullcolrank(A)"
 run grad "x'*B*x" --wrt x --assume "spd(Q)"
 check "--assume of an absent variable exits 2" status_is 2
 

@@ -29,6 +29,25 @@ struct Args {
   }
 };
 
+// What --assume takes: facts about values. The structural guards
+// (constant, differential, nodifferential) describe rule patterns, not inputs.
+constexpr Guard kAssumable[] = {Guard::Symmetric, Guard::Spd,      Guard::Invertible, Guard::Principal, Guard::FullColRank,
+                                Guard::Square,    Guard::Positive, Guard::Nonzero,    Guard::Integer};
+
+std::string assumableText() {
+  std::string s;
+  for (Guard g : kAssumable) s += (s.empty() ? "" : ", ") + std::string(guardName(g)) + (g == Guard::Positive || g == Guard::Nonzero || g == Guard::Integer ? "(x)" : "(A)");
+  return s;
+}
+
+void requireAssumable(const std::vector<std::string>& texts) {
+  for (const std::string& text : texts) {
+    Guard g = parseGuardText(text).first;
+    if (std::find(std::begin(kAssumable), std::end(kAssumable), g) == std::end(kAssumable))
+      throw Error(Error::Category::Usage, "--assume " + text + ": not a fact about values; --assume takes " + assumableText());
+  }
+}
+
 // The expressions, parsed in one session with --assume 'spd(S)' facts: a
 // guard that needs a square matrix makes it square before shapes are fixed.
 struct Parsed {
@@ -39,6 +58,7 @@ Parsed parseWithAssumptions(Arena& arena, const Args& args, const std::vector<st
   ParseSession session(arena, declarations(args.vars));
   for (const std::string& t : texts) session.add(expressionText(t));
   if (sameShape) session.requireSameShape(0, 1);  // also sizes a bare I, ones or zeros from the other side
+  requireAssumable(args.assumptions);
   auto guards = constrainGuards(session, args.assumptions);
   Parsed out{session.finish(), {}};
   out.facts = resolveGuards(arena, 0, guards);
@@ -285,7 +305,7 @@ void addCalculusCommands(CLI::App& app, Commands& commands) {
     cmd->add_option("--deadline", args->deadline, "stop with an error after this many seconds (default 5)")
         ->check(CLI::Range(0.001, 3600.0));
     cmd->add_flag("--no-share", args->noShare, "print the result fully expanded, without naming common sub-expressions (t1, t2 …)");
-    cmd->add_option("--assume", args->assumptions, "a fact rules may use: symmetric(S), spd(S), invertible(A), principal(A), positive(x), nonzero(x)")
+    cmd->add_option("--assume", args->assumptions, "a fact rules may use: " + assumableText())
         ->allow_extra_args(false);
   };
   CLI::App* s = app.add_subcommand("simplify", "rewrite an expression to its normal form");
