@@ -79,9 +79,9 @@ const statementOf = (e) => (e.kind === 'identity' ? e.statement : e.text);
 const symbolicLabel = { reproduced: 'reproduced', 'numeric-only': 'numeric only', gap: 'gap' };
 
 // Everything a search word may match: name, statement text, tags, section,
-// source, family.
+// source, note, family.
 function searchText(e) {
-  return [e.name, statementOf(e), ...(e.tags || []), e.section, e.source, e.family]
+  return [e.name, statementOf(e), ...(e.tags || []), e.section, e.source, e.note, e.family]
     .filter((x) => x !== undefined && x !== null && x !== '')
     .join('\n')
     .toLowerCase();
@@ -153,11 +153,24 @@ function derivationHtml(steps) {
   return `<details><summary>derivation (${steps.length} step${steps.length === 1 ? '' : 's'})</summary><ol class="steps">${items}</ol></details>`;
 }
 
+// The filters' vocabulary: what the status menu selects on, and the group
+// (an identity's section, a rule's family) the section menu selects.
+function statusTokens(e) {
+  const t = [e.numeric && e.numeric.ok ? 'verified' : 'failed'];
+  if (e.kind === 'identity') t.push(e.symbolic && e.symbolic.status === 'reproduced' ? 'reproduced' : 'not-reproduced');
+  if (e.note) t.push('note');
+  return t.join(' ');
+}
+function groupOf(e) {
+  return e.kind === 'identity' ? `identities: ${e.section}` : `rules: ${e.family}`;
+}
+
 function entryHtml(e, id) {
   const rows = [];
   const row = (k, v) => v && rows.push(`<dt>${k}</dt><dd>${v}</dd>`);
   row('where', (e.where || []).map((w) => `<code>${html(w)}</code>`).join(', '));
   row('source', html(e.source));
+  if (e.note) row('note', `<span class="note">${html(e.note)}</span>`);
   if (e.kind === 'identity') {
     row('section', html(e.section));
     row('form', html(e.form));
@@ -175,7 +188,7 @@ function entryHtml(e, id) {
       : '';
   const failed = e.numeric && e.numeric.ok ? '' : ' <span class="badge bad">numeric check failed</span>';
   return (
-    `<article class="entry ${e.kind}" id="${id}" data-search="${html(searchText(e))}">` +
+    `<article class="entry ${e.kind}" id="${id}" data-search="${html(searchText(e))}" data-status="${statusTokens(e)}" data-group="${html(groupOf(e))}">` +
     `<h4><a href="#${id}">${html(e.name)}</a>${status}${failed}</h4>` +
     `<div class="formula">${renderLatex(e.latex, e.name)}</div>` +
     `<div class="text"><code>${html(statementOf(e))}</code></div>` +
@@ -208,6 +221,10 @@ const ruleGroups = groupsHtml(
   'family',
 );
 
+const groupOptions = [...new Set(all.map(groupOf))]
+  .map((g) => `<option value="${html(g)}">${html(g)}</option>`)
+  .join('\n');
+
 const script = `
 (function () {
   var input = document.getElementById('search');
@@ -215,12 +232,16 @@ const script = `
   var none = document.getElementById('nomatch');
   var entries = Array.prototype.slice.call(document.querySelectorAll('.entry'));
   var hay = entries.map(function (e) { return e.getAttribute('data-search') || ''; });
+  var status = document.getElementById('status');
+  var group = document.getElementById('group');
   var boxes = Array.prototype.slice.call(document.querySelectorAll('.group, .kind'));
   function apply() {
     var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
     var shown = 0;
     entries.forEach(function (e, i) {
-      var ok = words.every(function (w) { return hay[i].indexOf(w) !== -1; });
+      var ok = words.every(function (w) { return hay[i].indexOf(w) !== -1; }) &&
+        (!status.value || (' ' + e.getAttribute('data-status') + ' ').indexOf(' ' + status.value + ' ') !== -1) &&
+        (!group.value || e.getAttribute('data-group') === group.value);
       e.hidden = !ok;
       if (ok) shown++;
     });
@@ -228,9 +249,28 @@ const script = `
     count.textContent = String(shown);
     none.hidden = shown !== 0;
   }
-  input.addEventListener('input', apply);
-  var q = new URLSearchParams(window.location.search).get('q');
-  if (q !== null) input.value = q;
+  // The search and the filters live in the URL (?q=&status=&section=), so a
+  // link reproduces what is shown; an entry's own link is its #anchor.
+  function remember() {
+    var p = new URLSearchParams();
+    if (input.value) p.set('q', input.value);
+    if (status.value) p.set('status', status.value);
+    if (group.value) p.set('section', group.value);
+    var s = p.toString();
+    try { history.replaceState(null, '', (s ? '?' + s : window.location.pathname) + window.location.hash); } catch (e) {}
+  }
+  function update() { apply(); remember(); }
+  input.addEventListener('input', update);
+  status.addEventListener('change', update);
+  group.addEventListener('change', update);
+  var params = new URLSearchParams(window.location.search);
+  if (params.get('q') !== null) input.value = params.get('q');
+  function choose(select, value) {
+    if (value === null) return;
+    for (var i = 0; i < select.options.length; i++) if (select.options[i].value === value) select.value = value;
+  }
+  choose(status, params.get('status'));
+  choose(group, params.get('section'));
   apply();
 })();
 `;
@@ -256,6 +296,8 @@ code { font: .85em/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberatio
 .searchbar { position: sticky; top: 0; background: #fff; padding: .5rem 0; z-index: 1; border-bottom: 1px solid #eaeef2; }
 #search { width: 100%; box-sizing: border-box; font: inherit; padding: .45rem .6rem; border: 1px solid #8c959f; border-radius: 6px; }
 .searchbar p { margin: .3rem 0 0; font-size: .9rem; }
+.filters { display: flex; flex-wrap: wrap; gap: .4rem 1rem; margin: .4rem 0 0; font-size: .9rem; }
+.filters select { font: inherit; max-width: 22rem; }
 #nomatch { padding: 1rem; background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px; }
 .toc { display: grid; grid-template-columns: 3fr 2fr; gap: 1.5rem; font-size: .92rem; margin: .5rem 0; }
 .toc ul { margin: .25rem 0; padding-left: 1.1rem; }
@@ -269,6 +311,7 @@ code { font: .85em/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberatio
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem; margin: .3rem 0; font-size: .9rem; }
 dt { color: #57606a; }
 dd { margin: 0; overflow-wrap: anywhere; }
+.note { background: #fff8c5; padding: 0 .25em; }
 .tag { display: inline-block; background: #ddf4ff; color: #0a3069; border-radius: 10px; padding: 0 .5em; font-size: .85em; }
 .ok { color: #1a7f37; }
 .bad { color: #cf222e; }
@@ -321,7 +364,21 @@ ${summaryHtml}
 </nav>
 </header>
 <div class="searchbar">
-<input id="search" type="search" placeholder="Search: words in name, statement, tags, section, source or family" aria-label="Search the catalog" autocomplete="off">
+<input id="search" type="search" placeholder="Search: words in name, statement, tags, section, source, note or family" aria-label="Search the catalog" autocomplete="off">
+<div class="filters">
+<label>Status <select id="status" aria-label="Filter by verification status">
+<option value="">any</option>
+<option value="verified">verified numerically</option>
+<option value="failed">numeric check failed</option>
+<option value="reproduced">identity reproduced by the engine</option>
+<option value="not-reproduced">identity not reproduced</option>
+<option value="note">with a note (erratum, convention)</option>
+</select></label>
+<label>Section <select id="group" aria-label="Filter by section or family">
+<option value="">all</option>
+${groupOptions}
+</select></label>
+</div>
 <p>Showing <span id="count">${counts.entries}</span> of ${counts.entries} entries.</p>
 </div>
 <p id="nomatch" hidden>No entry matches the search.</p>
@@ -432,7 +489,7 @@ for (const [section, items] of idBySection) {
   md.push('| --- | --- | --- | --- | --- | --- | --- |');
   for (const e of items) {
     md.push(
-      `| ${mdCode(e.name)} | ${mdMath(e.latex)}<br>${mdCode(e.statement)} | ${(e.where || []).map(mdCode).join(', ')} | ${mdText(e.source)} | ${(e.tags || []).map(mdText).join(', ')} | ${mdNumeric(e.numeric)} | ${mdSymbolic(e.symbolic)} |`,
+      `| ${mdCode(e.name)} | ${mdMath(e.latex)}<br>${mdCode(e.statement)} | ${(e.where || []).map(mdCode).join(', ')} | ${mdText(e.source)}${e.note ? `<br>**Note:** ${mdText(e.note)}` : ''} | ${(e.tags || []).map(mdText).join(', ')} | ${mdNumeric(e.numeric)} | ${mdSymbolic(e.symbolic)} |`,
     );
   }
   md.push('');

@@ -81,6 +81,7 @@ int lookupCommand(const CatalogArgs& args) {
               << "  statement: " << e.statement << "\n"
               << "  where:     " << (guards.empty() ? "(no guards)" : guards) << "\n"
               << "  source:    " << e.source << (e.section.empty() ? "" : "; " + e.section) << "\n"
+              << (e.note.empty() ? "" : "  note:      " + e.note + "\n")
               << "  verified:  " << (s.numeric.ok ? "numerically (" + std::string(methodName(s.numeric.method)) + ", " + std::to_string(s.numeric.trials) + " trials)" : "NO: " + s.numeric.detail)
               << "; symbolically: " << symbolicName(s.symbolic) << "\n";
     std::cout << "  derivation by the engine:\n";
@@ -144,6 +145,7 @@ int exportCatalog(const CatalogArgs& args) {
                        {"latex", statementLatex(a, e)},
                        {"where", guardStrings(a, e.where)},
                        {"source", e.source},
+                       {"note", e.note},
                        {"tags", e.tags},
                        {"file", relative(e.location())},
                        {"numeric", {{"ok", s.numeric.ok}, {"method", methodName(s.numeric.method)}, {"trials", s.numeric.trials}, {"detail", s.numeric.detail}}},

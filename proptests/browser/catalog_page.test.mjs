@@ -2,7 +2,8 @@
 // /usr/bin/chromium, driven by playwright-core from docs/site/node_modules)
 // via file:// and checks that it works as a person would use it: no script
 // or console errors, every formula rendered by KaTeX with its fonts loaded
-// offline, and the search box filtering (also from ?q=).
+// offline, the search box and the status and section filters (also from
+// the URL: ?q=, ?status=, ?section=, kept up to date as they change).
 //
 //   node proptests/browser/catalog_page.test.mjs PATH/TO/catalog.html [SCREENSHOT.png]
 //
@@ -175,6 +176,56 @@ try {
   check('?q=trace: every visible entry mentions trace', q.texts.every((t) => t.includes('trace')));
   check('?q=trace: #count follows', q.count === String(q.n), `count=${q.count}`);
   if (screenshotPath) await page2.screenshot({ path: screenshotPath.replace(/(\.png)?$/, '-q-trace.png') });
+
+  // The filters: by verification status and by section, combined with the
+  // words, and all three kept in the URL.
+  const shownIn = (p) =>
+    p.evaluate(() => {
+      const shown = [...document.querySelectorAll('.entry')].filter((e) => !e.hidden && e.offsetParent !== null);
+      return {
+        n: shown.length,
+        all: document.querySelectorAll('.entry').length,
+        statuses: shown.map((e) => e.getAttribute('data-status')),
+        groups: shown.map((e) => e.getAttribute('data-group')),
+        notes: shown.filter((e) => e.querySelector('.note')).length,
+        count: document.getElementById('count').textContent,
+        nomatch: !document.getElementById('nomatch').hidden,
+      };
+    });
+  await page.selectOption('#status', 'note');
+  let f = await shownIn(page);
+  check('status "with a note" shows only entries with a note, each displayed', f.n > 0 && f.n < f.all && f.notes === f.n,
+    `visible=${f.n} of ${f.all}, with a shown note ${f.notes}`);
+  check('the status filter is kept in the URL', page.url().includes('status=note'), page.url());
+  await page.selectOption('#status', 'not-reproduced');
+  f = await shownIn(page);
+  check('status "not reproduced" shows none (every identity is reproduced)', f.n === 0 && f.nomatch, `visible=${f.n}`);
+  await page.selectOption('#status', 'verified');
+  const section = 'identities: 2.8 Derivatives of structured matrices';
+  await page.selectOption('#group', section);
+  f = await shownIn(page);
+  check('the section filter shows that section only', f.n > 0 && f.groups.every((g) => g === section), `visible=${f.n}`);
+  check('#count follows the filters', f.count === String(f.n), `count=${f.count} visible=${f.n}`);
+  await page.fill('#search', 'logdet');
+  const fq = await shownIn(page);
+  check('words and filters combine', fq.n > 0 && fq.n < f.n, `visible=${fq.n} (section alone: ${f.n})`);
+  const url = new URL(page.url());
+  check('the words, status and section are all in the URL',
+    url.searchParams.get('q') === 'logdet' && url.searchParams.get('status') === 'verified' && url.searchParams.get('section') === section,
+    page.url());
+  const page3 = await context.newPage();
+  watch(page3);
+  await page3.goto(url.href, { waitUntil: 'load' });
+  const restored = await shownIn(page3);
+  const controls = await page3.evaluate(() => [document.getElementById('search').value, document.getElementById('status').value,
+    document.getElementById('group').value]);
+  check('a link with the URL restores the search and both filters', restored.n === fq.n &&
+    controls[0] === 'logdet' && controls[1] === 'verified' && controls[2] === section, `${JSON.stringify(controls)} visible=${restored.n}`);
+  await page.fill('#search', '');
+  await page.selectOption('#status', '');
+  await page.selectOption('#group', '');
+  f = await shownIn(page);
+  check('clearing the filters shows every entry and a plain URL', f.n === f.all && !page.url().includes('?'), page.url());
 
   // Open a derivation: it shows rule names and terms.
   const opened = await page.evaluate(() => {

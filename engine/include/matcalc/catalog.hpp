@@ -15,6 +15,7 @@ struct CatalogEntry {
   // Hessian: hessian f wrt X = H (the Jacobian of the gradient).
   enum class Form { Equality, Gradient, Jacobian, Hessian } form;
   std::string name, statement, section, source, file;
+  std::string note;  // an erratum or a convention of the source, with its reference
   std::vector<std::string> tags;
   int line = 0;
   Id lhs = 0, rhs = 0;  // Equality: lhs = rhs. Otherwise lhs is F, rhs its derivative
@@ -72,7 +73,7 @@ struct LookupHit {
 // pattern variable and matched against each entry's function / sides (and
 // their normal forms), so tr(P*Y*Q) finds tr(A*X*B); "grad F wrt X" queries
 // match F. Otherwise, or also, every word must occur in the entry's name,
-// statement, tags, section or source. Best matches first.
+// statement, tags, section, source or note. Best matches first.
 std::vector<LookupHit> lookup(Arena& arena, const RuleSet& rules, const Catalog& catalog, const std::string& query);
 
 }  // namespace matcalc

@@ -18,9 +18,10 @@ struct EntrySpec {
                            (std::vector<std::string>, where),
                            (std::vector<std::string>, vars),
                            (std::string, source),
+                           (std::string, note),
                            (std::vector<std::string>, tags));
 };
-const std::set<std::string> kOptional = {"where", "vars", "tags"};
+const std::set<std::string> kOptional = {"where", "vars", "tags", "note"};
 
 [[noreturn]] void fail(const std::string& where, const std::string& name, const std::string& why) {
   detail::failAt(where, "entry", name, why);
@@ -46,6 +47,7 @@ void Catalog::loadFile(Arena& arena, const std::string& path) {
     e.statement = spec.statement;
     e.section = section;
     e.source = spec.source;
+    e.note = spec.note;
     e.tags = spec.tags;
     e.file = path;
     e.line = node.Mark().line + 1;

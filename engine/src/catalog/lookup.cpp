@@ -19,7 +19,7 @@ std::string lower(std::string s) {
 }
 
 bool wordsMatch(const CatalogEntry& e, const std::string& query) {
-  std::string hay = lower(e.name + " " + e.statement + " " + e.section + " " + e.source);
+  std::string hay = lower(e.name + " " + e.statement + " " + e.section + " " + e.source + " " + e.note);
   for (const std::string& t : e.tags) hay += " " + lower(t);
   std::istringstream words(lower(query));
   std::string w;
