@@ -95,10 +95,13 @@ check "equiv of different transcendental expressions exits 1" status_is 1
 check "equiv prints the largest difference" stdout_has "different: largest relative difference"
 run equiv "x'*ones" "sum(x)"
 check "equiv decides sum(x) = x'*ones by the normal form" status_is 0
-# The Sherman-Morrison formula: rational, not decided by rules, decided exactly.
-run equiv "inv(A + x*x')" "inv(A) - inv(A)*x*x'*inv(A)/(1 + x'*inv(A)*x)"
+# The push-through identity: rational, not decided by rules, decided exactly.
+run equiv "inv(I + A*B)*A" "A*inv(I + B*A)"
 check "equiv decides a rational identity by exact evaluation" status_is 0
 check "equiv says how it decided" stdout_has "exact rational evaluation agrees at 12 random points"
+# The Sherman-Morrison formula: a rule folds the expanded side (sherman-morrison).
+run equiv "inv(A + x*x')" "inv(A) - inv(A)*x*x'*inv(A)/(1 + x'*inv(A)*x)"
+check "equiv decides Sherman-Morrison by one normal form" stdout_has "equal: one normal form"
 run equiv "sin(x).^2 + cos(x).^2" "ones"
 check "equiv that neither rules nor exact evaluation decide exits 3" status_is 3
 check "equiv prints not proven" stdout_has "not proven"
