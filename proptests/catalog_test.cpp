@@ -173,6 +173,10 @@ TEST(Catalog, LookupFindsEntriesByStructureWhateverTheLetters) {
   ASSERT_FALSE(words.empty());
   for (const LookupHit& h : words) EXPECT_EQ(h.score, 1);
   EXPECT_TRUE(lookup(f.arena, f.rules, f.catalog, "no such thing anywhere").empty());
+  auto eq = lookup(f.arena, f.rules, f.catalog, "eq 101");  // a Cookbook equation by number
+  ASSERT_FALSE(eq.empty());
+  EXPECT_EQ(eq[0].entry->name, "grad-trace-axb");
+  EXPECT_TRUE(lookup(f.arena, f.rules, f.catalog, "eq 12").empty()) << "a number matches only as a whole number (not 120-128)";
   auto notes = lookup(f.arena, f.rules, f.catalog, "Srinivasan erratum");  // words of a note are searched
   ASSERT_FALSE(notes.empty());
   EXPECT_NE(notes[0].entry->note.find("arXiv:1911.06491"), std::string::npos) << notes[0].entry->name;

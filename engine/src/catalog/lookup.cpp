@@ -18,6 +18,19 @@ std::string lower(std::string s) {
   return s;
 }
 
+// A word occurs in the text; a number only as a whole number, so that
+// "eq 12" finds equation 12 and not 120–129.
+bool contains(const std::string& hay, const std::string& word) {
+  bool number = std::all_of(word.begin(), word.end(), [](unsigned char c) { return std::isdigit(c); });
+  for (std::size_t at = hay.find(word); at != std::string::npos; at = hay.find(word, at + 1)) {
+    if (!number) return true;
+    bool before = at > 0 && std::isdigit(static_cast<unsigned char>(hay[at - 1]));
+    bool after = at + word.size() < hay.size() && std::isdigit(static_cast<unsigned char>(hay[at + word.size()]));
+    if (!before && !after) return true;
+  }
+  return false;
+}
+
 bool wordsMatch(const CatalogEntry& e, const std::string& query) {
   std::string hay = lower(e.name + " " + e.statement + " " + e.section + " " + e.source + " " + e.note);
   for (const std::string& t : e.tags) hay += " " + lower(t);
@@ -26,7 +39,7 @@ bool wordsMatch(const CatalogEntry& e, const std::string& query) {
   bool any = false;
   while (words >> w) {
     any = true;
-    if (hay.find(w) == std::string::npos) return false;
+    if (!contains(hay, w)) return false;
   }
   return any;
 }
