@@ -87,6 +87,36 @@ function searchText(e) {
     .toLowerCase();
 }
 
+// Structural search without the engine: an expression's shape is its text
+// with spaces removed and each variable renamed by kind and first
+// occurrence (a matrix M1, M2 …, a vector v1 …, a Greek-named scalar s1 …);
+// names followed by "(" are functions and stay, as do I, ones, zeros. So
+// tr(P*Y*Q) has the shape of tr(A*X*B). One source, run here at build time on
+// every entry's sides and in the page on the query.
+const shapeSource = `function shapeOf(text) {
+  var greek = /^(alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa|lambda|mu|nu|xi|omicron|pi|rho|sigma|tau|upsilon|phi|chi|psi|omega)[0-9]*$/;
+  var names = {}, counts = { M: 0, v: 0, s: 0 };
+  return String(text).replace(/\\s+/g, '').replace(/[A-Za-z_][A-Za-z0-9_]*(\\(?)/g, function (word, call) {
+    var name = call ? word.slice(0, -1) : word;
+    if (call || name === 'I' || name === 'ones' || name === 'zeros') return word;
+    if (!names[name]) {
+      var k = greek.test(name) ? 's' : /^[A-Z]/.test(name) ? 'M' : 'v';
+      names[name] = k + (++counts[k]);
+    }
+    return names[name];
+  });
+}`;
+const shapeOf = new Function(`${shapeSource}; return shapeOf;`)();
+
+// The sides a structural query is compared with: F of "grad F wrt X = G"
+// (and G), or both sides of an equality.
+function sidesOf(e) {
+  const text = statementOf(e);
+  const d = /^\s*(grad|jacobian|hessian)\s+(.+)\s+wrt\s+[A-Za-z_][A-Za-z0-9_]*\s*=\s*(.+)$/.exec(text);
+  const sides = d ? [d[2], d[3]] : text.split('=');
+  return sides.map((s) => shapeOf(s.trim()));
+}
+
 // ----------------------------------------------------------------- counts
 
 const all = [
@@ -188,7 +218,7 @@ function entryHtml(e, id) {
       : '';
   const failed = e.numeric && e.numeric.ok ? '' : ' <span class="badge bad">numeric check failed</span>';
   return (
-    `<article class="entry ${e.kind}" id="${id}" data-search="${html(searchText(e))}" data-status="${statusTokens(e)}" data-group="${html(groupOf(e))}">` +
+    `<article class="entry ${e.kind}" id="${id}" data-search="${html(searchText(e))}" data-status="${statusTokens(e)}" data-shapes="${html(sidesOf(e).join(' '))}" data-group="${html(groupOf(e))}">` +
     `<h4><a href="#${id}">${html(e.name)}</a>${status}${failed}</h4>` +
     `<div class="formula">${renderLatex(e.latex, e.name)}</div>` +
     `<div class="text"><code>${html(statementOf(e))}</code></div>` +
@@ -235,11 +265,23 @@ const script = `
   var status = document.getElementById('status');
   var group = document.getElementById('group');
   var boxes = Array.prototype.slice.call(document.querySelectorAll('.group, .kind'));
+  var mode = document.getElementById('mode');
+  var shapes = entries.map(function (e) { return (e.getAttribute('data-shapes') || '').split(' '); });
+  ${shapeSource}
+  // A query with an operator or a call is an expression: entries with a side
+  // of its shape (grad F wrt X queries match F); otherwise words.
+  function structural(q) {
+    var d = /^\\s*(grad|jacobian|hessian)\\s+(.+)\\s+wrt\\s+\\S+\\s*$/.exec(q);
+    if (d) q = d[2];
+    return /[()*'+<>^]/.test(q) ? shapeOf(q.trim()) : null;
+  }
   function apply() {
-    var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    var shape = structural(input.value);
+    var words = shape ? [] : input.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    mode.textContent = shape ? 'Matching the structure ' + shape + ' (letters renamed).' : '';
     var shown = 0;
     entries.forEach(function (e, i) {
-      var ok = words.every(function (w) { return hay[i].indexOf(w) !== -1; }) &&
+      var ok = (shape ? shapes[i].indexOf(shape) !== -1 : words.every(function (w) { return hay[i].indexOf(w) !== -1; })) &&
         (!status.value || (' ' + e.getAttribute('data-status') + ' ').indexOf(' ' + status.value + ' ') !== -1) &&
         (!group.value || e.getAttribute('data-group') === group.value);
       e.hidden = !ok;
@@ -364,7 +406,7 @@ ${summaryHtml}
 </nav>
 </header>
 <div class="searchbar">
-<input id="search" type="search" placeholder="Search: words in name, statement, tags, section, source, note or family" aria-label="Search the catalog" autocomplete="off">
+<input id="search" type="search" placeholder="Search: words (name, statement, tags, section, source, note, family) or an expression, e.g. tr(P*Y*Q)" aria-label="Search the catalog" autocomplete="off">
 <div class="filters">
 <label>Status <select id="status" aria-label="Filter by verification status">
 <option value="">any</option>
@@ -379,7 +421,7 @@ ${summaryHtml}
 ${groupOptions}
 </select></label>
 </div>
-<p>Showing <span id="count">${counts.entries}</span> of ${counts.entries} entries.</p>
+<p>Showing <span id="count">${counts.entries}</span> of ${counts.entries} entries. <span id="mode" class="muted"></span></p>
 </div>
 <p id="nomatch" hidden>No entry matches the search.</p>
 <main>

@@ -227,6 +227,23 @@ try {
   f = await shownIn(page);
   check('clearing the filters shows every entry and a plain URL', f.n === f.all && !page.url().includes('?'), page.url());
 
+  // Structural search: an expression finds the entries of its shape, whatever the letters.
+  const page4 = await context.newPage();
+  watch(page4);
+  await page4.goto(`${pageUrl}?q=${encodeURIComponent('tr(P*Y*Q)')}`, { waitUntil: 'load' });
+  const st = await page4.evaluate(() => {
+    const shown = [...document.querySelectorAll('.entry')].filter((e) => !e.hidden && e.offsetParent !== null);
+    return { n: shown.length, all: document.querySelectorAll('.entry').length, ids: shown.map((e) => e.id),
+      shapes: shown.map((e) => e.getAttribute('data-shapes').split(' ')), mode: document.getElementById('mode').textContent };
+  });
+  check('an expression query finds entries of its shape', st.n > 0 && st.n < st.all && st.ids.includes('identity-grad-trace-axb'),
+    `visible=${st.n} of ${st.all}: ${st.ids.slice(0, 5).join(' ')}`);
+  check('every entry it shows has a side of that shape', st.shapes.every((s) => s.includes('tr(M1*M2*M3)')));
+  check('the page says it matched a structure', st.mode.includes('tr(M1*M2*M3)'), st.mode);
+  await page4.fill('#search', 'grad logdet(S) wrt S');
+  const g = await page4.evaluate(() => [...document.querySelectorAll('.entry')].filter((e) => !e.hidden && e.offsetParent !== null).map((e) => e.id));
+  check('"grad F wrt X" finds the entries whose function has F\'s shape', g.includes('identity-grad-logdet'), g.slice(0, 5).join(' '));
+
   // Open a derivation: it shows rule names and terms.
   const opened = await page.evaluate(() => {
     const d = document.querySelector('.entry.identity details');
