@@ -137,6 +137,36 @@ Orientation orientationOf(Kind k) {
   return Orientation::None;
 }
 
+// Sorts operands by the structural order. They mostly arrive as sorted runs
+// (a flattened canonical product or sum plus a few new operands), so short
+// runs are inserted by binary search and long ones merged: a sorted product
+// of k factors and one new factor costs O(log k) comparisons, not the
+// O(k log k) of sorting afresh, which made nested elementwise chains
+// quadratic in comparisons times log k. The order is total, so the result is
+// the one std::sort gives.
+template <class Vec>
+void sortOperands(const Arena& a, Vec& v) {
+  auto less = [&](Id x, Id y) { return a.compare(x, y) < 0; };
+  boost::container::small_vector<std::size_t, 8> starts;  // where each run after the first begins
+  for (std::size_t i = 1; i < v.size(); ++i)
+    if (less(v[i], v[i - 1])) starts.push_back(i);
+  if (starts.size() > 16) {  // unsorted input: sort it
+    std::sort(v.begin(), v.end(), less);
+    return;
+  }
+  starts.push_back(v.size());
+  for (std::size_t r = 0; r + 1 < starts.size(); ++r) {
+    std::size_t begin = starts[r], next = starts[r + 1];
+    if (next - begin <= 4) {
+      for (std::size_t i = begin; i < next; ++i) {  // insert each into the sorted prefix
+        auto at = std::upper_bound(v.begin(), v.begin() + i, v[i], less);
+        std::rotate(at, v.begin() + i, v.begin() + i + 1);
+      }
+    } else {
+      std::inplace_merge(v.begin(), v.begin() + begin, v.begin() + next, less);
+    }
+  }
+}
 }  // namespace
 
 Shape Arena::checkShape(Kind kind, std::span<const Id> kids) const {
@@ -318,7 +348,7 @@ Id Arena::makeAdd(std::span<const Id> kids) {
     if (like.weights[i] == 0) continue;
     terms.push_back(like.weights[i] == 1 ? like.keys[i] : makeScale({numberNode(*this, like.weights[i]), like.keys[i]}));
   }
-  std::sort(terms.begin(), terms.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
+  sortOperands(*this, terms);
   if (constant != 0) terms.push_back(numberNode(*this, constant));  // constants last: "alpha + 1"
   if (terms.empty()) return zero(result);
   if (terms.size() == 1) return terms[0];
@@ -364,7 +394,7 @@ Id Arena::makeScale(std::span<const Id> kids) {
       }
     } else factors.push_back(f);
   }
-  std::sort(factors.begin(), factors.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
+  sortOperands(*this, factors);
   Ids out;
   if (coefficient != 1) out.push_back(numberNode(*this, coefficient));  // coefficient first: "2*X"
   out.insert(out.end(), factors.begin(), factors.end());
@@ -489,7 +519,7 @@ Id Arena::makeHadamard(std::span<const Id> kids) {
   }
   if (rest.empty() && !result.isScalar()) rest.push_back(ones(result));
   if (rest.empty()) return makeScale(scalars);
-  std::sort(rest.begin(), rest.end(), [&](Id a, Id b) { return compare(a, b) < 0; });
+  sortOperands(*this, rest);
   Id product = rest.size() == 1 ? rest[0] : intern(Kind::Hadamard, 0, result, rest);
   if (scalars.empty()) return product;
   scalars.push_back(product);
