@@ -70,19 +70,29 @@ def run_numpy(lines, values):
 
 
 failures, checked = [], 0
-for expr, shapes, F, expected in CASES:
-    label = f"grad {expr!r} --wrt X"
-    runs = {emit: subprocess.run([matcalc, "grad", "--wrt", "X", "--check", "--emit", emit, expr], capture_output=True, text=True)
+
+
+def numpy_lines(command, expr, expected, label):
+    """Runs COMMAND on EXPR with --check in text, LaTeX and NumPy: records a
+    failure if one fails, the self-check is missing or the text is not
+    EXPECTED (when given); returns the NumPy lines, None when one failed."""
+    runs = {emit: subprocess.run([matcalc, command, "--wrt", "X", "--check", "--emit", emit, expr], capture_output=True, text=True)
             for emit in ("text", "latex", "numpy")}
     bad = [f"{emit}: exit {r.returncode}: {r.stderr.strip()}" for emit, r in runs.items() if r.returncode != 0]
     if bad:
         failures.append(f"{label}: " + "; ".join(bad))
-        continue
+        return None
     if "check: agrees" not in runs["text"].stderr:
         failures.append(f"{label}: no self-check: {runs['text'].stderr.strip()}")
     if expected is not None and runs["text"].stdout.strip() != expected:
         failures.append(f"{label}: prints {runs['text'].stdout.strip()!r}, expected {expected!r}")
-    lines = runs["numpy"].stdout.strip().split("\n")
+    return runs["numpy"].stdout.strip().split("\n")
+
+for expr, shapes, F, expected in CASES:
+    label = f"grad {expr!r} --wrt X"
+    lines = numpy_lines("grad", expr, expected, label)
+    if lines is None:
+        continue
     for trial in range(3):
         values = {name: sample(n) for name, sample in shapes.items()}
         got = run_numpy(lines, values)
@@ -165,17 +175,9 @@ def hessian_fd(F, values, h=1e-4):
 
 for expr, shapes, F, expected in HESSIANS:
     label = f"hessian {expr!r} --wrt X"
-    runs = {emit: subprocess.run([matcalc, "hessian", "--wrt", "X", "--check", "--emit", emit, expr], capture_output=True, text=True)
-            for emit in ("text", "latex", "numpy")}
-    bad = [f"{emit}: exit {r.returncode}: {r.stderr.strip()}" for emit, r in runs.items() if r.returncode != 0]
-    if bad:
-        failures.append(f"{label}: " + "; ".join(bad))
+    lines = numpy_lines("hessian", expr, expected, label)
+    if lines is None:
         continue
-    if "check: agrees" not in runs["text"].stderr:
-        failures.append(f"{label}: no self-check: {runs['text'].stderr.strip()}")
-    if expected is not None and runs["text"].stdout.strip() != expected:
-        failures.append(f"{label}: prints {runs['text'].stdout.strip()!r}, expected {expected!r}")
-    lines = runs["numpy"].stdout.strip().split("\n")
     for trial in range(2):
         values = {name: sample(3) for name, sample in shapes.items()}
         got = run_numpy(lines, values)

@@ -5,6 +5,7 @@ source), or why it is not stated. Generated from `matcalc catalog export`.
 usage: cookbook_coverage.py MATCALC OUT.md          write the table
        cookbook_coverage.py MATCALC OUT.md --check  fail if OUT.md is stale or an equation has neither"""
 import json
+import os
 import re
 import subprocess
 import sys
@@ -116,7 +117,7 @@ def main():
         print("equations with neither an entry nor a reason:", ", ".join(f"({n})" for n in missing))
         sys.exit(1)
     if "--check" in sys.argv[3:]:
-        current = open(out, encoding="utf-8").read() if __import__("os").path.exists(out) else ""
+        current = open(out, encoding="utf-8").read() if os.path.exists(out) else ""
         if current != text:
             print(f"{out} is stale: run scripts/catalog (or scripts/cookbook_coverage.py {matcalc} {out})")
             sys.exit(1)

@@ -81,6 +81,17 @@ enum class Kind : std::uint8_t {
 #undef MATCALC_ENUM
 };
 
+// The Fréchet derivative a Kronecker form stands for (kexpm -> dexpm,
+// k2expm -> d2expm): the evaluator and the printers build the form from it.
+constexpr Kind frechetOfKroneckerForm(Kind k) {
+  return k == Kind::KExpm    ? Kind::DExpm
+         : k == Kind::KLogm  ? Kind::DLogm
+         : k == Kind::KSqrtm ? Kind::DSqrtm
+         : k == Kind::K2Expm ? Kind::D2Expm
+         : k == Kind::K2Logm ? Kind::D2Logm
+                             : Kind::D2Sqrtm;
+}
+
 struct KindInfo {
   std::string_view id;       // the enumerator's name, for diagnostics
   std::string_view surface;  // how it is written

@@ -63,7 +63,7 @@ Matrix<S> kroneckerColumns(const Matrix<S>& x, const S& zero, const S& one, Line
 // KSqrtm): vec(L_f(X, E)) = K_f(X)*vec(E).
 template <class S>
 Matrix<S> kroneckerForm(Kind k, const Matrix<S>& x, const S& zero, const S& one) {
-  const Kind fr = k == Kind::KExpm ? Kind::DExpm : k == Kind::KLogm ? Kind::DLogm : Kind::DSqrtm;
+  const Kind fr = frechetOfKroneckerForm(k);
   return kroneckerColumns(x, zero, one, [&](const Matrix<S>& e) { return frechet(fr, x, e); });
 }
 
@@ -71,7 +71,7 @@ Matrix<S> kroneckerForm(Kind k, const Matrix<S>& x, const S& zero, const S& one)
 // (K2Expm, K2Logm, K2Sqrtm): vec(L2_f(X, E, B)) = K2_f(X, B)*vec(E).
 template <class S>
 Matrix<S> secondKroneckerForm(Kind k, const Matrix<S>& x, const Matrix<S>& b, const S& zero, const S& one) {
-  const Kind fr = k == Kind::K2Expm ? Kind::D2Expm : k == Kind::K2Logm ? Kind::D2Logm : Kind::D2Sqrtm;
+  const Kind fr = frechetOfKroneckerForm(k);
   return kroneckerColumns(x, zero, one, [&](const Matrix<S>& e) { return secondFrechet(fr, x, e, b); });
 }
 

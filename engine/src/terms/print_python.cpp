@@ -99,6 +99,17 @@ class PythonPrinter {
     return fn + "(" + (torch_ ? "torch.cat([" + block + "], 0)" : "np.block([" + block + "])") + ")[:" + n + ", 3 * " + n + ":]";
   }
 
+  // A Kronecker form: the matrix of E_ -> body at the point X_ (a lambda of
+  // `params` applied to `args`), its column i + n*j being vec(body) at the
+  // unit matrix E_ij (vec stacks columns).
+  std::string kroneckerColumns(const std::string& params, const std::string& body, const std::string& args) {
+    if (torch_)
+      return "(lambda " + params + ": torch.stack([" + body + ".T.reshape(-1) for E_ in (e_.reshape(X_.shape[1], X_.shape[0]).T "
+             "for e_ in torch.eye(X_.numel(), dtype=X_.dtype))], 1))(" + args + ")";
+    return "(lambda " + params + ": np.column_stack([" + body + ".reshape(-1, order='F') for E_ in "
+           "(e_.reshape(X_.shape, order='F') for e_ in np.eye(X_.size))]))(" + args + ")";
+  }
+
   // PyTorch has no matrix logarithm or square root.
   std::string scipyOnly(Id arg, const char* what) {
     if (torch_) throw Error(Error::Category::Eval, std::string("PyTorch has no ") + what + ": use --emit numpy, which uses SciPy");
@@ -178,14 +189,8 @@ class PythonPrinter {
         return {"(lambda X_, E_: " + frechet(n.kind, "X_", "E_") + ")(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ")", kAtom};
       case Kind::KExpm:
       case Kind::KLogm:
-      case Kind::KSqrtm: {  // column i + n*j is vec(L_f(X, E_ij))
-        Kind fr = n.kind == Kind::KExpm ? Kind::DExpm : n.kind == Kind::KLogm ? Kind::DLogm : Kind::DSqrtm;
-        if (torch_)
-          return {"(lambda X_: torch.stack([" + frechet(fr, "X_", "E_") + ".T.reshape(-1) for E_ in (e_.reshape(X_.shape[1], X_.shape[0]).T "
-                  "for e_ in torch.eye(X_.numel(), dtype=X_.dtype))], 1))(" + print(n.kids[0]) + ")", kAtom};
-        return {"(lambda X_: np.column_stack([" + frechet(fr, "X_", "E_") + ".reshape(-1, order='F') for E_ in "
-                "(e_.reshape(X_.shape, order='F') for e_ in np.eye(X_.size))]))(" + print(n.kids[0]) + ")", kAtom};
-      }
+      case Kind::KSqrtm:
+        return {kroneckerColumns("X_", frechet(frechetOfKroneckerForm(n.kind), "X_", "E_"), print(n.kids[0])), kAtom};
       case Kind::D2Expm:
       case Kind::D2Logm:
       case Kind::D2Sqrtm:
@@ -194,15 +199,10 @@ class PythonPrinter {
                 kAtom};
       case Kind::K2Expm:
       case Kind::K2Logm:
-      case Kind::K2Sqrtm: {  // column i + n*j is vec(L2_f(X, E_ij, B))
-        Kind fr = n.kind == Kind::K2Expm ? Kind::D2Expm : n.kind == Kind::K2Logm ? Kind::D2Logm : Kind::D2Sqrtm;
-        std::string args = "(" + print(n.kids[0]) + ", " + print(n.kids[1]) + ")";
-        if (torch_)
-          return {"(lambda X_, B_: torch.stack([" + secondFrechet(fr, "X_", "E_", "B_") + ".T.reshape(-1) for E_ in (e_.reshape(X_.shape[1], X_.shape[0]).T "
-                  "for e_ in torch.eye(X_.numel(), dtype=X_.dtype))], 1))" + args, kAtom};
-        return {"(lambda X_, B_: np.column_stack([" + secondFrechet(fr, "X_", "E_", "B_") + ".reshape(-1, order='F') for E_ in "
-                "(e_.reshape(X_.shape, order='F') for e_ in np.eye(X_.size))]))" + args, kAtom};
-      }
+      case Kind::K2Sqrtm:
+        return {kroneckerColumns("X_, B_", secondFrechet(frechetOfKroneckerForm(n.kind), "X_", "E_", "B_"),
+                                 print(n.kids[0]) + ", " + print(n.kids[1])),
+                kAtom};
       case Kind::Exp: return {call("exp", n.kids[0]), kAtom};
       case Kind::Log: return {call("log", n.kids[0]), kAtom};
       case Kind::Sqrt: return {call("sqrt", n.kids[0]), kAtom};
