@@ -161,6 +161,40 @@ entries:
   EXPECT_GE(errata, 3u);
 }
 
+// Along symmetric (diagonal) directions alone G and G' (G .* I) agree: a
+// gradient within such matrices must also be symmetric (diagonal) itself.
+TEST(Catalog, StructuredGradientsMustHaveTheStructure) {
+  Fixture& f = fixture();
+  const char* text = R"(section: "structured"
+entries:
+  - name: diagonal-unprojected
+    statement: grad tr(A*X) wrt X = A
+    where: [diagonal(X)]
+    source: test
+  - name: symmetric-unprojected
+    statement: grad a'*X*b wrt X = a*b'
+    where: [symmetric(X)]
+    source: test
+  - name: diagonal-projected
+    statement: grad tr(A*X) wrt X = A .* I
+    where: [diagonal(X)]
+    source: test
+  - name: symmetric-projected
+    statement: grad a'*X*b wrt X = (a*b' + b*a')/2
+    where: [symmetric(X)]
+    source: test
+)";
+  std::string path = ::testing::TempDir() + "/structured-gradients.yaml";
+  std::ofstream(path) << text;
+  Catalog entries;
+  entries.loadFile(f.arena, path);
+  ASSERT_EQ(entries.entries().size(), 4u);
+  for (const CatalogEntry& e : entries.entries()) {
+    bool projected = e.name.find("-projected") != std::string::npos;
+    EXPECT_EQ(verifyEntry(f.arena, f.rules, e, 10, 1).numeric.ok, projected) << e.name;
+  }
+}
+
 TEST(Catalog, LookupFindsEntriesByStructureWhateverTheLetters) {
   Fixture& f = fixture();
   auto hits = lookup(f.arena, f.rules, f.catalog, "tr(P*Y*Q)");

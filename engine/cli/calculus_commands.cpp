@@ -31,8 +31,8 @@ struct Args {
 
 // What --assume takes: facts about values. The structural guards
 // (constant, differential, nodifferential) describe rule patterns, not inputs.
-constexpr Guard kAssumable[] = {Guard::Symmetric, Guard::Spd,      Guard::Invertible, Guard::Principal, Guard::FullColRank,
-                                Guard::Square,    Guard::Positive, Guard::Nonzero,    Guard::Integer};
+constexpr Guard kAssumable[] = {Guard::Symmetric, Guard::Diagonal, Guard::Spd,     Guard::Invertible, Guard::Principal,
+                                Guard::FullColRank, Guard::Square, Guard::Positive, Guard::Nonzero,    Guard::Integer};
 
 std::string assumableText() {
   std::string s;

@@ -43,6 +43,7 @@ struct Facts {
   std::unordered_set<Id> principal;                              // … off the closed negative real axis: logm, sqrtm
   std::unordered_set<Id> fullColRank;                            // A of full column rank: A'*A is invertible (and spd)
   std::unordered_set<Id> symmetric, spd;                         // … or that the user assumes (--assume, a catalog guard)
+  std::unordered_set<Id> diagonal;                               // … (also in symmetric)
   std::unordered_set<Id> constants;                              // d(C) = 0 for these (a catalog guard constant(C))
   bool differentiable = false;                                   // a rule with d(·) may assume its domain guards
   // Adds invertible(t); a product of square matrices is invertible only if
@@ -58,6 +59,9 @@ void assume(Facts& facts, const std::vector<GuardUse>& guards);
 void assume(const Arena& arena, Facts& facts, Guard guard, Id term);
 // Symmetric by structure (B*C*B', inv(S) of a symmetric S …) or by a fact.
 bool isSymmetric(const Arena& arena, Id term, const Facts& facts);
+// Diagonal by structure (I, diag(v), sums, products and inverses of diagonal
+// matrices …) or by a fact.
+bool isDiagonal(const Arena& arena, Id term, const Facts& facts);
 
 enum class Phase {
   Simplify,       // every rpo and ordered rule: the canonical normal form (products expanded)

@@ -14,6 +14,7 @@ namespace matcalc {
 
 enum class Guard {
   Square, Symmetric, Invertible, Spd, Positive, Nonzero, Integer,  // about values: the checker samples them
+  Diagonal,                                               // zero off the diagonal (so symmetric): a variable within diagonal matrices
   Principal,                                              // no eigenvalue on the closed negative real axis (logm, sqrtm)
   FullColRank,                                            // full column rank (rows >= columns): A'*A is invertible
   Constant,                                               // d(A) = 0: a zero direction

@@ -207,6 +207,7 @@ Equivalence decideEquivalence(Arena& a, const RuleSet& rules, Id x, Id y, const 
           } else if (facts.symmetric.count(v)) {
             m = (m + m.transpose()).eval();
           }
+          if (facts.diagonal.count(v)) m = Matrix<mpq_class>(m.diagonal().asDiagonal());
           b.bind(a, v, m);
         }
         Matrix<mpq_class> vx, vy;

@@ -316,9 +316,13 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   // for every symmetric dX: (G + G')/2 (docs/symmetric-gradients.md). Asked
   // for by symmetric(X); spd(X) alone states a domain (logdet's), as the
   // slides and the Cookbook use it, and keeps the unconstrained gradient.
-  bool symmetric = std::any_of(assumptions.begin(), assumptions.end(),
-                               [&](const GuardUse& u) { return u.variable == x && u.guard == Guard::Symmetric; });
-  if (symmetric && !a.shape(x).isScalar())
+  // Within diagonal matrices it is G's diagonal, G .* I (Cookbook eq. 142).
+  auto assumed = [&](Guard guard) {
+    return std::any_of(assumptions.begin(), assumptions.end(), [&](const GuardUse& u) { return u.variable == x && u.guard == guard; });
+  };
+  if (assumed(Guard::Diagonal) && !a.shape(x).isScalar())
+    g = a.make(Kind::Hadamard, {g, a.identity(a.shape(x).rows)});
+  else if (assumed(Guard::Symmetric) && !a.shape(x).isScalar())
     g = a.make(Kind::Scale, {a.number(mpq_class(1, 2)), a.make(Kind::Add, {g, a.transpose(g)})});
 
   // 3. Simplify G without expanding it, then try the canonical (expanded)

@@ -25,7 +25,7 @@ namespace {
 // drawn with rows >= columns (rows <= columns), where a random A has it.
 using Domain = unsigned;
 constexpr Domain kAny = 0, kPositive = 1, kSymmetric = 2, kStable = 4, kSpd = kSymmetric | kStable, kFullColRank = 8,
-                 kFullRowRank = 16;
+                 kFullRowRank = 16, kDiagonal = 32 | kSymmetric;
 
 // What each variable must be for the expressions to be defined.
 std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const std::vector<GuardUse>& assumptions) {
@@ -33,6 +33,7 @@ std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const
   for (const GuardUse& g : assumptions) {
     Domain d = g.guard == Guard::Spd ? kSpd
                : g.guard == Guard::Symmetric ? kSymmetric
+               : g.guard == Guard::Diagonal ? kDiagonal
                : g.guard == Guard::Invertible || g.guard == Guard::Principal ? kStable
                : g.guard == Guard::Positive ? kPositive
                : g.guard == Guard::FullColRank ? kFullColRank
@@ -96,6 +97,7 @@ Eigen::MatrixXd sample(std::mt19937_64& rng, Eigen::Index r, Eigen::Index c, Dom
   for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = d & kPositive ? pos(rng) : any(rng);
   if ((d & kSpd) == kSpd) return m * m.transpose() + Eigen::MatrixXd::Identity(r, r);
   if (d & kSymmetric) m = (m + m.transpose()).eval();  // eval: m is read while written
+  if ((d & kDiagonal) == kDiagonal) m = Eigen::MatrixXd(m.diagonal().asDiagonal());
   // Gershgorin: each off-diagonal row sum is below 2(r - 1), so a shift of 2r
   // puts every eigenvalue's real part above 1.
   if (d & kStable) m += 2.0 * double(r) * Eigen::MatrixXd::Identity(r, r);
@@ -258,6 +260,7 @@ NumericCheck alongRandomDirections(const Arena& a, Id f, Id x, Id derivative, in
     Point p = drawPoint(a, {f, derivative, x}, doms, rng);
     Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), kAny);
     if (doms.at(x) & kSymmetric) direction = (direction + direction.transpose()).eval();  // stay symmetric
+    if ((doms.at(x) & kDiagonal) == kDiagonal) direction = Eigen::MatrixXd(direction.diagonal().asDiagonal());  // … diagonal
     Bindings<Dual> dual;
     Bindings<double> real;
     for (auto& [s, v] : p.values) {

@@ -43,6 +43,25 @@ bool isSymmetric(const Arena& a, Id t, const Facts& facts) {
   }
 }
 
+bool isDiagonal(const Arena& a, Id t, const Facts& facts) {
+  if (facts.diagonal.count(t)) return true;
+  auto diagonal = [&](Id k) { return isDiagonal(a, k, facts); };
+  auto k = a.kids(t);
+  switch (a.kind(t)) {
+    case Kind::Identity:
+    case Kind::DiagMatrix: return true;
+    case Kind::Zero: return a.shape(t).rows == a.shape(t).cols;
+    case Kind::Add:
+    case Kind::Mul: return std::all_of(k.begin(), k.end(), [&](Id f) { return a.shape(f).isScalar() || diagonal(f); });
+    case Kind::Hadamard: return std::any_of(k.begin(), k.end(), [&](Id f) { return !a.shape(f).isScalar() && diagonal(f); });
+    case Kind::Scale: return diagonal(k.back());
+    case Kind::Transpose:
+    case Kind::Inverse:
+    case Kind::MatPow: return diagonal(k[0]);
+    default: return false;
+  }
+}
+
 Facts presuppositions(const Arena& a, Id term) {
   Facts f;
   IdMap seen;
@@ -107,6 +126,10 @@ void assume(const Arena& a, Facts& f, Guard guard, Id t) {
     case Guard::Principal: f.principal.insert(t); break;
     case Guard::FullColRank: f.fullColRank.insert(t); break;
     case Guard::Symmetric: f.symmetric.insert(t); break;
+    case Guard::Diagonal:
+      f.diagonal.insert(t);
+      f.symmetric.insert(t);
+      break;
     case Guard::Invertible: f.addInvertible(a, t); break;
     case Guard::Positive: f.positive.insert(t); break;
     case Guard::Nonzero: f.nonzero.insert(t); break;
@@ -127,6 +150,10 @@ void assume(Facts& f, const std::vector<GuardUse>& guards) {
         f.nonzero.insert(g.variable);
         f.principal.insert(g.variable);
         [[fallthrough]];
+      case Guard::Diagonal:
+        f.diagonal.insert(g.variable);
+        f.symmetric.insert(g.variable);
+        break;
       case Guard::Symmetric: f.symmetric.insert(g.variable); break;
       case Guard::Invertible: f.invertible.insert(g.variable); break;
       case Guard::Principal: f.principal.insert(g.variable); break;
@@ -243,6 +270,11 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
       case Guard::Symmetric: {
         Id t = m.term(g.variable);
         ok = isSymmetric(a, t, facts_);
+        break;
+      }
+      case Guard::Diagonal: {
+        Id t = m.term(g.variable);
+        ok = isDiagonal(a, t, facts_);
         break;
       }
       case Guard::Invertible: ok = invertible(m.term(g.variable)); break;

@@ -44,6 +44,7 @@ const char* guardName(Guard g) {
   switch (g) {
     case Guard::Square: return "square";
     case Guard::Symmetric: return "symmetric";
+    case Guard::Diagonal: return "diagonal";
     case Guard::Invertible: return "invertible";
     case Guard::Spd: return "spd";
     case Guard::Positive: return "positive";
@@ -63,8 +64,8 @@ std::vector<std::pair<Guard, std::string>> constrainGuards(ParseSession& session
   for (const std::string& text : texts) {
     auto [guard, name] = parseGuardText(text);
     if (!session.hasSymbol(name)) throw Error(Error::Category::Usage, "guard '" + text + "' names a variable that does not occur");
-    if (guard == Guard::Square || guard == Guard::Symmetric || guard == Guard::Invertible || guard == Guard::Spd ||
-        guard == Guard::Principal)
+    if (guard == Guard::Square || guard == Guard::Symmetric || guard == Guard::Diagonal || guard == Guard::Invertible ||
+        guard == Guard::Spd || guard == Guard::Principal)
       session.requireSquare(name);
     out.emplace_back(guard, name);
   }

@@ -73,6 +73,7 @@ struct Sampler {
       } else if (has(Guard::Symmetric)) {
         m = (m + m.transpose()).eval();
       }
+      if (has(Guard::Diagonal)) m = Matrix<mpq_class>(m.diagonal().asDiagonal());
       if (has(Guard::Principal) && !has(Guard::Spd)) {
         // Diagonally dominant with a positive diagonal: by Gershgorin every
         // eigenvalue has a positive real part, off the closed negative axis.
@@ -185,6 +186,8 @@ Instance sample(const Arena& arena, const Identity& id, RandomSource& random, Me
       Matrix<mpq_class> dir = sampler.randomMatrix(r, c, false, false);
       if (constant) dir.setZero();
       if (symmetric) dir = (dir + dir.transpose()).eval();
+      if (std::find(guards.begin(), guards.end(), Guard::Diagonal) != guards.end())
+        dir = Matrix<mpq_class>(dir.diagonal().asDiagonal());  // stay diagonal
       inst.directions[v] = dir;
     }
   }

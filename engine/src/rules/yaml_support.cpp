@@ -50,7 +50,7 @@ void decodeField(const YAML::Node& n, std::vector<std::string>& out) {
 std::pair<Guard, std::string> parseGuard(const std::string& text) {
   static const std::regex syntax(R"(^\s*([A-Za-z_]+)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$)");
   static const std::map<std::string, Guard> table = {
-      {"square", Guard::Square},     {"symmetric", Guard::Symmetric},   {"invertible", Guard::Invertible},
+      {"square", Guard::Square},     {"symmetric", Guard::Symmetric}, {"diagonal", Guard::Diagonal},   {"invertible", Guard::Invertible},
       {"spd", Guard::Spd},           {"positive", Guard::Positive},     {"nonzero", Guard::Nonzero},
       {"constant", Guard::Constant}, {"integer", Guard::Integer}, {"principal", Guard::Principal}, {"fullcolrank", Guard::FullColRank}, {"differential", Guard::Differential}, {"nodifferential", Guard::NoDifferential}};
   std::smatch m;
