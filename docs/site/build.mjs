@@ -87,26 +87,295 @@ function searchText(e) {
     .toLowerCase();
 }
 
-// Structural search without the engine: an expression's shape is its text
-// with spaces removed and each variable renamed by kind and first
-// occurrence (a matrix M1, M2 …, a vector v1 …, a Greek-named scalar s1 …);
-// names followed by "(" are functions and stay, as do I, ones, zeros. So
-// tr(P*Y*Q) has the shape of tr(A*X*B). One source, run here at build time on
-// every entry's sides and in the page on the query.
-const shapeSource = `function shapeOf(text) {
-  var greek = /^(alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa|lambda|mu|nu|xi|omicron|pi|rho|sigma|tau|upsilon|phi|chi|psi|omega)[0-9]*$/;
+// Structural search without the engine. A query's expression and every
+// entry's sides (F and G of "grad F wrt X = G", both sides of an equality)
+// get a shape; an entry matches when one of its sides has the query's shape.
+// The shape comes from a small parser of matcalc's surface syntax (the
+// precedences of engine/src/parse/syntax.cpp) and a canonical form of its
+// tree, so that two expressions have one shape when they differ only by
+//  - the names of variables: each is renamed by kind (a matrix M1, M2 …, a
+//    vector v1 …, a Greek-named scalar s1 …) and first occurrence in the
+//    canonical order; functions and I, ones, zeros keep their names;
+//  - the order of commutative operands: terms of a sum (a - b is a + (-b),
+//    signs are pulled out of products), factors of .*, the two sides of
+//    <A, B>, and the scalar factors of a product (numbers, Greek names,
+//    tr/det/norms/sums/inner products …), which move to its front; + and *
+//    are flattened (associativity);
+//  - trace cyclicity: tr of a product takes the rotation of its factors (or
+//    of the transposed product's) with the fewest transposes and the
+//    smallest key, and tr(X') is tr(X).
+// Operands are ordered by a key that does not depend on the names (the
+// subtree with each variable written as its kind letter, then with its
+// variables numbered by first occurrence within the subtree); ties keep the
+// written order. That is a heuristic, not a full canonical labelling: two
+// equal-up-to-renaming expressions may still get two shapes when the keys
+// tie. Matrix products stay in order outside tr. Nothing of the engine's
+// normal forms is applied (distributing, transposes of products,
+// inv(A*B) = inv(B)*inv(A), x'*y = y'*x …): for those, `matcalc lookup`.
+// What does not parse keeps the former textual shape (spaces removed,
+// variables renamed), so anything matched that way before still matches.
+// One source, run here at build time on every entry's sides and in the page
+// on the query: plain ES5, as it is injected into the page.
+const shapeSource = String.raw`var shapeGreek = /^(alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa|lambda|mu|nu|xi|omicron|pi|rho|sigma|tau|upsilon|phi|chi|psi|omega)[0-9]*$/;
+function shapeKind(name) { return shapeGreek.test(name) ? 's' : /^[A-Z]/.test(name) ? 'M' : 'v'; }
+// Renames variables by kind and first occurrence: M1, v1, s1 …
+function shapeNamer() {
   var names = {}, counts = { M: 0, v: 0, s: 0 };
-  return String(text).replace(/\\s+/g, '').replace(/[A-Za-z_][A-Za-z0-9_]*(\\(?)/g, function (word, call) {
+  return function (name) {
+    if (!names['$' + name]) { var k = shapeKind(name); names['$' + name] = k + (++counts[k]); }
+    return names['$' + name];
+  };
+}
+// The textual shape, for what does not parse.
+function textShape(text) {
+  var rename = shapeNamer();
+  return String(text).replace(/\s+/g, '').replace(/[A-Za-z_][A-Za-z0-9_]*(\(?)/g, function (word, call) {
     var name = call ? word.slice(0, -1) : word;
     if (call || name === 'I' || name === 'ones' || name === 'zeros') return word;
-    if (!names[name]) {
-      var k = greek.test(name) ? 's' : /^[A-Z]/.test(name) ? 'M' : 'v';
-      names[name] = k + (++counts[k]);
-    }
-    return names[name];
+    return rename(name);
   });
+}
+// The canonical shape of an expression, or null if it does not parse.
+var parsedShape = (function () {
+  var constants = { I: 1, ones: 1, zeros: 1 };
+  var scalarCalls = { tr: 1, det: 1, logdet: 1, norm1: 1, norm2: 1, sum: 1, logsumexp: 1 };
+  var elementwise = { exp: 1, log: 1, sqrt: 1, abs: 1, sign: 1, sin: 1, cos: 1, tanh: 1, sigmoid: 1, relu: 1, step: 1, d: 1 };
+  var Refused = {};
+  function refuse() { throw Refused; }
+  function node(t, k) { return { t: t, k: k }; }
+
+  // Tokens as engine/src/parse/lexer.cpp: "2.5" is a number, "2.*X" is 2 .* X.
+  function tokenize(s) {
+    var out = [], i = 0, start, k;
+    function digit(at) { var c = s.charAt(at); return c >= '0' && c <= '9'; }
+    function dotOp(at) { return s.charAt(at) === '.' && s.charAt(at + 1) !== '' && '*/^'.indexOf(s.charAt(at + 1)) !== -1; }
+    while (i < s.length) {
+      var c = s.charAt(i);
+      start = i;
+      if (/\s/.test(c)) { i++; continue; }
+      if (/[A-Za-z_]/.test(c)) {
+        while (i < s.length && /[A-Za-z0-9_]/.test(s.charAt(i))) i++;
+        out.push({ name: s.slice(start, i) });
+      } else if (digit(i) || (c === '.' && digit(i + 1))) {
+        while (digit(i)) i++;
+        if (s.charAt(i) === '.' && !dotOp(i)) { i++; while (digit(i)) i++; }
+        if (/[eE]/.test(s.charAt(i))) {
+          k = i + 1;
+          if (s.charAt(k) === '+' || s.charAt(k) === '-') k++;
+          if (digit(k)) { i = k; while (digit(i)) i++; }
+        }
+        out.push({ num: s.slice(start, i) });
+      } else if (dotOp(i)) {
+        out.push({ op: s.substr(i, 2) });
+        i += 2;
+      } else if ("+-*/'^()<>,".indexOf(c) !== -1) {
+        out.push({ op: c });
+        i++;
+      } else refuse();
+    }
+    return out;
+  }
+
+  // Recursive descent, loosest first: + -  |  * / .* ./  |  unary -  |  ^ .^  |  postfix '.
+  function parse(text) {
+    var ts = tokenize(text), p = 0, depth = 0;
+    function at(op) { return p < ts.length && ts[p].op === op; }
+    function expect(op) { if (!at(op)) refuse(); p++; }
+    function additive() {
+      if (++depth > 200) refuse();  // a query nested this deep is not worth a stack overflow
+      var left = multiplicative();
+      while (at('+') || at('-')) {
+        var op = ts[p++].op, right = multiplicative();
+        left = node('+', [left, op === '-' ? node('neg', [right]) : right]);
+      }
+      depth--;
+      return left;
+    }
+    function multiplicative() {
+      var left = unary();
+      while (at('*') || at('/') || at('.*') || at('./')) {
+        var op = ts[p++].op;
+        left = node(op, [left, unary()]);
+      }
+      return left;
+    }
+    function signed(operand) {  // unary - and +; "X^-1": a sign may follow ^ directly
+      if (!at('-') && !at('+')) return operand();
+      if (++depth > 200) refuse();
+      var op = ts[p++].op, x = signed(operand);
+      depth--;
+      return op === '-' ? node('neg', [x]) : x;
+    }
+    function unary() { return signed(power); }
+    function power() {
+      var base = postfix();
+      while (at('^') || at('.^')) {
+        var op = ts[p++].op;
+        base = node(op, [base, signed(postfix)]);
+      }
+      return base;
+    }
+    function postfix() {
+      var x = primary();
+      while (at("'")) { p++; x = node("'", [x]); }
+      return x;
+    }
+    function primary() {
+      var t = ts[p++], x;
+      if (!t) refuse();
+      if (t.num !== undefined) return { t: 'num', s: t.num };
+      if (t.name !== undefined) {
+        if (!at('(')) return { t: constants[t.name] ? 'const' : 'var', s: t.name };
+        p++;
+        x = { t: 'call', s: t.name, k: [additive()] };
+        while (at(',')) { p++; x.k.push(additive()); }
+        expect(')');
+        return x;
+      }
+      if (t.op === '(') { x = additive(); expect(')'); return x; }
+      if (t.op === '<') {  // <A, B>, the Frobenius inner product
+        x = node('<>', [additive()]);
+        expect(',');
+        x.k.push(additive());
+        expect('>');
+        return x;
+      }
+      return refuse();
+    }
+    var tree = additive();
+    if (p !== ts.length) refuse();
+    return tree;
+  }
+
+  // Printing: levels as the grammar's, parentheses where a child binds looser.
+  var levels = { '+': 1, '*': 2, '.*': 2, '/': 2, './': 2, neg: 3, '^': 4, '.^': 4, "'": 5 };
+  function print(n, min, name) {
+    var s, e;
+    function each(list, lv) { return list.map(function (x) { return print(x, lv, name); }); }
+    switch (n.t) {
+      case 'num': case 'const': s = n.s; break;
+      case 'var': s = name(n.s); break;
+      case 'call': s = n.s + '(' + each(n.k, 0).join(',') + ')'; break;
+      case '<>': s = '<' + each(n.k, 0).join(',') + '>'; break;
+      case '+':
+        s = n.k.map(function (x, i) {
+          return x.t === 'neg' ? '-' + print(x.k[0], 2, name) : (i ? '+' : '') + print(x, 2, name);
+        }).join('');
+        break;
+      case '*': case '.*': s = each(n.k, 3).join(n.t); break;
+      case '/': case './': s = print(n.k[0], 2, name) + n.t + print(n.k[1], 4, name); break;
+      case 'neg': s = '-' + print(n.k[0], 2, name); break;
+      case '^': case '.^':
+        e = n.k[1];
+        s = print(n.k[0], 5, name) + n.t + (e.t === 'neg' ? '-' + print(e.k[0], 5, name) : print(e, 5, name));
+        break;
+      default: s = print(n.k[0], 5, name) + "'";
+    }
+    return (levels[n.t] || 6) < min ? '(' + s + ')' : s;
+  }
+  // Keys that do not depend on the names: each variable as its kind letter;
+  // then numbered by first occurrence within the subtree.
+  function kindKey(n) { if (n.kindKey === undefined) n.kindKey = print(n, 0, shapeKind); return n.kindKey; }
+  function localKey(n) { if (n.localKey === undefined) n.localKey = print(n, 0, shapeNamer()); return n.localKey; }
+  // A stable sort on a list of keys (ties keep the written order).
+  function sortBy(list, keys) {
+    return list.map(function (x, i) { return { x: x, key: keys(x).concat([i]) }; }).sort(function (a, b) {
+      for (var j = 0; j < a.key.length; j++) {
+        if (a.key[j] < b.key[j]) return -1;
+        if (a.key[j] > b.key[j]) return 1;
+      }
+      return 0;
+    }).map(function (d) { return d.x; });
+  }
+  function plainOrder(n) { return [kindKey(n), localKey(n)]; }
+  // Terms of a sum: by the unsigned term, numbers last, + before -.
+  function termOrder(n) {
+    var m = n.t === 'neg' ? n.k[0] : n;
+    return [m.t === 'num' ? 1 : 0, kindKey(m), localKey(m), n.t === 'neg' ? 1 : 0];
+  }
+
+  function isScalar(n) {
+    function all(list) { return list.every(isScalar); }
+    switch (n.t) {
+      case 'num': case '<>': return true;
+      case 'var': return shapeKind(n.s) === 's';
+      case 'const': return false;
+      case 'call': return !!scalarCalls[n.s] || (!!elementwise[n.s] && all(n.k));
+      case '^': case '.^': return isScalar(n.k[0]);
+      default: return all(n.k);
+    }
+  }
+
+  // Flattens an associative operator, pulling the signs of its operands out.
+  function flatten(t, list) {
+    var out = [], negative = false;
+    list.forEach(function (x) {
+      while (x.t === 'neg') { x = x.k[0]; negative = !negative; }
+      if (x.t === t) out.push.apply(out, x.k);
+      else out.push(x);
+    });
+    return { list: out, negative: negative };
+  }
+  function withSign(negative, n) { return negative ? node('neg', [n]) : n; }
+
+  function canon(n) {
+    if (!n.k) return n;
+    var k = n.k.map(canon), f;
+    switch (n.t) {
+      case '+': {
+        var terms = [];
+        k.forEach(function (x) { if (x.t === '+') terms.push.apply(terms, x.k); else terms.push(x); });
+        return node('+', sortBy(terms, termOrder));
+      }
+      case '*':  // matrix products keep their order; scalar factors go first
+        f = flatten('*', k);
+        return withSign(f.negative, node('*', sortBy(f.list.filter(isScalar), plainOrder).concat(f.list.filter(function (x) { return !isScalar(x); }))));
+      case '.*':
+        f = flatten('.*', k);
+        return withSign(f.negative, node('.*', sortBy(f.list, plainOrder)));
+      case '/': case './': {
+        var negative = false;
+        k = k.map(function (x) { if (x.t === 'neg') { negative = !negative; return x.k[0]; } return x; });
+        return withSign(negative, node(n.t, k));
+      }
+      case 'neg': return k[0].t === 'neg' ? k[0].k[0] : node('neg', k);
+      case '<>': return node('<>', sortBy(k, plainOrder));  // <A, B> = <B, A>
+      case 'call':
+        return { t: 'call', s: n.s, k: n.s === 'tr' && k.length === 1 ? [trace(k[0])] : k };
+      default: return node(n.t, k);
+    }
+  }
+
+  // tr(X') = tr(X); tr(A*B*C) = tr(B*C*A) = tr(C'*B'*A') …: of the rotations
+  // of the factors and of the transposed product's, the one with the fewest
+  // transposes, then the smallest key (scalar factors stay in front).
+  function trace(a) {
+    if (a.t === "'") a = a.k[0];
+    if (a.t !== '*') return a;
+    var scalars = a.k.filter(isScalar), factors = a.k.filter(function (x) { return !isScalar(x); });
+    if (factors.length < 2) return a;
+    var transposed = factors.slice().reverse().map(function (x) { return x.t === "'" ? x.k[0] : node("'", [x]); });
+    var candidates = [];
+    [factors, transposed].forEach(function (fs) {
+      for (var r = 0; r < fs.length; r++) candidates.push(node('*', scalars.concat(fs.slice(r), fs.slice(0, r))));
+    });
+    return sortBy(candidates, function (c) { return [kindKey(c).split("'").length, kindKey(c), localKey(c)]; })[0];
+  }
+
+  return function (text) {
+    try {
+      return print(canon(parse(String(text))), 0, shapeNamer());
+    } catch (e) {
+      if (e === Refused) return null;
+      throw e;
+    }
+  };
+})();
+function shapeOf(text) {
+  var shape = parsedShape(text);
+  return shape === null ? textShape(text) : shape;
 }`;
-const shapeOf = new Function(`${shapeSource}; return shapeOf;`)();
+const { shapeOf, parsedShape } = new Function(`${shapeSource}; return { shapeOf: shapeOf, parsedShape: parsedShape };`)();
 
 // The sides a structural query is compared with: F of "grad F wrt X = G"
 // (and G), or both sides of an equality.
@@ -114,8 +383,13 @@ function sidesOf(e) {
   const text = statementOf(e);
   const d = /^\s*(grad|jacobian|hessian)\s+(.+)\s+wrt\s+[A-Za-z_][A-Za-z0-9_]*\s*=\s*(.+)$/.exec(text);
   const sides = d ? [d[2], d[3]] : text.split('=');
-  return sides.map((s) => shapeOf(s.trim()));
+  return sides.map((s) => {
+    if (parsedShape(s.trim()) === null) unparsedSides.push(`${e.name}: ${s.trim()}`);
+    return shapeOf(s.trim());
+  });
 }
+// Sides the structural search matches only as text (reported, not fatal).
+const unparsedSides = [];
 
 // ----------------------------------------------------------------- counts
 
@@ -273,12 +547,16 @@ const script = `
   function structural(q) {
     var d = /^\\s*(grad|jacobian|hessian)\\s+(.+)\\s+wrt\\s+\\S+\\s*$/.exec(q);
     if (d) q = d[2];
-    return /[()*'+<>^]/.test(q) ? shapeOf(q.trim()) : null;
+    return /[()*'+<>^]/.test(q) ? q.trim() : null;
   }
   function apply() {
-    var shape = structural(input.value);
+    var expr = structural(input.value);
+    var parsed = expr === null ? null : parsedShape(expr);
+    var shape = parsed === null && expr !== null ? textShape(expr) : parsed;
     var words = shape ? [] : input.value.toLowerCase().split(/\\s+/).filter(Boolean);
-    mode.textContent = shape ? 'Matching the structure ' + shape + ' (letters renamed).' : '';
+    mode.textContent = parsed ? 'Matching the structure ' + parsed + ', up to renaming letters, the order of sums (and other ' +
+        'commutative operands) and trace rotation; matcalc lookup also matches through normal forms.' :
+      shape ? 'Matching the text ' + shape + ' with letters renamed (the page could not parse it as an expression).' : '';
     var shown = 0;
     entries.forEach(function (e, i) {
       var ok = (shape ? shapes[i].indexOf(shape) !== -1 : words.every(function (w) { return hay[i].indexOf(w) !== -1; })) &&
@@ -573,6 +851,9 @@ for (const [family, items] of rulesByFamily) {
 fs.mkdirSync(outDir, { recursive: true });
 fs.writeFileSync(path.join(outDir, 'catalog.html'), page);
 fs.writeFileSync(path.join(outDir, 'catalog.md'), md.join('\n'));
+if (unparsedSides.length) {
+  process.stderr.write(`build.mjs: the structural search matches ${unparsedSides.length} side(s) only as text (they do not parse): ${unparsedSides.join('; ')}\n`);
+}
 if (katexErrors.length) {
   process.stderr.write(`build.mjs: KaTeX could not render: ${katexErrors.join(', ')}\n`);
 }

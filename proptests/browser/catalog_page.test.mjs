@@ -3,7 +3,10 @@
 // via file:// and checks that it works as a person would use it: no script
 // or console errors, every formula rendered by KaTeX with its fonts loaded
 // offline, the search box and the status and section filters (also from
-// the URL: ?q=, ?status=, ?section=, kept up to date as they change).
+// the URL: ?q=, ?status=, ?section=, kept up to date as they change), and
+// the structural search (an expression finds the entries of its shape, up to
+// renaming, the order of sums and trace rotation, but not through products
+// reordered).
 //
 //   node proptests/browser/catalog_page.test.mjs PATH/TO/catalog.html [SCREENSHOT.png]
 //
@@ -243,6 +246,88 @@ try {
   await page4.fill('#search', 'grad logdet(S) wrt S');
   const g = await page4.evaluate(() => [...document.querySelectorAll('.entry')].filter((e) => !e.hidden && e.offsetParent !== null).map((e) => e.id));
   check('"grad F wrt X" finds the entries whose function has F\'s shape', g.includes('identity-grad-logdet'), g.slice(0, 5).join(' '));
+
+  // The shapes are canonical up to the order of sums and of commutative
+  // operands, and trace rotation (not the engine's normal forms): each query
+  // below is written differently from the entries it must find.
+  const search = async (text) => {
+    await page4.fill('#search', text);
+    return page4.evaluate(() => {
+      const shown = [...document.querySelectorAll('.entry')].filter((e) => !e.hidden && e.offsetParent !== null);
+      return { ids: shown.map((e) => e.id), mode: document.getElementById('mode').textContent };
+    });
+  };
+  const finds = async (what, text, ids) => {
+    const r = await search(text);
+    const missing = ids.filter((id) => !r.ids.includes(id));
+    check(what, missing.length === 0, `${text}: missing ${missing.join(' ')}; shown ${r.ids.slice(0, 8).join(' ')}; ${r.mode}`);
+    return r;
+  };
+  await finds('a rotated trace finds tr(A*X*B)', 'tr(B*A*X)', ['identity-grad-trace-axb']);
+  await finds('tr(X*X\'*B) finds its rotations tr(X\'*B*X) and tr(B*X*X\')', "tr(X*X'*B)",
+    ['identity-grad-trace-xxtb', 'identity-grad-trace-xtbx', 'identity-grad-trace-bxxt']);
+  await finds('tr(A\'*X) finds tr(X\'*A) and tr(A*X\'), rotations of its transpose', "tr(A'*X)",
+    ['identity-grad-trace-xta', 'identity-grad-trace-axt']);
+  await finds('tr(X\') finds tr(X)', "tr(X')", ['identity-grad-trace', 'identity-grad-trace-transpose']);
+  const sum1 = await finds('a sum in the other order finds x\'*A*x + b\'*x', "b'*x + x'*A*x", ['identity-grad-quadratic-plus-linear']);
+  const sum2 = await search("x'*A*x + b'*x");
+  check('both orders of the sum have one shape', sum1.mode === sum2.mode && sum1.ids.join() === sum2.ids.join(), `${sum1.mode} / ${sum2.mode}`);
+  await finds('a difference is a sum with a negated term: norm2(-b + A*x)^2 finds norm2(A*x - b)^2', 'norm2(-b + A*x)^2',
+    ['identity-grad-least-squares-vector', 'identity-hessian-least-squares']);
+  await finds('scalar factors and terms reordered: lambda*norm2(w)^2 + norm2(X*w - y)^2', 'norm2(w)^2*lambda + norm2(X*w - y)^2',
+    ['identity-grad-ridge-regression', 'identity-grad-ridge-regression-wrt-lambda']);
+  await finds('a scalar factor moves to the front: inv(X)\'*det(X) finds det(X)*inv(X)\'', "inv(X)'*det(X)", ['identity-grad-det']);
+  await finds('.* commutes', 'sigmoid(-A) .* B + sigmoid(A) .* B', ['rule-sigmoid-sum-with-complement-scaled']);
+  const bx = await finds('<B, X> finds <A, X>', '<B, X>', ['identity-grad-inner-linear']);
+  const xb = await search('<X, B>');
+  check('<X, B> shows the same entries as <B, X>', xb.ids.join() === bx.ids.join(), `${xb.ids.length} vs ${bx.ids.length}`);
+  await finds('<A*x, x> finds <x, A*x>', '<A*x, x>', ['identity-slides-quadratic-form']);
+  check('the page says the match is up to renaming, order of sums and trace rotation',
+    /renaming/.test(xb.mode) && /order of sums/.test(xb.mode) && /trace rotation/.test(xb.mode), xb.mode);
+  // Matrix products do not commute.
+  const right = await search('(A + B)*C');
+  const left = await search('C*(A + B)');
+  check('(A + B)*C and C*(A + B) are told apart', right.ids.includes('rule-product-distribute-right') &&
+    !right.ids.includes('rule-product-distribute-left') && left.ids.includes('rule-product-distribute-left') &&
+    !left.ids.includes('rule-product-distribute-right') && right.mode !== left.mode, `${right.mode} / ${left.mode}`);
+  const sandwich = await search("tr(X*B*X'*A)");
+  const swapped = await search("tr(A*X*X'*B)");
+  check('inside tr only rotations match: tr(X*B*X\'*A) finds tr(A*X*B*X\'), tr(A*X*X\'*B) does not',
+    sandwich.ids.includes('identity-hessian-trace-sandwich') && !swapped.ids.includes('identity-hessian-trace-sandwich'),
+    `${sandwich.mode} / ${swapped.mode}`);
+  const unparsed = await search('tr(A*X*B');
+  check('an expression that does not parse is matched as text, and the page says so', unparsed.ids.length === 0 &&
+    unparsed.mode.includes('tr(M1*M2*M3') && /not parse/.test(unparsed.mode), unparsed.mode);
+  // Build time and page run one shape function: every entry's sides, typed
+  // as queries, parse and find the entry.
+  const own = await page4.evaluate(() => {
+    const input = document.getElementById('search');
+    const mode = document.getElementById('mode');
+    const replace = history.replaceState;
+    history.replaceState = () => {};  // 1000+ URL updates would be throttled
+    const bad = [];
+    let n = 0;
+    try {
+      for (const e of document.querySelectorAll('.entry')) {
+        const text = e.querySelector('.text code').textContent;
+        const d = /^\s*(grad|jacobian|hessian)\s+(.+)\s+wrt\s+[A-Za-z_][A-Za-z0-9_]*\s*=\s*(.+)$/.exec(text);
+        for (const side of (d ? [d[2], d[3]] : text.split('=')).map((x) => x.trim())) {
+          if (!/[()*'+<>^]/.test(side)) continue;
+          n++;
+          input.value = side;
+          input.dispatchEvent(new Event('input'));
+          if (e.hidden || !mode.textContent.startsWith('Matching the structure')) bad.push(`${e.id}: ${side} (${mode.textContent})`);
+        }
+      }
+    } finally {
+      history.replaceState = replace;
+      input.value = '';
+      input.dispatchEvent(new Event('input'));
+    }
+    return { n, bad };
+  });
+  check('every entry side with an operator parses and, as a query, finds its entry', own.n > 500 && own.bad.length === 0,
+    `${own.n} sides; ${own.bad.length} bad: ${own.bad.slice(0, 5).join('; ')}`);
 
   // Open a derivation: it shows rule names and terms.
   const opened = await page.evaluate(() => {
