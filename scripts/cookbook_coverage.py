@@ -12,14 +12,14 @@ import sys
 
 FIRST, LAST = 33, 144
 
-# What chapter 2 numbers, by section (the numbers were counted from the
-# edition's layout and agree with every number cited elsewhere; the four
-# equations of (65)-(68) and of (95)-(98) are each one of the formulas listed).
+# What chapter 2 numbers, by section (counted from the edition's layout, and
+# agreeing with every number cited elsewhere; the relation for W = inv(A)
+# closing §2.2 is unnumbered, the quotient of §2.4.3 spans (94)-(95)).
 SECTIONS = [
     (33, 45, "2 basic differentials"), (46, 48, "2.1.1 determinant, general form"), (49, 51, "2.1.2 linear forms"),
     (52, 54, "2.1.3 square forms"), (55, 58, "2.1.4 other nonlinear forms"), (59, 64, "2.2 derivatives of an inverse"),
-    (65, 68, "2.2–2.3 inverse relation, eigenvalues"), (69, 75, "2.4.1 first order"), (76, 89, "2.4.2 second order"),
-    (90, 94, "2.4.3 higher-order and non-linear"), (95, 98, "2.4.3–2.4.4 gradient and Hessian"), (99, 105, "2.5.1 traces, first order"),
+    (65, 68, "2.3 eigenvalues"), (69, 75, "2.4.1 first order"), (76, 89, "2.4.2 second order"),
+    (90, 95, "2.4.3 higher-order and non-linear"), (96, 98, "2.4.4 gradient and Hessian"), (99, 105, "2.5.1 traces, first order"),
     (106, 120, "2.5.2 traces, second order"), (121, 123, "2.5.3 traces, higher order"), (124, 128, "2.5.4 traces, other"),
     (129, 131, "2.6.1 two-norm"), (132, 132, "2.7.1 Frobenius norm"), (133, 134, "2.8 structured matrices"),
     (135, 137, "2.8.1 the chain rule"), (138, 141, "2.8.2 symmetric"), (142, 142, "2.8.3 diagonal"), (143, 144, "2.8.4 Toeplitz"),
@@ -28,12 +28,10 @@ SECTIONS = [
 # Why an equation is not stated, where no entry or rule cites it.
 UNSTATED = {
     45: "the conjugate transpose of complex matrices: matcalc's matrices are real (the transpose is eq. 44)",
-    48: "the second derivative of det(Y(x)) in a scalar parameter, with the second derivative of Y: a Hessian in a scalar whose general form needs d²Y",
     56: "a derivative with respect to the pseudo-inverse X⁺: the language has no pseudo-inverse",
     60: "the entrywise (index) form of eq. 59; its matrix forms are eqs. 40 and 61",
-    65: "(65)–(68): the relation ∂J/∂A = -A^-T (∂J/∂W) A^-T for W = inv(A) (a chain rule, not an identity between expressions), the gradients of "
-        "the sum and product of the eigenvalues (stated as traces and determinants: grad-sum-of-eigenvalues, grad-product-of-eigenvalues), and the "
-        "differentials of an eigenvalue and an eigenvector (no eigen-decomposition in the language)",
+    67: "the differential of one eigenvalue of a symmetric matrix, v'*d(A)*v: the language has no eigen-decomposition",
+    68: "the differential of an eigenvector, with a pseudo-inverse: no eigen-decomposition or pseudo-inverse in the language",
     73: "entrywise, with the single-entry matrix J^ij: the language has no index notation",
     74: "entrywise, with the single-entry matrix J^ij (its matrix form is d(X*A) = d(X)*A, rule diff-product-constant-right)",
     75: "entrywise, with the single-entry matrix J^ij (its matrix form is d(X'*A) = d(X)'*A)",
@@ -42,17 +40,10 @@ UNSTATED = {
     80: "with the single-entry matrix J^ij: the matrix form is the differential d(X'*B*X)",
     89: "complex values (x^H and a conjugate): matcalc's matrices are real",
     90: "entrywise (X^n)_kl with J^ij: the matrix form is d(X^n), rule diff-matrix-power",
-    95: "(95)–(98): the end of §2.4.3's quotient and §2.4.4's f = x'Ax + b'x with its gradient and Hessian, stated as grad-quadratic-plus-linear "
-        "and hessian-quadratic-form",
     133: "the general rule df/dA_ij = Tr[(∂f/∂A)' ∂A/∂A_ij] and the structure matrix S^ij: definitions for structured A, not identities",
     135: "the chain rule in index form: the engine applies it through differentials in every composite gradient",
-    142: "the gradient within diagonal matrices: no guard for a diagonal variable",
     143: "(143)–(144): gradients within Toeplitz matrices: no Toeplitz structure in the language",
 }
-for n in (66, 67, 68):
-    UNSTATED[n] = UNSTATED[65].split(":", 1)[0] + ", above"
-for n in (96, 97, 98):
-    UNSTATED[n] = UNSTATED[95].split(":", 1)[0] + ", above"
 UNSTATED[134] = UNSTATED[133]
 UNSTATED[136] = UNSTATED[137] = UNSTATED[135]
 UNSTATED[144] = UNSTATED[143]
