@@ -9,7 +9,7 @@
 // benchmarks start each iteration from a copy of an Arena the catalog was
 // loaded into once, made with the timer paused (the rules' ids are the same in
 // every copy, so one RuleSet serves them all). What that untimed setup costs
-// is BM_ArenaCopy. Timed: parsing the expression, then gradient() or simplify().
+// is BM_ArenaCopy. Timed: parsing the expression, then gradient() or simplify() (BM_Parse: parsing alone).
 //
 // Counters: steps (rewrite steps of the derivation), nodes (distinct nodes of
 // the result as shown, a DAG), arena_nodes (nodes the job added to the arena:
@@ -34,7 +34,7 @@ std::size_t stepsOf(const matcalc::Derivation& d) {
   return n;
 }
 
-enum class Job { Gradient, Simplify };
+enum class Job { Parse, Gradient, Simplify };
 
 struct Outcome {
   matcalc::Id normal = 0, display = 0;
@@ -45,6 +45,7 @@ struct Outcome {
 // to the variable `wrt` of the source). Throws what the engine throws.
 Outcome runJob(matcalc::Arena& arena, Job job, const std::string& source, const std::string& wrt) {
   matcalc::Id f = matcalc::parse(arena, source);
+  if (job == Job::Parse) return {f, f, 0};
   if (job == Job::Simplify) {
     matcalc::SimplifyResult r = matcalc::simplify(arena, loaded().rules, f);
     return {r.normal, r.display, stepsOf(r.derivation)};
@@ -122,10 +123,12 @@ BENCHMARK(BM_ArenaCopy)->Unit(benchmark::kMicrosecond);
 
 void BM_Grad(benchmark::State& state, const char* source, const char* wrt) { run(state, Job::Gradient, source, wrt); }
 void BM_Simplify(benchmark::State& state, const char* source) { run(state, Job::Simplify, source); }
+void BM_Parse(benchmark::State& state, const char* source) { run(state, Job::Parse, source); }
 
 #define MATCALC_EXAMPLE(name, source, wrt)                                        \
   BENCHMARK_CAPTURE(BM_Grad, name, source, wrt)->UseManualTime()->Unit(benchmark::kMicrosecond); \
-  BENCHMARK_CAPTURE(BM_Simplify, name, source)->UseManualTime()->Unit(benchmark::kMicrosecond);
+  BENCHMARK_CAPTURE(BM_Simplify, name, source)->UseManualTime()->Unit(benchmark::kMicrosecond); \
+  BENCHMARK_CAPTURE(BM_Parse, name, source)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 MATCALC_EXAMPLE(quadratic_form, "x'*A*x", "x")
 MATCALC_EXAMPLE(least_squares, "<X*w - y, X*w - y>", "w")

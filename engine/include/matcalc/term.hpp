@@ -207,13 +207,20 @@ class Arena {
   std::vector<Id> table_;  // open addressing over ids, kNoId when empty; size a power of 2
   std::size_t operandSlots_ = 0;
   std::vector<Symbol> symbols_;
-  std::unordered_map<std::string, std::uint32_t> symbolIndex_;  // "scope:name"
+  // Looked up by string_view, without building a std::string per lookup.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <class V>
+  using NameMap = std::unordered_map<std::string, V, NameHash, std::equal_to<>>;
+  NameMap<std::uint32_t> symbolIndex_;  // "scope:name"
   std::vector<mpq_class> numbers_;
   std::unordered_map<std::string, std::uint32_t> numberIndex_;
   static constexpr long kSmallNumbers = 64;
   std::vector<Id> smallNumbers_;  // the ids of -64 … 64
   std::vector<std::string> dimNames_;
-  std::unordered_map<std::string, Dim> dimIndex_;
+  NameMap<Dim> dimIndex_;
   std::unordered_map<Id, Id> transposeMemo_;
   mutable std::unordered_map<std::uint64_t, bool> containsMemo_;
   mutable std::unordered_map<std::uint64_t, int> compareMemo_;

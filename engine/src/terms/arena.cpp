@@ -3,6 +3,7 @@
 // construct.cpp, transposition in transpose.cpp, closed contractions in
 // closed.cpp.
 #include <algorithm>
+#include <charconv>
 #include <functional>
 
 #include <boost/container/small_vector.hpp>
@@ -127,7 +128,7 @@ Id Arena::intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const 
 }
 
 Dim Arena::dim(std::string_view name) {
-  auto it = dimIndex_.find(std::string(name));
+  auto it = dimIndex_.find(name);
   if (it != dimIndex_.end()) return it->second;
   Dim d = static_cast<Dim>(dimNames_.size());
   dimNames_.emplace_back(name);
@@ -141,7 +142,7 @@ Dim Arena::freshDim() {
   for (;; ++freshRound_)
     for (const char* base : kFreshNames) {
       std::string name = freshRound_ == 0 ? base : base + std::to_string(freshRound_);
-      if (!dimIndex_.count(name)) return dim(name);
+      if (!dimIndex_.contains(name)) return dim(name);
     }
 }
 
@@ -180,6 +181,15 @@ std::string Arena::shapeText(Shape s) const { return dimName(s.rows) + "×" + di
 
 namespace {
 std::string symbolKey(std::string_view name, std::uint32_t scope) { return std::to_string(scope) + ":" + std::string(name); }
+// The same key in a reused buffer: a lookup allocates nothing once warm.
+std::string_view symbolKeyView(std::string_view name, std::uint32_t scope) {
+  thread_local std::string key;
+  key.clear();
+  char digits[16];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, scope);
+  key.append(digits, end).append(1, ':').append(name);
+  return key;
+}
 }  // namespace
 
 Id Arena::symbol(std::string_view name, VarKind kind, Shape shape, std::uint32_t scope) {
@@ -197,7 +207,7 @@ Id Arena::symbol(std::string_view name, VarKind kind, Shape shape, std::uint32_t
 }
 
 const Symbol* Arena::findSymbol(std::string_view name, std::uint32_t scope) const {
-  auto it = symbolIndex_.find(symbolKey(name, scope));
+  auto it = symbolIndex_.find(symbolKeyView(name, scope));
   return it == symbolIndex_.end() ? nullptr : &symbols_[it->second];
 }
 
