@@ -104,6 +104,22 @@ void BM_LoadRules(benchmark::State& state) {
 }
 BENCHMARK(BM_LoadRules)->Unit(benchmark::kMillisecond);
 
+// What the CLI pays instead: restoring the snapshot compiled into the library.
+void BM_RestoreStandardRules(benchmark::State& state) {
+  std::size_t rules = 0, nodes = 0;
+  for (auto _ : state) {
+    matcalc::Arena arena;
+    matcalc::RuleSet set;
+    if (!bench::guarded(state, [&] { set = matcalc::RuleSet::standard(arena); })) return;
+    rules = set.rules().size();
+    nodes = arena.size();
+    benchmark::DoNotOptimize(rules);
+  }
+  state.counters["rules"] = static_cast<double>(rules);
+  state.counters["arena_nodes"] = static_cast<double>(nodes);
+}
+BENCHMARK(BM_RestoreStandardRules)->Unit(benchmark::kMicrosecond);
+
 // The setup the other benchmarks exclude: copying the loaded catalog's arena.
 void BM_ArenaCopy(benchmark::State& state) {
   if (!loaded().error.empty()) {

@@ -140,6 +140,9 @@ class Arena {
   std::uint32_t newScope() { return ++lastScope_; }
 
   std::size_t size() const { return records_.size(); }
+  // Room for `more` nodes without growing the node arrays or the hash table
+  // (restoring a snapshot knows its node count).
+  void reserve(std::size_t more);
   // Nodes plus the operands they hold: what a job's node budget counts.
   std::size_t footprint() const { return records_.size() + operandSlots_; }
   ArenaLimits& limits() { return limits_; }

@@ -3,8 +3,9 @@
 // be parsed, checked and oriented once at build time and restored in
 // microseconds (tools/rulegen.cpp, standard.cpp). Restoring re-interns every
 // node into the target arena, so it need not be empty.
-#include <map>
 #include <cstring>
+#include <string_view>
+#include <unordered_map>
 
 #include "matcalc/rules.hpp"
 #include "matcalc/snapshot.hpp"
@@ -36,10 +37,12 @@ class Reader {
     at_ += 4;
     return v;
   }
-  std::string str() {
+  std::string str() { return std::string(view()); }
+  // Valid as long as the snapshot's bytes are.
+  std::string_view view() {
     std::uint32_t n = u32();
     need(n);
-    std::string s(b_.substr(at_, n));
+    std::string_view s = b_.substr(at_, n);
     at_ += n;
     return s;
   }
@@ -105,18 +108,19 @@ void restore(Arena& a, RuleSet& rules, std::string_view bytes) {
   // Dimensions by name; a rule's pattern dimensions ("_7") fresh in this arena.
   // A product ("_3·_5", interned after its factors) is rebuilt from its factors' new names.
   std::vector<Dim> dims(r.u32());
-  std::map<std::string, Dim> renamed;
+  std::unordered_map<std::string_view, Dim> renamed;
+  renamed.reserve(dims.size());
   for (Dim& d : dims) {
-    std::string name = r.str();
-    if (name.find("\u00B7") != std::string::npos) {
+    std::string_view name = r.view();
+    if (name.find("\u00B7") != std::string_view::npos) {
       std::vector<Dim> factors;
       for (std::size_t start = 0;;) {
         std::size_t end = name.find("\u00B7", start);
-        std::string f = name.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        std::string_view f = name.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
         auto it = renamed.find(f);
         if (it == renamed.end()) throw Error(Error::Category::Rule, "a rule snapshot names a product of unknown dimensions");
         factors.push_back(it->second);
-        if (end == std::string::npos) break;
+        if (end == std::string_view::npos) break;
         start = end + std::string("\u00B7").size();
       }
       d = a.dimProduct(factors);
@@ -146,11 +150,13 @@ void restore(Arena& a, RuleSet& rules, std::string_view bytes) {
   std::vector<Id> numberIds(r.u32());
   for (Id& n : numberIds) n = a.number(mpq_class(r.str()));
   std::vector<Id> ids(r.u32());
+  a.reserve(ids.size());
+  std::vector<Id> kids;  // reused: no allocation per node
   for (std::size_t i = 0; i < ids.size(); ++i) {
     auto kind = static_cast<Kind>(r.u32());
     std::uint32_t payload = r.u32();
     Shape shape{dim(r.u32()), dim(r.u32())};
-    std::vector<Id> kids(r.u32());
+    kids.resize(r.u32());
     for (Id& k : kids) {
       k = r.u32();
       if (k >= i) throw Error(Error::Category::Rule, "a rule snapshot is not in id order");

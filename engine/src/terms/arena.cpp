@@ -71,6 +71,23 @@ void Arena::growTable() {
   table_.swap(bigger);
 }
 
+void Arena::reserve(std::size_t more) {
+  std::size_t n = records_.size() + more;
+  records_.reserve(n);
+  facts_.reserve(n);
+  hashes_.reserve(n);
+  std::size_t table = table_.size();
+  while (n * 2 > table) table *= 2;
+  if (table == table_.size()) return;
+  table_.assign(table, kNoId);
+  std::size_t mask = table - 1;
+  for (Id id = 0; id < records_.size(); ++id) {
+    std::size_t i = hashes_[id] & mask;
+    while (table_[i] != kNoId) i = (i + 1) & mask;
+    table_[i] = id;
+  }
+}
+
 Id Arena::intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids) {
   std::uint64_t h = hashOf(kind, payload, shape, kids);
   std::size_t mask = table_.size() - 1;
