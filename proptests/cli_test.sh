@@ -239,6 +239,18 @@ sym=$(cat "$out")
 run equiv "$sym" "1/2*(a*b' + b*a')"
 check "grad wrt a symmetric X is (G + G')/2" status_is 0
 
+# Within diagonal matrices it is G .* I (Cookbook eq. 142).
+run grad "a'*X*b + tr(X*C*X)" --wrt X --assume "diagonal(X)" --check
+check "grad wrt a diagonal X passes its check" status_is 0
+dg=$(cat "$out")
+run equiv "$dg" "I .* (a*b' + X*C' + C'*X)" --assume "diagonal(X)"
+check "grad wrt a diagonal X is G .* I" status_is 0
+run equiv "$dg" "a*b' + X*C' + C'*X" --assume "diagonal(X)"
+check "grad wrt a diagonal X is not the unconstrained G" status_is 1
+run grad "a'*x" --wrt x --assume "diagonal(x)"
+check "diagonal(x) of a vector exits 2" status_is 2
+check "diagonal(x) of a vector says it must be square" stderr_has "must be square"
+
 # Differentials, Jacobians and Hessians: shapes, labels, errors.
 run diff "A*X*B" --wrt X
 check "diff prints the differential" bash -c "[ \"\$(cat '$out')\" = 'A*d(X)*B' ]"
