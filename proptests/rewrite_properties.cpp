@@ -85,8 +85,9 @@ TEST(Equivalence, RationalIdentitiesAreDecidedByExactEvaluation) {
   RuleSet rules;
   rules.loadDirectory(arena, MATCALC_RULES_DIR);
   ParseSession session(arena);
-  // The push-through identity: no rule relates its sides.
-  for (const char* t : {"inv(I + P*Q)*P", "P*inv(I + Q*P)", "inv(I + P*Q)*P*inv(I + Q*P)",
+  // The push-through identity across three factors: the rules push one
+  // factor through (eq. 167), not a product of two, so no rule relates its sides.
+  for (const char* t : {"inv(I + P*Q*R)*P", "P*inv(I + Q*R*P)", "inv(I + P*Q*R)*P*inv(I + Q*R*P)",
                         "det(A*B)", "det(A)*det(B)", "exp(y)", "exp(y) .* (ones + 0*y)"})
     session.add(t);
   auto t = session.finish();
