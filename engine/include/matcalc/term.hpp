@@ -130,7 +130,7 @@ class Arena {
   // the name "m·n", from which the factors are read back.
   Dim dimProduct(std::span<const Dim> factors);
   Dim dimProduct(std::initializer_list<Dim> factors) { return dimProduct(std::span<const Dim>(factors.begin(), factors.size())); }
-  bool isProductDim(Dim d) const { return dimNames_[d].find("\u00B7") != std::string::npos; }
+  bool isProductDim(Dim d) const { return !dimProducts_[d].empty(); }
   // The factors of a product (a plain dimension is its own only factor; 1 has none).
   std::vector<Dim> dimFactors(Dim d) const;
 
@@ -223,6 +223,7 @@ class Arena {
   static constexpr long kSmallNumbers = 64;
   std::vector<Id> smallNumbers_;  // the ids of -64 … 64
   std::vector<std::string> dimNames_;
+  std::vector<std::vector<Dim>> dimProducts_;  // a product's factors (empty for a plain dimension), kept, not re-read from its name
   NameMap<Dim> dimIndex_;
   std::unordered_map<Id, Id> transposeMemo_;
   mutable std::unordered_map<std::uint64_t, bool> containsMemo_;

@@ -42,6 +42,7 @@ std::uint32_t saturatingAdd(std::uint32_t a, std::uint32_t b) {
 
 Arena::Arena() {
   dimNames_.push_back("1");
+  dimProducts_.emplace_back();
   dimIndex_["1"] = kOne;
   table_.assign(1024, kNoId);
 }
@@ -144,11 +145,24 @@ Id Arena::intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const 
   return id;
 }
 
+namespace {
+const std::string kTimes = "\u00B7";  // the middle dot joining the factors of a product's name
+}  // namespace
+
 Dim Arena::dim(std::string_view name) {
   auto it = dimIndex_.find(name);
   if (it != dimIndex_.end()) return it->second;
+  std::vector<Dim> factors;  // of a product named "m·n"
+  if (name.find(kTimes) != std::string_view::npos)
+    for (std::size_t start = 0;;) {
+      std::size_t end = name.find(kTimes, start);
+      factors.push_back(dim(name.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start)));
+      if (end == std::string_view::npos) break;
+      start = end + kTimes.size();
+    }
   Dim d = static_cast<Dim>(dimNames_.size());
   dimNames_.emplace_back(name);
+  dimProducts_.push_back(std::move(factors));
   dimIndex_.emplace(std::string(name), d);
   return d;
 }
@@ -162,10 +176,6 @@ Dim Arena::freshDim() {
       if (!dimIndex_.contains(name)) return dim(name);
     }
 }
-
-namespace {
-const std::string kTimes = "\u00B7";  // the middle dot joining the factors of a product's name
-}  // namespace
 
 Dim Arena::dimProduct(std::span<const Dim> factors) {
   std::vector<Dim> flat;
@@ -181,15 +191,7 @@ Dim Arena::dimProduct(std::span<const Dim> factors) {
 std::vector<Dim> Arena::dimFactors(Dim d) const {
   if (d == kOne) return {};
   if (!isProductDim(d)) return {d};
-  std::vector<Dim> out;
-  const std::string& name = dimNames_[d];
-  for (std::size_t start = 0;;) {
-    std::size_t end = name.find(kTimes, start);
-    out.push_back(dimIndex_.at(name.substr(start, end == std::string::npos ? std::string::npos : end - start)));
-    if (end == std::string::npos) break;
-    start = end + kTimes.size();
-  }
-  return out;
+  return dimProducts_[d];
 }
 
 Dim Arena::freshPatternDim() { return dim("_" + std::to_string(++patternDims_)); }
