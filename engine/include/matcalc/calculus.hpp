@@ -45,6 +45,10 @@ struct GradientResult {
 // `assumptions` (symmetric(S), spd(S) …) let rules that need them apply.
 GradientResult gradient(Arena& arena, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions = {},
                         Budget budget = {}, bool recordSteps = false);
+// A gradient G of x taken within the matrices `assumptions` restrict x to:
+// G .* I for diagonal(x), (G + G')/2 for symmetric(x) (docs/symmetric-gradients.md),
+// G itself otherwise (spd(x) alone states a domain, not a structure).
+Id withinStructure(Arena& arena, Id g, Id x, const std::vector<GuardUse>& assumptions);
 
 // Derivatives of every shape (Magnus & Neudecker's identification theorems).
 struct DerivativeResult {

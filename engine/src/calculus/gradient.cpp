@@ -288,6 +288,21 @@ Id simplifyDerivative(Arena& a, const RuleSet& rules, const Facts& plain, Job& j
   return shown;
 }
 
+// Within symmetric matrices the gradient is the symmetric G with df = <G, dX>
+// for every symmetric dX: (G + G')/2. Asked for by symmetric(X); spd(X)
+// alone states a domain (logdet's), as the slides and the Cookbook use it,
+// and keeps the unconstrained gradient. Within diagonal matrices it is G's
+// diagonal, G .* I (Cookbook eq. 142).
+Id withinStructure(Arena& a, Id g, Id x, const std::vector<GuardUse>& assumptions) {
+  auto assumed = [&](Guard guard) {
+    return std::any_of(assumptions.begin(), assumptions.end(), [&](const GuardUse& u) { return u.variable == x && u.guard == guard; });
+  };
+  if (a.shape(x).isScalar()) return g;
+  if (assumed(Guard::Diagonal)) return a.make(Kind::Hadamard, {g, a.identity(a.shape(x).rows)});
+  if (assumed(Guard::Symmetric)) return a.make(Kind::Scale, {a.number(mpq_class(1, 2)), a.make(Kind::Add, {g, a.transpose(g)})});
+  return g;
+}
+
 GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions, Budget budget,
                         bool recordSteps) {
   if (!a.shape(f).isScalar())
@@ -312,18 +327,7 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   out.derivation.stages.push_back({"isolate " + toText(a, dx), df, std::move(isolationSteps)});
   if (a.shape(g) != a.shape(x))
     throw std::logic_error("gradient of shape " + a.shapeText(a.shape(g)) + " for a variable of shape " + a.shapeText(a.shape(x)));
-  // Within symmetric matrices the gradient is the symmetric G with df = <G, dX>
-  // for every symmetric dX: (G + G')/2 (docs/symmetric-gradients.md). Asked
-  // for by symmetric(X); spd(X) alone states a domain (logdet's), as the
-  // slides and the Cookbook use it, and keeps the unconstrained gradient.
-  // Within diagonal matrices it is G's diagonal, G .* I (Cookbook eq. 142).
-  auto assumed = [&](Guard guard) {
-    return std::any_of(assumptions.begin(), assumptions.end(), [&](const GuardUse& u) { return u.variable == x && u.guard == guard; });
-  };
-  if (assumed(Guard::Diagonal) && !a.shape(x).isScalar())
-    g = a.make(Kind::Hadamard, {g, a.identity(a.shape(x).rows)});
-  else if (assumed(Guard::Symmetric) && !a.shape(x).isScalar())
-    g = a.make(Kind::Scale, {a.number(mpq_class(1, 2)), a.make(Kind::Add, {g, a.transpose(g)})});
+  g = withinStructure(a, g, x, assumptions);
 
   // 3. Simplify G without expanding it, then try the canonical (expanded)
   // form within a small budget; show whichever reads shorter.

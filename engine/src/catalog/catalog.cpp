@@ -133,15 +133,10 @@ Identity verificationIdentity(Arena& arena, const CatalogEntry& e, const RuleSet
       // Within symmetric (diagonal) matrices a gradient is itself symmetric
       // (diagonal): along such directions alone G and G' (G .* I) cannot be
       // told apart, so <G - P(G), C> for a random constant C is added, zero
-      // exactly where G = P(G).
-      auto has = [&](Guard g) {
-        return std::any_of(e.where.begin(), e.where.end(), [&](const GuardUse& u) { return u.variable == e.wrt && u.guard == g; });
-      };
-      Shape sh = arena.shape(e.wrt);
-      bool diagonal = has(Guard::Diagonal), symmetric = diagonal || has(Guard::Symmetric);
-      if (symmetric && !sh.isScalar()) {
-        Id projected = diagonal ? arena.make(Kind::Hadamard, {e.rhs, arena.identity(sh.rows)}) : arena.transpose(e.rhs);
-        Id c = arena.symbol("structure probe", VarKind::Matrix, sh, e.scope);
+      // exactly where G is its own projection P(G).
+      Id projected = withinStructure(arena, e.rhs, e.wrt, e.where);
+      if (projected != e.rhs) {
+        Id c = arena.symbol("structure probe", VarKind::Matrix, arena.shape(e.wrt), e.scope);
         Id off = arena.make(Kind::Add, {e.rhs, arena.make(Kind::Scale, {arena.number(-1), projected})});
         id.rhs = arena.make(Kind::Add, {id.rhs, arena.make(Kind::Inner, {off, c})});
       }
