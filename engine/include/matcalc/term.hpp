@@ -127,7 +127,7 @@ class Arena {
   // Products of dimensions, for vec and kron: an ordered list of factors,
   // the fastest-varying index first (vec of an m×n matrix has m·n rows, the
   // row index i + m*j), flattened, with the literal 1 dropped. Interned by
-  // the name "m·n", from which the factors are read back.
+  // the name "m·n"; the factors are kept with it.
   Dim dimProduct(std::span<const Dim> factors);
   Dim dimProduct(std::initializer_list<Dim> factors) { return dimProduct(std::span<const Dim>(factors.begin(), factors.size())); }
   bool isProductDim(Dim d) const { return !dimProducts_[d].empty(); }

@@ -15,7 +15,7 @@ namespace matcalc {
 namespace {
 
 constexpr std::uint32_t kMagic = 0x4D435253;  // "MCRS"
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
 
 class Writer {
  public:
@@ -62,7 +62,12 @@ std::string snapshot(const Arena& a, const RuleSet& rules) {
   w.u32(kMagic);
   w.u32(kVersion);
   w.u32(static_cast<std::uint32_t>(a.dimNames_.size()));
-  for (const std::string& d : a.dimNames_) w.str(d);
+  for (Dim d = 0; d < a.dimNames_.size(); ++d) {  // a name, and a product's factors (made before it)
+    w.str(a.dimNames_[d]);
+    const std::vector<Dim>& factors = a.dimProducts_[d];
+    w.u32(static_cast<std::uint32_t>(factors.size()));
+    for (Dim f : factors) w.u32(f);
+  }
   w.u32(static_cast<std::uint32_t>(a.symbols_.size()));
   for (const Symbol& s : a.symbols_) {
     w.str(s.name);
@@ -105,29 +110,21 @@ std::string snapshot(const Arena& a, const RuleSet& rules) {
 void restore(Arena& a, RuleSet& rules, std::string_view bytes) {
   Reader r(bytes);
   if (r.u32() != kMagic || r.u32() != kVersion) throw Error(Error::Category::Rule, "not a rule snapshot of this version");
-  // Dimensions by name; a rule's pattern dimensions ("_7") fresh in this arena.
-  // A product ("_3·_5", interned after its factors) is rebuilt from its factors' new names.
+  // Dimensions: a rule's pattern dimensions ("_7") fresh in this arena, a
+  // product rebuilt from its factors' dimensions here, any other by name.
   std::vector<Dim> dims(r.u32());
-  std::unordered_map<std::string_view, Dim> renamed;
-  renamed.reserve(dims.size());
-  for (Dim& d : dims) {
+  std::vector<Dim> factors;
+  for (std::size_t i = 0; i < dims.size(); ++i) {
     std::string_view name = r.view();
-    if (name.find("\u00B7") != std::string_view::npos) {
-      std::vector<Dim> factors;
-      for (std::size_t start = 0;;) {
-        std::size_t end = name.find("\u00B7", start);
-        std::string_view f = name.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-        auto it = renamed.find(f);
-        if (it == renamed.end()) throw Error(Error::Category::Rule, "a rule snapshot names a product of unknown dimensions");
-        factors.push_back(it->second);
-        if (end == std::string_view::npos) break;
-        start = end + std::string("\u00B7").size();
-      }
-      d = a.dimProduct(factors);
-    } else {
-      d = !name.empty() && name[0] == '_' ? a.freshPatternDim() : a.dim(name);
+    factors.resize(r.u32());
+    for (Dim& f : factors) {
+      std::uint32_t old = r.u32();
+      if (old >= i) throw Error(Error::Category::Rule, "a rule snapshot names a product of unknown dimensions");
+      f = dims[old];
     }
-    renamed.emplace(name, d);
+    dims[i] = !factors.empty()                     ? a.dimProduct(factors)
+              : !name.empty() && name[0] == '_' ? a.freshPatternDim()
+                                                : a.dim(name);
   }
   auto dim = [&](std::uint32_t d) {
     if (d >= dims.size()) throw Error(Error::Category::Rule, "a rule snapshot names an unknown dimension");
