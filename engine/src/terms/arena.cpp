@@ -199,9 +199,8 @@ Dim Arena::freshPatternDim() { return dim("_" + std::to_string(++patternDims_));
 std::string Arena::shapeText(Shape s) const { return dimName(s.rows) + "×" + dimName(s.cols); }
 
 namespace {
-std::string symbolKey(std::string_view name, std::uint32_t scope) { return std::to_string(scope) + ":" + std::string(name); }
-// The same key in a reused buffer: a lookup allocates nothing once warm.
-std::string_view symbolKeyView(std::string_view name, std::uint32_t scope) {
+// "scope:name", in a reused buffer: a lookup allocates nothing once warm.
+std::string_view symbolKey(std::string_view name, std::uint32_t scope) {
   thread_local std::string key;
   key.clear();
   char digits[16];
@@ -221,12 +220,12 @@ Id Arena::symbol(std::string_view name, VarKind kind, Shape shape, std::uint32_t
   }
   symbols_.push_back({std::string(name), kind, shape, scope});
   auto index = static_cast<std::uint32_t>(symbols_.size() - 1);
-  symbolIndex_.emplace(symbolKey(name, scope), index);
+  symbolIndex_.emplace(std::string(symbolKey(name, scope)), index);
   return intern(Kind::Symbol, index, shape, {});
 }
 
 const Symbol* Arena::findSymbol(std::string_view name, std::uint32_t scope) const {
-  auto it = symbolIndex_.find(symbolKeyView(name, scope));
+  auto it = symbolIndex_.find(symbolKey(name, scope));
   return it == symbolIndex_.end() ? nullptr : &symbols_[it->second];
 }
 
