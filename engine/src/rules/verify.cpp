@@ -179,15 +179,11 @@ Instance sample(const Arena& arena, const Identity& id, RandomSource& random, Me
     Eigen::Index r = size(sh.rows), c = size(sh.cols);
     inst.values[v] = sampler.value(r, c, guards);
     if (method == Method::Dual) {
-      bool constant = std::find(guards.begin(), guards.end(), Guard::Constant) != guards.end();
-      bool symmetric = std::find_if(guards.begin(), guards.end(), [](Guard g) {
-                         return g == Guard::Symmetric || g == Guard::Spd;
-                       }) != guards.end();
+      auto has = [&](Guard g) { return std::find(guards.begin(), guards.end(), g) != guards.end(); };
       Matrix<mpq_class> dir = sampler.randomMatrix(r, c, false, false);
-      if (constant) dir.setZero();
-      if (symmetric) dir = (dir + dir.transpose()).eval();
-      if (std::find(guards.begin(), guards.end(), Guard::Diagonal) != guards.end())
-        dir = Matrix<mpq_class>(dir.diagonal().asDiagonal());  // stay diagonal
+      if (has(Guard::Constant)) dir.setZero();
+      if (has(Guard::Symmetric) || has(Guard::Spd)) dir = (dir + dir.transpose()).eval();
+      if (has(Guard::Diagonal)) dir = Matrix<mpq_class>(dir.diagonal().asDiagonal());  // stay diagonal
       inst.directions[v] = dir;
     }
   }
