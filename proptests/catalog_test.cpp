@@ -125,6 +125,15 @@ TEST(Catalog, EveryEntryIsReproducedSymbolically) {
 
 // The source's printed forms that a note calls wrong are refuted by the same
 // verification that accepts the corrected entries (and each such entry has its note).
+// A catalog file written from `text` into the test's temporary directory, loaded.
+Catalog catalogFromText(Arena& arena, const std::string& file, const char* text) {
+  std::string path = ::testing::TempDir() + "/" + file;
+  std::ofstream(path) << text;
+  Catalog catalog;
+  catalog.loadFile(arena, path);
+  return catalog;
+}
+
 TEST(Catalog, ErrataAreRefutedAsPrinted) {
   Fixture& f = fixture();
   const char* printed = R"(section: "as the Cookbook prints them"
@@ -146,10 +155,7 @@ entries:
     where: [fullcolrank(X)]
     source: Matrix Cookbook (Nov 2012) §2.5.4 without its assumption that C is symmetric
 )";
-  std::string path = ::testing::TempDir() + "/errata-as-printed.yaml";
-  std::ofstream(path) << printed;
-  Catalog wrong;
-  wrong.loadFile(f.arena, path);
+  Catalog wrong = catalogFromText(f.arena, "errata-as-printed.yaml", printed);
   ASSERT_EQ(wrong.entries().size(), 4u);
   for (const CatalogEntry& e : wrong.entries()) EXPECT_FALSE(verifyEntry(f.arena, f.rules, e, 10, 1).numeric.ok) << e.name << " verified";
   std::size_t errata = 0;
@@ -184,10 +190,7 @@ entries:
     where: [symmetric(X)]
     source: test
 )";
-  std::string path = ::testing::TempDir() + "/structured-gradients.yaml";
-  std::ofstream(path) << text;
-  Catalog entries;
-  entries.loadFile(f.arena, path);
+  Catalog entries = catalogFromText(f.arena, "structured-gradients.yaml", text);
   ASSERT_EQ(entries.entries().size(), 4u);
   for (const CatalogEntry& e : entries.entries()) {
     bool projected = e.name.find("-projected") != std::string::npos;
