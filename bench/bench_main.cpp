@@ -89,12 +89,14 @@ void run(benchmark::State& state, Job job, const std::string& source, const std:
 
 // --- the rule catalog ---------------------------------------------------------
 
-void BM_LoadRules(benchmark::State& state) {
+// Times `load` filling a fresh Arena and RuleSet per iteration.
+template <class Load>
+void timeRuleLoading(benchmark::State& state, Load load) {
   std::size_t rules = 0, nodes = 0;
   for (auto _ : state) {
     matcalc::Arena arena;
     matcalc::RuleSet set;
-    if (!bench::guarded(state, [&] { set.loadDirectory(arena, MATCALC_RULES_DIR); })) return;
+    if (!bench::guarded(state, [&] { load(arena, set); })) return;
     rules = set.rules().size();
     nodes = arena.size();
     benchmark::DoNotOptimize(rules);
@@ -102,21 +104,15 @@ void BM_LoadRules(benchmark::State& state) {
   state.counters["rules"] = static_cast<double>(rules);
   state.counters["arena_nodes"] = static_cast<double>(nodes);
 }
+
+void BM_LoadRules(benchmark::State& state) {
+  timeRuleLoading(state, [](matcalc::Arena& arena, matcalc::RuleSet& set) { set.loadDirectory(arena, MATCALC_RULES_DIR); });
+}
 BENCHMARK(BM_LoadRules)->Unit(benchmark::kMillisecond);
 
 // What the CLI pays instead: restoring the snapshot compiled into the library.
 void BM_RestoreStandardRules(benchmark::State& state) {
-  std::size_t rules = 0, nodes = 0;
-  for (auto _ : state) {
-    matcalc::Arena arena;
-    matcalc::RuleSet set;
-    if (!bench::guarded(state, [&] { set = matcalc::RuleSet::standard(arena); })) return;
-    rules = set.rules().size();
-    nodes = arena.size();
-    benchmark::DoNotOptimize(rules);
-  }
-  state.counters["rules"] = static_cast<double>(rules);
-  state.counters["arena_nodes"] = static_cast<double>(nodes);
+  timeRuleLoading(state, [](matcalc::Arena& arena, matcalc::RuleSet& set) { set = matcalc::RuleSet::standard(arena); });
 }
 BENCHMARK(BM_RestoreStandardRules)->Unit(benchmark::kMicrosecond);
 
