@@ -134,6 +134,19 @@ TEST(Parser, StarIsScalingOrMatrixProductByShape) {
   EXPECT_EQ(kindOf("diag(X)"), Kind::DiagVector);
 }
 
+// vec(X') and vec(X) both have m·n entries whatever X's shape: equating the
+// products factor by factor would make X square (and its gradient 2*X').
+TEST(Parser, ProductsOfDimensionsInAnotherOrderAreEqual) {
+  Arena arena;
+  EXPECT_TRUE(arena.shape(parse(arena, "vec(X')'*vec(X)")).isScalar());
+  Shape x = arena.findSymbol("X", 0)->shape;
+  EXPECT_NE(x.rows, x.cols);
+  Id kk = parse(arena, "kron(A, B) + kron(B, A)");
+  Shape a = arena.findSymbol("A", 0)->shape, b = arena.findSymbol("B", 0)->shape;
+  EXPECT_NE(a.rows, b.rows);
+  EXPECT_EQ(arena.shape(kk).rows, arena.dimProduct(std::vector<Dim>{b.rows, a.rows}));
+}
+
 TEST(Canonical, SumsAndProductsAreFlattenedSortedAndFolded) {
   Arena arena;
   EXPECT_TRUE(same("B + A", "A + B"));

@@ -167,8 +167,16 @@ struct ParseSession::Impl {
       return true;
     }
     if (fa.size() != fb.size()) return false;
-    for (std::size_t i = 0; i < fa.size(); ++i)
-      if (!unify(fa[i], fb[i])) return false;
+    // The same factors in another order (vec(X') and vec(X)) are equal as
+    // they stand: unifying them in place would force X square.
+    auto roots = [&](std::vector<Var> fs) {
+      for (Var& f : fs) f = find(f);
+      std::sort(fs.begin(), fs.end());
+      return fs;
+    };
+    if (roots(fa) != roots(fb))
+      for (std::size_t i = 0; i < fa.size(); ++i)
+        if (!unify(fa[i], fb[i])) return false;
     Var ra = find(a), rb = find(b);
     if (ra != rb) {
       if (rigid[rb] != kOne && rigid[ra] == kOne) std::swap(ra, rb);  // a fixed dimension stays the root

@@ -21,6 +21,7 @@ void Matcher::begin(const Rule& rule) {
   for (std::size_t i = 0; i < rule.variables.size(); ++i) vars_[i].set = false;
   dimCount_ = 0;
   trail_.clear();
+  deferred_.clear();
 }
 
 int Matcher::varIndex(Id var) const {
@@ -30,11 +31,47 @@ int Matcher::varIndex(Id var) const {
   throw std::logic_error("not a variable of rule " + rule_->name);
 }
 
+// The deferred products, once the rest is bound: each bound factor must be
+// one of the subject's; the unbound ones take the factors left, in order.
+bool Matcher::settleProducts() {
+  for (std::size_t k = 0; k < deferred_.size(); ++k) {
+    auto [p, s] = deferred_[k];
+    std::vector<Dim> left = a_.dimFactors(s), unbound;
+    auto take = [&](Dim d) {
+      auto it = std::find(left.begin(), left.end(), d);
+      if (it == left.end()) return false;
+      left.erase(it);
+      return true;
+    };
+    for (Dim f : a_.dimFactors(p)) {
+      if (const Dim* b = boundDim(f)) {
+        if (!take(*b)) return false;
+      } else {
+        unbound.push_back(f);
+      }
+    }
+    for (Dim f : unbound) {
+      if (!boundDim(f) && !bindDim(f, left.front())) return false;
+      if (!take(*boundDim(f))) return false;
+    }
+  }
+  return true;
+}
+
+bool Matcher::accepted(Accept accept, std::span<const Id> before, std::span<const Id> after) {
+  std::size_t m = mark();
+  if (settleProducts() && accept(before, after)) return true;
+  undo(m);
+  return false;
+}
+
 void Matcher::undo(std::size_t m) {
   while (trail_.size() > m) {
     int e = trail_.back();
     trail_.pop_back();
-    if (e >= 0) {
+    if (e <= kDeferredMark) {
+      deferred_.pop_back();
+    } else if (e >= 0) {
       vars_[e].set = false;
       vars_[e].run.clear();
     } else {
@@ -43,17 +80,24 @@ void Matcher::undo(std::size_t m) {
   }
 }
 
+const Dim* Matcher::boundDim(Dim p) const {
+  for (int i = 0; i < dimCount_; ++i)
+    if (dimFrom_[i] == p) return &dimTo_[i];
+  return nullptr;
+}
+
+// A product of dimensions (kron, vec) is kept with its factors in one order
+// (m·n = n·m), so which pattern factor is which subject factor is decided by
+// the other bindings: a product waits until the whole pattern has matched.
 bool Matcher::bindDim(Dim p, Dim s) {
   if (p == kOne) return s == kOne;
-  if (a_.isProductDim(p)) {  // kron, vec: factor by factor
-    std::vector<Dim> pf = a_.dimFactors(p), sf = a_.dimFactors(s);
-    if (pf.size() != sf.size()) return false;
-    for (std::size_t i = 0; i < pf.size(); ++i)
-      if (!bindDim(pf[i], sf[i])) return false;
+  if (a_.isProductDim(p)) {
+    if (a_.dimFactors(p).size() != a_.dimFactors(s).size()) return false;
+    trail_.push_back(kDeferredMark - static_cast<int>(deferred_.size()));
+    deferred_.push_back({p, s});
     return true;
   }
-  for (int i = 0; i < dimCount_; ++i)
-    if (dimFrom_[i] == p) return dimTo_[i] == s;
+  if (const Dim* b = boundDim(p)) return *b == s;
   if (dimCount_ == kMaxDims) throw std::logic_error("rule " + rule_->name + " has too many dimensions");
   dimFrom_[dimCount_] = p;
   dimTo_[dimCount_] = s;
@@ -324,22 +368,23 @@ bool Matcher::matchRoot(const Rule& rule, Id subject, Accept accept) {
   if (pk == Kind::Mul && !a_.shape(pattern).isScalar()) {
     auto p = a_.kids(pattern), s = a_.kids(subject);
     return matchProductRuns(p, s, [&](std::size_t from, std::size_t to) {
-      return accept(s.subspan(0, from), s.subspan(to));
+      return accepted(accept, s.subspan(0, from), s.subspan(to));
     });
   }
   if (isAC(pk)) {
     auto p = a_.kids(pattern), s = a_.kids(subject);
     for (bool leftovers : {false, true}) {
       if (leftovers && p.size() >= s.size()) break;
-      bool found = matchAC(pk, p, s, leftovers, [&](std::span<const Id> rest) { return accept(rest, {}); });
+      bool found = matchAC(pk, p, s, leftovers, [&](std::span<const Id> rest) { return accepted(accept, rest, {}); });
       if (found) return true;
       for (std::size_t i = 0; i < rule.variables.size(); ++i) vars_[i].set = false;
       dimCount_ = 0;
       trail_.clear();
+      deferred_.clear();
     }
     return false;
   }
-  return match(pattern, subject, [&] { return accept({}, {}); });
+  return match(pattern, subject, [&] { return accepted(accept, {}, {}); });
 }
 
 bool Matcher::matchAcrossWrap(const Rule& rule, std::span<const Id> word, Accept accept) {
@@ -360,7 +405,7 @@ bool Matcher::matchAcrossWrap(const Rule& rule, std::span<const Id> word, Accept
       if (!(from < wrap && wrap < to)) return false;  // runs inside the word were tried on the product itself
       std::vector<Id> rest(rot.begin() + to, rot.end());
       rest.insert(rest.end(), rot.begin(), rot.begin() + from);
-      return accept(rest, {});
+      return accepted(accept, rest, {});
     });
     scratch_.pop_back();
     if (found) return true;

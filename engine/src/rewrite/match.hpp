@@ -85,6 +85,9 @@ class Matcher {
   std::size_t mark() const { return trail_.size(); }
   void undo(std::size_t m);
   bool bindDim(Dim p, Dim s);
+  const Dim* boundDim(Dim p) const;
+  bool settleProducts();
+  bool accepted(Accept accept, std::span<const Id> before, std::span<const Id> after);
   bool bindVar(Id var, Id term);
   bool bindRun(Id var, Kind kind, std::span<const Id> run);
   bool sameAsBound(Bound& b, Kind kind, std::span<const Id> run);
@@ -104,7 +107,12 @@ class Matcher {
   Dim dimFrom_[kMaxDims];
   Dim dimTo_[kMaxDims];
   int dimCount_ = 0;
-  std::vector<int> trail_;  // >= 0: a variable index; < 0: -(dim index) - 1
+  std::vector<int> trail_;  // >= 0: a variable index; < 0: -(dim index) - 1; <= kDeferredMark: a deferred product
+  static constexpr int kDeferredMark = -1000;
+  struct DeferredProduct {
+    Dim pattern, subject;
+  };
+  std::vector<DeferredProduct> deferred_;
   std::vector<std::unique_ptr<std::vector<Id>>> scratch_;  // rotated and reflected words being matched (stable addresses)
   std::size_t runEnd_ = 0;               // where the last completed run of factors ended
   std::size_t ticks_ = 0;

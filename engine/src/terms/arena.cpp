@@ -183,6 +183,7 @@ Dim Arena::dimProduct(std::span<const Dim> factors) {
     for (Dim g : dimFactors(f)) flat.push_back(g);
   if (flat.empty()) return kOne;
   if (flat.size() == 1) return flat[0];
+  std::sort(flat.begin(), flat.end());  // m·n = n·m: one Dim for both orders
   std::string name;
   for (Dim f : flat) name += (name.empty() ? "" : kTimes) + dimNames_[f];
   return dim(name);
