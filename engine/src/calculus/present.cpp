@@ -240,6 +240,26 @@ class Presenter {
 
 namespace {
 
+// A term with `rows` rows built from a variable: x or x'.
+Id withRows(Arena& a, Dim rows, const std::vector<Id>& names) {
+  for (Id x : names) {
+    if (a.shape(x).rows == rows) return x;
+    if (a.shape(x).cols == rows) return a.raw(Kind::Transpose, {x});
+  }
+  return kNoId;
+}
+
+// K of an m×n shape no variable has (vec(A ⊗ X) needs K_{q,m}): shown as
+// K(U*ones*(V*ones)'), U with m rows and V with n rows, so the text still
+// parses to the right shape. Left as it is when no variables fit.
+Id commutationOfTwoSides(Arena& a, Shape s, const std::vector<Id>& names, Id fallback) {
+  Id u = withRows(a, s.rows, names), v = withRows(a, s.cols, names);
+  if (u == kNoId || v == kNoId) return fallback;
+  auto timesOnes = [&](Id x) { return a.raw(Kind::Mul, {x, a.ones(Shape{a.shape(x).cols, kOne})}); };
+  Id column = timesOnes(u), row = a.raw(Kind::Transpose, {timesOnes(v)});
+  return a.raw(Kind::Commutation, {a.raw(Kind::Mul, {column, row})});
+}
+
 // K(X) is made from a 0 of X's shape (it depends on nothing else): shown
 // with a variable of that shape, K(X) or K(X'), as a raw display term.
 Id nameCommutationsIn(Arena& a, Id t, const std::vector<Id>& names, std::unordered_map<Id, Id>& memo) {
@@ -255,6 +275,7 @@ Id nameCommutationsIn(Arena& a, Id t, const std::vector<Id>& names, std::unorder
       else if (s == Shape{sx.cols, sx.rows}) out = a.raw(Kind::Commutation, {a.raw(Kind::Transpose, {x})});
       if (out != t) break;
     }
+    if (out == t) out = commutationOfTwoSides(a, s, names, t);
   } else {
     bool changed = false;
     for (Id& k : kids) {
