@@ -32,7 +32,7 @@ CLAIMS = [
     (r"`identities/` — (\d+) reference results", (len(catalog["identities"]),)),
     (r"all (\d+) are reproduced symbolically", (sum(1 for e in catalog["identities"] if e["symbolic"]["status"] == "reproduced"),)),
     (r"lists (\d+) results exactly as\s+printed", (results_rows(),)),
-    (r"`derivatives` runs (\d+) Jacobians and Hessians", (lines_starting("proptests/derivatives_test.py", r'    \("(jacobian|hessian)"'),)),
+    (r"`derivatives` runs (\d+) Jacobians, Hessians and gradients", (lines_starting("proptests/derivatives_test.py", r'    \("(jacobian|hessian|grad)"'),)),
     (r"`matrix_functions` runs (\d+) gradients, Jacobians and Hessians", (lines_starting("proptests/matrix_functions_test.py", r'    \("'),)),
     (r"`torch_emission` runs (\d+) worked examples", (lines_starting("proptests/torch_test.py", r'    \("(grad|jacobian|hessian)"'),)),
     (r"`robustness_table` feeds (\d+) adversarial inputs", (lines_starting("proptests/robustness_table.py", r'    \("'),)),
