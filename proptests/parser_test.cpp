@@ -147,6 +147,19 @@ TEST(Parser, ProductsOfDimensionsInAnotherOrderAreEqual) {
   EXPECT_EQ(arena.shape(kk).rows, arena.dimProduct(std::vector<Dim>{b.rows, a.rows}));
 }
 
+// Found by fuzz_expression: a row of ones printed as `ones`, so that
+// `(ones*v)*X'` read back as a product of a column and X' and failed.
+TEST(Parser, RowsOfOnesPrintAndReadBack) {
+  for (const char* text : {"X'*(xi.* sigX'*(-yx .* (X*w)))", "alpha*(ones'*x)*X'", "X'*(ones'*x)", "(x'*ones)*X"}) {
+    Arena arena;
+    Id t = parse(arena, text);
+    std::string printed = toText(arena, t);
+    EXPECT_EQ(parse(arena, printed), t) << text << " prints as " << printed;
+  }
+  Arena arena;
+  EXPECT_EQ(toText(arena, parse(arena, "ones'*x")), "ones'*x");
+}
+
 TEST(Canonical, SumsAndProductsAreFlattenedSortedAndFolded) {
   Arena arena;
   EXPECT_TRUE(same("B + A", "A + B"));

@@ -375,14 +375,22 @@ struct ParseSession::Impl {
       case Tag::Binary: break;
     }
     const std::string& op = a.text;
+    // A dimension of ones that nothing fixes yet may be 1 (ones'*exp(x) is a scalar).
+    auto flexibleOne = [&](Var v) { v = find(v); return v == 0 || (flexible[v] && rigid[v] == kOne && unify(v, 0)); };
+    auto cannotBeOne = [&](Var v) { v = find(v); return v != 0 && (!flexible[v] || rigid[v] != kOne); };
+    if (op == "*" && !in[0].isScalar() && !in[1].isScalar()) {
+      // (ones'*x)*A: a column can multiply A only if A is a row; when A cannot
+      // be, the column's free dimension is 1 and it scales A (and mirrored).
+      if (find(in[0].cols) == 0 && cannotBeOne(in[1].rows) && flexibleOne(in[0].rows)) in[0] = {0, 0};
+      else if (find(in[1].rows) == 0 && cannotBeOne(in[0].cols) && flexibleOne(in[1].cols)) in[1] = {0, 0};
+    }
     if (op == "+" || op == "-") e.kind = Kind::Add;
     else if (op == "*") e.kind = in[0].isScalar() || in[1].isScalar() ? Kind::Scale : Kind::Mul;
     else if (op == ".*") e.kind = Kind::Hadamard;
     else if (op == "./") e.kind = Kind::HadamardDiv;
     else if (op == ".^") e.kind = Kind::HadamardPow;
     else if (op == "/") {
-      // ones'*exp(x) divides: a dimension of ones that nothing fixes yet is 1.
-      auto flexibleOne = [&](Var v) { v = find(v); return v == 0 || (flexible[v] && rigid[v] == kOne && unify(v, 0)); };
+      // ones'*exp(x) divides.
       if (!in[1].isScalar() && flexibleOne(in[1].rows) && flexibleOne(in[1].cols)) in[1] = {0, 0};
       if (!in[1].isScalar())
         throw Error(Error::Category::Shape, "shape error in '" + spanText(t, node) + "': '" + spanText(t, a.kids[1]) +

@@ -50,7 +50,9 @@ class TextPrinter {
       case Kind::Scale: break;  // handled above
       case Kind::Identity: return {"I", kAtom};
       case Kind::Zero: return {"zeros", kAtom};  // "0" would read back as the scalar
-      case Kind::Ones: return {"ones", kAtom};
+      // A row of ones is written ones': alone, ones*x could not say whether
+      // (ones*x)*A is a scaling or a product (found by fuzz_expression).
+      case Kind::Ones: return n.shape.rows == kOne && n.shape.cols != kOne ? std::pair<std::string, int>{"ones'", kPostfix} : std::pair<std::string, int>{"ones", kAtom};
       case Kind::Add: {
         std::string s;
         bool first = true, broadcast = !n.shape.isScalar();
