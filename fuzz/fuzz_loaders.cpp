@@ -34,7 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const Error&) {
   }
 #elif defined(MATCALC_FUZZ_CATALOG)
-  RuleSet rules = RuleSet::standard(arena);
+  static Arena loaded;  // the standard rules restored once; each input gets a copy
+  static const RuleSet rules = RuleSet::standard(loaded);
+  arena = loaded;
   Catalog catalog;
   try {
     catalog.loadFile(arena, path);

@@ -61,6 +61,7 @@ CASES = [
     ("shape mismatch deep inside", ["grad", "--wrt", "x", "tr(A*exp(B*x))"], 2, 5, 200),
     ("grad by an absent variable", ["grad", "--wrt", "q", "x'*x"], 2, 5, 200),
     ("jacobian of kron holding d", ["jacobian", "--wrt", "X", "kron(A, X)"], 0, 5, 200),
+    ("fuzz finding: a trace of a folded identity", ["simplify", "tr(X^0)"], 0, 5, 200),
     ("jacobian of kron(X, X) (K of X's transpose)", ["jacobian", "--wrt", "X", "kron(X, X)"], 0, 5, 200),
     ("hessian of a vector", ["hessian", "--wrt", "x", "A*x"], 2, 5, 200),
     ("jacobian of a 200-layer tanh chain", ["jacobian", "--wrt", "x", "tanh(" * 200 + "x" + ")" * 200], 0, 12, 600),
