@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "matcalc/big_stack.hpp"
 #include "matcalc/calculus.hpp"
@@ -20,6 +22,31 @@ namespace {
 [[noreturn]] void finding(const std::string& what) {
   std::cerr << "finding: " << what << "\n";
   std::abort();
+}
+
+// Whether t holds a constant (I, ones, zeros) with a dimension that is not a
+// variable's row or column count: its size came from a variable that folded
+// away (tr(X^0) is tr(I)), or is only a factor of a vector's length (the
+// parser sizes I from a variable's dimensions, not from factors of a product).
+bool holdsUnsizedConstant(const matcalc::Arena& a, matcalc::Id t) {
+  using namespace matcalc;
+  std::set<Dim> known{kOne};
+  for (Id v : variablesOf(a, t))
+    for (Dim d : {a.shape(v).rows, a.shape(v).cols}) known.insert(d);
+  std::vector<Id> todo{t};
+  std::set<Id> seen;
+  while (!todo.empty()) {
+    Id u = todo.back();
+    todo.pop_back();
+    if (!seen.insert(u).second) continue;
+    Kind k = a.kind(u);
+    if (k == Kind::Identity || k == Kind::Ones || k == Kind::Zero)
+      for (Dim d : {a.shape(u).rows, a.shape(u).cols})
+        for (Dim f : a.dimFactors(d))
+          if (!known.count(f)) return true;
+    for (Id kid : a.kids(u)) todo.push_back(kid);
+  }
+  return false;
 }
 
 }  // namespace
@@ -54,9 +81,10 @@ int pipeline(const std::uint8_t* data, std::size_t size) {
       if (parse(arena, printed) != t) finding("'" + text + "' prints as '" + printed + "', which parses to another term");
     } catch (const Error& e) {
       // The text of a constant whose size came from a variable that folded
-      // away (-1 ./ x.^0 is -ones, tr(X^0) is tr(I)) does not carry that
-      // size: a known limit of the text form (the other forms and the term keep it).
-      bool sizeLost = e.category() == Error::Category::Shape && variablesOf(arena, t).empty();
+      // away (-1 ./ x.^0 is -ones, tr(X^0) is tr(I), alpha - 1 ./ X.^0 is
+      // alpha*ones - 1) does not carry that size: a known limit of the text
+      // form (the other forms and the term keep it), refused when read back.
+      bool sizeLost = e.category() == Error::Category::Shape && holdsUnsizedConstant(arena, t);
       if (!sizeLost) finding("'" + text + "' prints as '" + printed + "', which does not parse: " + e.what());
     }
   }

@@ -158,6 +158,8 @@ TEST(Parser, RowsOfOnesPrintAndReadBack) {
   }
   Arena arena;
   EXPECT_EQ(toText(arena, parse(arena, "ones'*x")), "ones'*x");
+  // A matrix sum of constants keeps one ones: "alpha - 1" would be a scalar.
+  EXPECT_EQ(toText(arena, parse(arena, "alpha - 1 ./ X.^0")), "alpha*ones - 1");
 }
 
 TEST(Canonical, SumsAndProductsAreFlattenedSortedAndFolded) {

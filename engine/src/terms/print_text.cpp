@@ -1,5 +1,6 @@
 // Surface-syntax printer. Precedences mirror the parser's so that printing
 // then parsing gives back the same term (a property test checks this).
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -56,9 +57,15 @@ class TextPrinter {
       case Kind::Add: {
         std::string s;
         bool first = true, broadcast = !n.shape.isScalar();
+        // When every term is c*ones, one keeps its ones: all scalars would
+        // read back as a scalar sum (found by fuzz_expression).
+        auto isConstant = [&](Id k) {
+          return a_.kind(k) == Kind::Ones || (a_.kind(k) == Kind::Scale && a_.kind(a_.kids(k).back()) == Kind::Ones);
+        };
+        bool keepFirst = broadcast && std::all_of(n.kids.begin(), n.kids.end(), isConstant);
         for (Id k : detail::positivesFirst(a_, n.kids)) {
           bool negative = detail::isNegativeTerm(a_, k);
-          if (first) s = broadcast ? printBroadcast(k, kAdd) : print(k, kAdd);
+          if (first) s = broadcast && !keepFirst ? printBroadcast(k, kAdd) : print(k, kAdd);
           else if (negative) s += " - " + (broadcast ? printBroadcast(k, kMul, true) : wrap(render(k, true), kMul));
           else s += " + " + (broadcast ? printBroadcast(k, kMul) : print(k, kMul));
           first = false;
