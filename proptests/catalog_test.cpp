@@ -110,6 +110,20 @@ TEST(Catalog, CoversTheCookbookSectionsAndTheSlides) {
   EXPECT_GE(fixture().catalog.entries().size(), 100u);
 }
 
+// A rule's dimensions are internal ("_864"); its LaTeX names them m, n, … (K_{m,n}).
+TEST(Catalog, LatexShowsNoInternalDimensionNames) {
+  Fixture& f = fixture();
+  int commutations = 0;
+  for (const Rule& r : f.rules.rules())
+    for (Id side : {r.lhsRaw, r.rhsRaw}) {
+      std::string latex = toLatex(f.arena, side);
+      EXPECT_EQ(latex.find("{_"), std::string::npos) << r.name << ": " << latex;
+      EXPECT_EQ(latex.find(",_"), std::string::npos) << r.name << ": " << latex;
+      commutations += latex.find("K_{") != std::string::npos;
+    }
+  EXPECT_GT(commutations, 0);  // the check saw a commutation matrix
+}
+
 TEST(Catalog, EveryEntryIsReproducedSymbolically) {
   Fixture& f = fixture();
   std::size_t symbolic = 0, total = f.catalog.entries().size();

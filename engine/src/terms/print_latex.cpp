@@ -1,4 +1,5 @@
 // LaTeX printer: \operatorname{tr}, ^\top, \odot, \langle\cdot,\cdot\rangle.
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -53,9 +54,23 @@ class LatexPrinter {
   std::string dimText(Dim d) {
     if (d == kOne) return "1";
     std::string s;
-    for (Dim f : a_.dimFactors(d)) s += a_.dimName(f);
+    for (Dim f : a_.dimFactors(d)) s += dimName(f);
     return s;
   }
+  // A catalog entry's dimensions are internal ("_864"): shown as m, n, p, …
+  // in the order they first appear.
+  std::string dimName(Dim f) {
+    const std::string& name = a_.dimName(f);
+    if (name.empty() || name[0] != '_') return name;
+    static constexpr const char* kLetters[] = {"m", "n", "p", "q", "r", "s", "k", "l"};
+    auto [it, added] = letters_.try_emplace(f, "");
+    if (added) {
+      std::size_t i = letters_.size() - 1;
+      it->second = i < std::size(kLetters) ? kLetters[i] : "n_{" + std::to_string(i) + "}";
+    }
+    return it->second;
+  }
+  std::map<Dim, std::string> letters_;
   std::string call(const char* op, Id arg) { return std::string(op) + "\\left(" + print(arg) + "\\right)"; }
   // L_f(X, E), L^{(2)}_f(X, E_1, E_2), K^{(2)}_f(X, B): the arguments in order.
   std::string applied(const std::string& name, std::span<const Id> kids) {
