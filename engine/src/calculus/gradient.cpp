@@ -235,6 +235,16 @@ const RuleIndex& isolationIndex(Arena& a, const RuleSet& rules) {
   });
 }
 
+// K(X) is built from a 0 of X's shape: the derivation names it as the result does.
+void nameCommutationsInSteps(Arena& a, Derivation& d, Id x) {
+  for (auto& stage : d.stages) {
+    stage.start = nameCommutations(a, stage.start, {x});
+    for (Step& s : stage.steps)
+      for (Id* t : {&s.before, &s.after, &s.term})
+        if (*t != kNoId) *t = nameCommutations(a, *t, {x});
+  }
+}
+
 Id isolateGradient(Arena& a, Rewriter& r, const RuleIndex& index, Id dx, Id df, bool record, std::vector<Step>& steps) {
   Isolation isolation(a, r, index, dx, record);
   std::vector<Id> parts = isolation.run(df);
@@ -335,7 +345,8 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   for (auto [guard, t] : differentiate.assumedFacts()) assume(a, plain, guard, t);
   out.derivation.assumptions = assumedDomains(a, f, differentiate);
   Id shown = simplifyDerivative(a, rules, plain, job, budget, g, recordSteps, "simplify the gradient", out.derivation, out.gradient);
-  out.display = present(a, shown);
+  out.display = nameCommutations(a, present(a, shown), {x});
+  if (recordSteps) nameCommutationsInSteps(a, out.derivation, x);
   job.check(a);
   return out;
 }

@@ -65,6 +65,8 @@ const RuleIndex& isolationIndex(Arena& a, const RuleSet& rules);
 // d(f) pushed inward, linear in d(x); a stage of `derivation`. Throws
 // Error(Unsupported) naming a sub-term no rule differentiates.
 Id differentiateOnce(Arena& a, Rewriter& differentiate, Id f, Id x, Derivation& derivation);
+// The commutation matrices of a derivation's steps named as in its result (nameCommutations).
+void nameCommutationsInSteps(Arena& a, Derivation& d, Id x);
 // G with the scalar df = <G, dx>.
 Id isolateGradient(Arena& a, Rewriter& r, const RuleIndex& index, Id dx, Id df, bool record, std::vector<Step>& steps);
 // A derivative tidied, then expanded within a small budget where that reads

@@ -131,16 +131,6 @@ class VecIsolation {
   std::vector<Step> steps_;
 };
 
-// K(X) is built from a 0 of X's shape: the derivation names it as the result does.
-void nameCommutationsInSteps(Arena& a, Derivation& d, Id x) {
-  for (auto& stage : d.stages) {
-    stage.start = nameCommutations(a, stage.start, {x});
-    for (Step& s : stage.steps)
-      for (Id* t : {&s.before, &s.after, &s.term})
-        if (*t != kNoId) *t = nameCommutations(a, *t, {x});
-  }
-}
-
 }  // namespace
 
 DerivativeResult differential(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions, Budget budget,
