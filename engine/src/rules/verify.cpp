@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <unordered_set>
 
 #include "../eval/linear_algebra.hpp"
 #include "matcalc/eval.hpp"
@@ -141,15 +142,34 @@ struct Instance {
   }
 };
 
+// The most factors of any node's dimension in t (vec(A ⊗ B): 4).
+std::size_t mostFactors(const Arena& arena, Id t) {
+  std::size_t most = 0;
+  std::unordered_set<Id> seen;
+  std::vector<Id> stack{t};
+  while (!stack.empty()) {
+    Id u = stack.back();
+    stack.pop_back();
+    if (!seen.insert(u).second) continue;
+    for (Dim d : {arena.shape(u).rows, arena.shape(u).cols}) most = std::max(most, arena.dimFactors(d).size());
+    for (Id k : arena.kids(u)) stack.push_back(k);
+  }
+  return most;
+}
+
 Instance sample(const Arena& arena, const Identity& id, RandomSource& random, Method method) {
   Sampler sampler{arena, random, method};
   std::map<Dim, Eigen::Index> sizes;
   // Sizes are drawn for plain dimensions; a product's (kron, vec) follows from its factors'.
+  // Where a dimension is a product of three or more (vec(A ⊗ B) has m·n·p·q
+  // rows), sizes are 1–3 instead of 1–5: exact arithmetic on 625×625 matrices
+  // would take seconds per trial, and 1–3 still tells every factor apart.
+  const long largest = std::max(mostFactors(arena, id.lhs), mostFactors(arena, id.rhs)) >= 3 ? 3 : 5;
   auto size = [&](Dim d) -> Eigen::Index {
     Eigen::Index n = 1;
     for (Dim f : arena.dimFactors(d)) {
       auto [it, added] = sizes.emplace(f, 0);
-      if (added) it->second = random.integer(1, 5);
+      if (added) it->second = random.integer(1, largest);
       n *= it->second;
     }
     return n;
