@@ -142,7 +142,8 @@ class LatexPrinter {
       case Kind::Vec: return {call("\\operatorname{vec}", n.kids[0]), kAtom};
       case Kind::Commutation: {  // K_{m,n}: K vec(A) = vec(A') for A m×n
         Shape sh = a_.shape(n.kids[0]);
-        return {"K_{" + dimText(sh.rows) + "," + dimText(sh.cols) + "}", kAtom};
+        std::string rows = dimText(sh.rows);  // named first: the order of a + chain's operands is unspecified
+        return {"K_{" + rows + "," + dimText(sh.cols) + "}", kAtom};
       }
       // Matrix functions, unlike the entrywise exp and log: e^X, the principal
       // logarithm Log X, the principal square root X^{1/2}; L_f(X, E) their
