@@ -17,6 +17,7 @@
 
 #include "matcalc/error.hpp"
 #include "matcalc/kinds.hpp"
+#include "matcalc/pair_memo.hpp"
 
 namespace matcalc {
 
@@ -226,8 +227,8 @@ class Arena {
   std::vector<std::vector<Dim>> dimProducts_;  // a product's factors (empty for a plain dimension), kept, not re-read from its name
   NameMap<Dim> dimIndex_;
   std::unordered_map<Id, Id> transposeMemo_;
-  mutable std::unordered_map<std::uint64_t, bool> containsMemo_;
-  mutable std::unordered_map<std::uint64_t, int> compareMemo_;
+  mutable PairMemo containsMemo_;
+  mutable PairMemo compareMemo_;
   std::uint32_t lastScope_ = 0;
   std::uint32_t patternDims_ = 0;
   std::uint32_t freshRound_ = 0;  // freshDim(): every name of the rounds before is taken

@@ -270,12 +270,11 @@ bool Arena::contains(Id term, Id sub) const {
   const NodeFacts& t = facts_[term];
   const NodeFacts& s = facts_[sub];
   if ((t.kinds & s.kinds) != s.kinds || (t.symbols & s.symbols) != s.symbols || t.depth <= s.depth) return false;
-  std::uint64_t key = (std::uint64_t{term} << 32) | sub;
-  if (auto it = containsMemo_.find(key); it != containsMemo_.end()) return it->second;
+  if (std::int8_t known = containsMemo_.get(term, sub); known != PairMemo::kAbsent) return known != 0;
   bool found = false;
   for (Id k : kids(term))
     if ((found = contains(k, sub))) break;
-  containsMemo_.emplace(key, found);
+  containsMemo_.set(term, sub, found ? 1 : 0);
   return found;
 }
 
@@ -285,9 +284,8 @@ int Arena::compare(Id a, Id b) const {
   const Record& y = records_[b];
   if (x.kind != y.kind) return x.kind < y.kind ? -1 : 1;
   bool memo = facts_[a].depth > 3 && facts_[b].depth > 3;
-  std::uint64_t key = (std::uint64_t{a} << 32) | b;
   if (memo)
-    if (auto it = compareMemo_.find(key); it != compareMemo_.end()) return it->second;
+    if (std::int8_t known = compareMemo_.get(a, b); known != PairMemo::kAbsent) return known;
   int result = 0;
   switch (x.kind) {
     case Kind::Symbol: {
@@ -316,8 +314,8 @@ int Arena::compare(Id a, Id b) const {
   if (result == 0 && x.shape.cols != y.shape.cols) result = dimName(x.shape.cols) < dimName(y.shape.cols) ? -1 : 1;
   if (result == 0) result = a < b ? -1 : 1;
   if (memo) {
-    compareMemo_.emplace(key, result);
-    compareMemo_.emplace((std::uint64_t{b} << 32) | a, -result);
+    compareMemo_.set(a, b, static_cast<std::int8_t>(result));
+    compareMemo_.set(b, a, static_cast<std::int8_t>(-result));
   }
   return result;
 }
