@@ -242,6 +242,7 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
     Id factor;
     int side;
     std::size_t count;
+    bool leavesIdentity;  // some term's whole matrix part: taking it out leaves alpha*I (or ones)
   };
   std::vector<Candidate> candidates;
   // Each term's Hadamard operands, worked out once (a product of several
@@ -257,7 +258,7 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
     return (side < 0 ? t.factors.front() : t.factors.back()) == f;
   };
   // How many terms have each factor on each side, counted in one pass.
-  IdCounts counts;
+  IdCounts counts, whole;
   std::vector<std::pair<Id, int>> seenOrder;  // first-seen order, for a deterministic choice among equals
   auto key = [](Id f, int side) { return (std::uint64_t{f} << 3) | static_cast<std::uint64_t>(side + 1); };
   for (std::size_t i = 0; i < terms.size(); ++i) {
@@ -268,6 +269,11 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
       mine.push_back({t.factors.front(), -1});
       mine.push_back({t.factors.back(), +1});
     }
+    if (t.factors.size() == 1) {
+      whole.increment(key(t.factors[0], -1));
+      whole.increment(key(t.factors[0], +1));
+    }
+    if (operands[i].size() == 1) whole.increment(key(operands[i][0], kHadamard));
     for (Id h : operands[i]) mine.push_back({h, kHadamard});
     std::sort(mine.begin(), mine.end());
     mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
@@ -275,14 +281,19 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
       if (counts.increment(key(f, side)) == 1) seenOrder.push_back({f, side});
   }
   for (auto [f, side] : seenOrder)
-    if (std::size_t n = counts.count(key(f, side)); n >= 2) candidates.push_back({f, side, n});
+    if (side == kHadamard && a.kind(f) == Kind::Ones) continue;  // ones .* B is B: taking it out gains nothing
+    else if (std::size_t n = counts.count(key(f, side)); n >= 2)
+      candidates.push_back({f, side, n, side != 0 && whole.count(key(f, side)) > 0});
   if (candidates.empty()) {
     std::vector<Id> parts;
     for (const Term& t : terms) parts.push_back(join(a, t));
     return a.make(Kind::Add, parts);
   }
-  Candidate best = *std::max_element(candidates.begin(), candidates.end(),
-                                     [](const Candidate& x, const Candidate& y) { return x.count < y.count; });
+  // Among factors as common, one that leaves no identity behind:
+  // lambda*w + X'*(X*w - y) rather than (lambda*I + X'*X)*w - X'*y.
+  Candidate best = *std::max_element(candidates.begin(), candidates.end(), [](const Candidate& x, const Candidate& y) {
+    return x.count != y.count ? x.count < y.count : x.leavesIdentity && !y.leavesIdentity;
+  });
   std::vector<Term> inside, outside;
   for (std::size_t i = 0; i < terms.size(); ++i) {
     if (has(i, best.factor, best.side)) inside.push_back(without(a, terms[i], best.factor, best.side));
