@@ -75,7 +75,7 @@ CASES = [
      lambda v: np.sum(np.log(1 + np.exp(-v["y"] * (v["X"] @ v["w"])))), None),
     ("hessian", "y'*log(sigmoid(X*w)) + (1 - y)'*log(1 - sigmoid(X*w))", "w", {"X": (n, m), "y": (n, 1), "w": (m, 1)},
      lambda v: (v["y"].T @ np.log(sig(v["X"] @ v["w"])) + (1 - v["y"]).T @ np.log(1 - sig(v["X"] @ v["w"]))),
-     "-X'*diag(sigmoid(-X*w) .* sigmoid(X*w))*X"),
+     "-X'*diag(sigmoid(X*w) .* sigmoid(-X*w))*X"),
     ("hessian", "x'*x", "x", {"x": (n, 1)}, lambda v: v["x"].T @ v["x"], "2*I"),
     ("hessian", "sum(exp(x))", "x", {"x": (n, 1)}, lambda v: np.exp(v["x"]).sum(), "diag(exp(x))"),
     ("hessian", "tr(inv(X))", "X", {"X": "spd"}, lambda v: np.trace(np.linalg.inv(v["X"])), None),

@@ -143,10 +143,15 @@ Orientation orientationOf(Kind k) {
 // of k factors and one new factor costs O(log k) comparisons, not the
 // O(k log k) of sorting afresh, which made nested elementwise chains
 // quadratic in comparisons times log k. The order is total, so the result is
-// the one std::sort gives.
+// the one std::sort gives. Shallower operands come first: two factors of a
+// nested chain (1 - tanh(t).^2, 1 - tanh(tanh(t)).^2) are then ordered
+// without descending the chain, and simple operands print first.
 template <class Vec>
 void sortOperands(const Arena& a, Vec& v) {
-  auto less = [&](Id x, Id y) { return a.compare(x, y) < 0; };
+  auto less = [&](Id x, Id y) {
+    std::uint32_t dx = a.facts(x).depth, dy = a.facts(y).depth;
+    return dx != dy ? dx < dy : a.compare(x, y) < 0;
+  };
   boost::container::small_vector<std::size_t, 8> starts;  // where each run after the first begins
   for (std::size_t i = 1; i < v.size(); ++i)
     if (less(v[i], v[i - 1])) starts.push_back(i);
