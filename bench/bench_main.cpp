@@ -225,9 +225,9 @@ BENCHMARK(BM_GradTanhNetShallow)->UseManualTime()->DenseRange(1, 9)->Unit(benchm
 BENCHMARK(BM_GradSigmoidNet)->UseManualTime()->RangeMultiplier(2)->Range(1, 64)->Unit(benchmark::kMicrosecond)->Complexity();
 BENCHMARK(BM_GradTraceProduct)->UseManualTime()->RangeMultiplier(2)->Range(1, 256)->Unit(benchmark::kMicrosecond)->Complexity();
 BENCHMARK(BM_GradTraceSum)->UseManualTime()->RangeMultiplier(2)->Range(1, 1024)->Unit(benchmark::kMicrosecond)->Complexity();
-BENCHMARK_CAPTURE(BM_GradNested, exp, "exp")->UseManualTime()->RangeMultiplier(2)->Range(1, 128)->Unit(benchmark::kMicrosecond)->Complexity();
-BENCHMARK_CAPTURE(BM_GradNested, sin, "sin")->UseManualTime()->RangeMultiplier(2)->Range(1, 128)->Unit(benchmark::kMicrosecond)->Complexity();
-BENCHMARK_CAPTURE(BM_GradNested, tanh, "tanh")->UseManualTime()->RangeMultiplier(2)->Range(1, 128)->Unit(benchmark::kMicrosecond)->Complexity();
+BENCHMARK_CAPTURE(BM_GradNested, exp, "exp")->UseManualTime()->RangeMultiplier(2)->Range(1, 512)->Unit(benchmark::kMicrosecond)->Complexity();
+BENCHMARK_CAPTURE(BM_GradNested, sin, "sin")->UseManualTime()->RangeMultiplier(2)->Range(1, 512)->Unit(benchmark::kMicrosecond)->Complexity();
+BENCHMARK_CAPTURE(BM_GradNested, tanh, "tanh")->UseManualTime()->RangeMultiplier(2)->Range(1, 512)->Unit(benchmark::kMicrosecond)->Complexity();
 BENCHMARK(BM_SimplifyProductOfSums)->UseManualTime()->DenseRange(1, 8)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -450,6 +450,20 @@ struct ParseSession::Impl {
       anchored.insert(find(sym.shape.rows));
       anchored.insert(find(sym.shape.cols));
     }
+    // A factor of a variable's dimension is fixed once its other factors
+    // are: x of length n·k in kron(A, I)*x, A n×n, gives I the size k.
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const auto& [name, sym] : symbols)
+        for (Var d : {sym.shape.rows, sym.shape.cols}) {
+          if (!isProduct(d)) continue;
+          std::vector<Var> fs, open;
+          factors(d, fs);
+          for (Var f : fs)
+            if (!anchored.count(find(f)) && rigid[find(f)] == kOne) open.push_back(find(f));
+          if (open.size() == 1) grew |= anchored.insert(open[0]).second;
+        }
+    }
     // A product is fixed when its factors are (kron(A, B) + zeros).
     auto fixed = [&](Var v) {
       v = find(v);

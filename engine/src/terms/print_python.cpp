@@ -2,6 +2,7 @@
 // matrix product and `*` the Hadamard product; I and 0 are sized from a
 // variable's shape (and, in PyTorch, take its dtype). The two dialects differ
 // only in the library's spelling of a few functions.
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -31,6 +32,7 @@ class PythonPrinter {
 
  private:
   // "X.shape[0]" for a user variable with dimension d; "1" for the literal 1.
+  std::vector<Dim> sizing_;  // dimensions being sized, so a factor is not sized from itself
   std::string size(Dim d) {
     if (d == kOne) return "1";
     if (a_.isProductDim(d)) {  // m·n
@@ -43,6 +45,26 @@ class PythonPrinter {
       std::string name = pythonName(a_.symbolOf(s).name);
       if (sh.rows == d) return name + ".shape[0]";
       if (sh.cols == d) return name + ".shape[1]";
+    }
+    // A factor of a variable's dimension: x of length n·k gives k = len(x) // n.
+    if (std::find(sizing_.begin(), sizing_.end(), d) == sizing_.end()) {
+      sizing_.push_back(d);
+      for (Id s : a_.symbolsInScope(0)) {
+        Shape sh = a_.shape(s);
+        for (int axis : {0, 1}) {
+          Dim whole = axis == 0 ? sh.rows : sh.cols;
+          if (!a_.isProductDim(whole)) continue;
+          auto fs = a_.dimFactors(whole);
+          if (std::count(fs.begin(), fs.end(), d) != 1) continue;
+          std::string others;
+          for (Dim f : fs)
+            if (f != d) others += (others.empty() ? "" : " * ") + size(f);
+          if (fs.size() > 2) others = "(" + others + ")";
+          sizing_.pop_back();
+          return "(" + pythonName(a_.symbolOf(s).name) + ".shape[" + std::to_string(axis) + "] // " + others + ")";
+        }
+      }
+      sizing_.pop_back();
     }
     throw Error(Error::Category::Eval, "cannot size dimension " + a_.dimName(d) + " from any variable for " +
                                            (torch_ ? "PyTorch" : "NumPy"));
