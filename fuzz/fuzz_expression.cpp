@@ -16,6 +16,7 @@
 #include "matcalc/parse.hpp"
 #include "matcalc/print.hpp"
 #include "matcalc/rules.hpp"
+#include "matcalc/walk.hpp"
 
 namespace {
 
@@ -24,29 +25,39 @@ namespace {
   std::abort();
 }
 
-// Whether t holds a constant (I, ones, zeros) with a dimension that is not a
-// variable's row or column count: its size came from a variable that folded
-// away (tr(X^0) is tr(I)), or is only a factor of a vector's length (the
-// parser sizes I from a variable's dimensions, not from factors of a product).
+// Whether t holds a constant (I, ones, zeros) whose size no variable of t
+// fixes, as the parser asks: its size came from a variable that folded away
+// (tr(X^0) is tr(I)), or it is one of two unknown factors of a dimension.
+// A dimension is fixed by being a variable's, or by being the one unknown
+// factor of a variable's product dimension (kron(A, I)*x).
 bool holdsUnsizedConstant(const matcalc::Arena& a, matcalc::Id t) {
   using namespace matcalc;
   std::set<Dim> known{kOne};
+  std::vector<Dim> products;
   for (Id v : variablesOf(a, t))
-    for (Dim d : {a.shape(v).rows, a.shape(v).cols}) known.insert(d);
-  std::vector<Id> todo{t};
-  std::set<Id> seen;
-  while (!todo.empty()) {
-    Id u = todo.back();
-    todo.pop_back();
-    if (!seen.insert(u).second) continue;
+    for (Dim d : {a.shape(v).rows, a.shape(v).cols}) {
+      known.insert(d);
+      if (a.dimFactors(d).size() > 1) products.push_back(d);
+    }
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (Dim d : products) {
+      std::vector<Dim> open;
+      for (Dim f : a.dimFactors(d))
+        if (!known.count(f)) open.push_back(f);
+      if (open.size() == 1) grew |= known.insert(open[0]).second;
+    }
+  }
+  bool unsized = false;
+  forEachNode(a, t, [&](Id u) {
     Kind k = a.kind(u);
     if (k == Kind::Identity || k == Kind::Ones || k == Kind::Zero)
       for (Dim d : {a.shape(u).rows, a.shape(u).cols})
-        for (Dim f : a.dimFactors(d))
-          if (!known.count(f)) return true;
-    for (Id kid : a.kids(u)) todo.push_back(kid);
-  }
-  return false;
+        if (!known.count(d))
+          for (Dim f : a.dimFactors(d)) unsized |= !known.count(f);
+    return !unsized;
+  });
+  return unsized;
 }
 
 }  // namespace

@@ -8,11 +8,11 @@
 #include <functional>
 #include <regex>
 #include <set>
-#include <unordered_set>
 
 #include "matcalc/parse.hpp"
 #include "matcalc/print.hpp"
 #include "matcalc/rules.hpp"
+#include "matcalc/walk.hpp"
 #include "yaml_support.hpp"
 #include "../rewrite/order.hpp"
 #include "matcalc/rewrite.hpp"
@@ -111,34 +111,20 @@ const char* orderName(Order o) {
 
 std::set<Dim> dimensionsOf(const Arena& arena, Id term) {
   std::set<Dim> out;
-  std::unordered_set<Id> seen;
-  std::vector<Id> stack{term};
-  while (!stack.empty()) {
-    Id t = stack.back();
-    stack.pop_back();
-    if (!seen.insert(t).second) continue;
+  forEachNode(arena, term, [&](Id t) {
     for (Dim d : {arena.shape(t).rows, arena.shape(t).cols})
       for (Dim f : arena.dimFactors(d)) out.insert(f);  // a product's size follows from its factors'
-    for (Id k : arena.kids(t)) stack.push_back(k);
-  }
+    return true;
+  });
   return out;
 }
 
 std::vector<Id> variablesOf(const Arena& arena, Id term) {
-  std::vector<Id> out;
-  std::unordered_set<Id> seen;
-  std::vector<Id> stack{term};  // depth first, left to right: first-seen order
-  while (!stack.empty()) {
-    Id t = stack.back();
-    stack.pop_back();
-    if (!seen.insert(t).second || !arena.hasKind(t, Kind::Symbol)) continue;
-    if (arena.kind(t) == Kind::Symbol) {
-      out.push_back(t);
-      continue;
-    }
-    auto kids = arena.kids(t);
-    for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.push_back(*it);
-  }
+  std::vector<Id> out;  // in first-seen order
+  forEachNode(arena, term, [&](Id t) {
+    if (arena.kind(t) == Kind::Symbol) out.push_back(t);
+    return arena.hasKind(t, Kind::Symbol) && arena.kind(t) != Kind::Symbol;
+  });
   return out;
 }
 

@@ -4,11 +4,11 @@
 #include <functional>
 #include <map>
 #include <sstream>
-#include <unordered_set>
 
 #include "../eval/linear_algebra.hpp"
 #include "matcalc/eval.hpp"
 #include "matcalc/print.hpp"
+#include "matcalc/walk.hpp"
 
 namespace matcalc {
 
@@ -145,26 +145,30 @@ struct Instance {
 // The most factors of any node's dimension in t (vec(A ⊗ B): 4).
 std::size_t mostFactors(const Arena& arena, Id t) {
   std::size_t most = 0;
-  std::unordered_set<Id> seen;
-  std::vector<Id> stack{t};
-  while (!stack.empty()) {
-    Id u = stack.back();
-    stack.pop_back();
-    if (!seen.insert(u).second) continue;
+  forEachNode(arena, t, [&](Id u) {
     for (Dim d : {arena.shape(u).rows, arena.shape(u).cols}) most = std::max(most, arena.dimFactors(d).size());
-    for (Id k : arena.kids(u)) stack.push_back(k);
-  }
+    return true;
+  });
   return most;
 }
 
-Instance sample(const Arena& arena, const Identity& id, RandomSource& random, Method method) {
-  Sampler sampler{arena, random, method};
-  std::map<Dim, Eigen::Index> sizes;
+// What is worked out once per identity, not per trial.
+struct Plan {
+  Method method;
+  long largest;  // the largest size drawn for a dimension
+};
+Plan planFor(const Arena& arena, const Identity& id) {
   // Sizes are drawn for plain dimensions; a product's (kron, vec) follows from its factors'.
   // Where a dimension is a product of three or more (vec(A ⊗ B) has m·n·p·q
   // rows), sizes are 1–3 instead of 1–5: exact arithmetic on 625×625 matrices
   // would take seconds per trial, and 1–3 still tells every factor apart.
-  const long largest = std::max(mostFactors(arena, id.lhs), mostFactors(arena, id.rhs)) >= 3 ? 3 : 5;
+  long largest = std::max(mostFactors(arena, id.lhs), mostFactors(arena, id.rhs)) >= 3 ? 3 : 5;
+  return {preferredMethod(arena, id), largest};
+}
+
+Instance sample(const Arena& arena, const Identity& id, RandomSource& random, Method method, long largest) {
+  Sampler sampler{arena, random, method};
+  std::map<Dim, Eigen::Index> sizes;
   auto size = [&](Dim d) -> Eigen::Index {
     Eigen::Index n = 1;
     for (Dim f : arena.dimFactors(d)) {
@@ -255,18 +259,16 @@ TrialResult compare(const Arena& arena, const Identity& id, const Instance& inst
   return {TrialResult::Outcome::Equal, method, ""};
 }
 
-}  // namespace
-
-TrialResult checkOnce(const Arena& arena, const Identity& id, RandomSource& random) {
-  Method method = preferredMethod(arena, id);
+TrialResult checkOnce(const Arena& arena, const Identity& id, RandomSource& random, const Plan& plan) {
+  Method method = plan.method;
   try {
-    Instance inst = sample(arena, id, random, method);
+    Instance inst = sample(arena, id, random, method, plan.largest);
     if (method == Method::Dual) return compare<Dual>(arena, id, inst, method);
     try {
       return compare<mpq_class>(arena, id, inst, method);
     } catch (const NotRational&) {
       // Transcendental: draw a floating-point instance instead.
-      Instance real = sample(arena, id, random, Method::Double);
+      Instance real = sample(arena, id, random, Method::Double, plan.largest);
       return compare<double>(arena, id, real, Method::Double);
     }
   } catch (const Error& e) {
@@ -275,13 +277,20 @@ TrialResult checkOnce(const Arena& arena, const Identity& id, RandomSource& rand
   }
 }
 
+}  // namespace
+
+TrialResult checkOnce(const Arena& arena, const Identity& id, RandomSource& random) {
+  return checkOnce(arena, id, random, planFor(arena, id));
+}
+
 CheckSummary check(const Arena& arena, const Identity& id, int trials, std::uint64_t seed) {
   SeededSource random(seed);
   CheckSummary summary;
-  summary.method = preferredMethod(arena, id);
+  Plan plan = planFor(arena, id);
+  summary.method = plan.method;
   int misses = 0;
   while (summary.trials < trials) {
-    TrialResult t = checkOnce(arena, id, random);
+    TrialResult t = checkOnce(arena, id, random, plan);
     summary.method = t.method;
     if (t.outcome == TrialResult::Outcome::NoSample) {
       // A singular sample is rare by chance; many in a row means a missing guard.

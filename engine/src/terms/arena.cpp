@@ -11,6 +11,7 @@
 #include "matcalc/id_map.hpp"
 #include "matcalc/print.hpp"
 #include "matcalc/term.hpp"
+#include "matcalc/walk.hpp"
 
 namespace matcalc {
 
@@ -321,16 +322,9 @@ int Arena::compare(Id a, Id b) const {
 }
 
 std::size_t dagSize(const Arena& arena, Id term) {
-  IdMap seen;
-  boost::container::small_vector<Id, 32> stack{term};
-  while (!stack.empty()) {
-    Id t = stack.back();
-    stack.pop_back();
-    if (seen.contains(t)) continue;
-    seen.set(t, t);
-    for (Id k : arena.kids(t)) stack.push_back(k);
-  }
-  return seen.size();
+  std::size_t n = 0;
+  forEachNode(arena, term, [&](Id) { return ++n, true; });
+  return n;
 }
 
 }  // namespace matcalc
