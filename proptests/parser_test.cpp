@@ -147,6 +147,19 @@ TEST(Parser, ProductsOfDimensionsInAnotherOrderAreEqual) {
   EXPECT_EQ(arena.shape(kk).rows, arena.dimProduct(std::vector<Dim>{b.rows, a.rows}));
 }
 
+// x of length n·k fixes the size k of I in kron(A, I)*x, A n×n: in a fresh
+// arena, and read back where x already has its shape.
+TEST(Parser, IdentitySizedByAFactorOfAVectorsLength) {
+  for (const char* text : {"kron(A, I)*x", "kron(I, A)*x", "((2 + A')/(x'*h) ⊗ H^0)*x"}) {
+    Arena arena;
+    Id t = parse(arena, text);
+    std::string printed = toText(arena, t);
+    EXPECT_EQ(parse(arena, printed), t) << text << " prints as " << printed;
+  }
+  Arena arena;
+  EXPECT_THROW(parse(arena, "kron(I, I)*x"), Error);  // two unknown factors: nothing fixes either
+}
+
 // Found by fuzz_expression: a row of ones printed as `ones`, so that
 // `(ones*v)*X'` read back as a product of a column and X' and failed.
 TEST(Parser, RowsOfOnesPrintAndReadBack) {

@@ -174,9 +174,20 @@ struct ParseSession::Impl {
       std::sort(fs.begin(), fs.end());
       return fs;
     };
-    if (roots(fa) != roots(fb))
-      for (std::size_t i = 0; i < fa.size(); ++i)
-        if (!unify(fa[i], fb[i])) return false;
+    if (roots(fa) != roots(fb)) {
+      // Factors both sides have cancel; the rest pair up in order. n·k with
+      // n·m is k = m, whatever the order the factors stand in.
+      for (Var& f : fa) f = find(f);
+      for (Var& f : fb) f = find(f);
+      std::vector<Var> restA, restB = fb;
+      for (Var f : fa) {
+        auto same = std::find(restB.begin(), restB.end(), f);
+        if (same != restB.end()) restB.erase(same);
+        else restA.push_back(f);
+      }
+      for (std::size_t i = 0; i < restA.size(); ++i)
+        if (!unify(restA[i], restB[i])) return false;
+    }
     Var ra = find(a), rb = find(b);
     if (ra != rb) {
       if (rigid[rb] != kOne && rigid[ra] == kOne) std::swap(ra, rb);  // a fixed dimension stays the root
