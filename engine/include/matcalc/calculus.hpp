@@ -94,6 +94,11 @@ struct Equivalence {
   double largestDifference = 0;   // Numeric: the largest relative difference seen
   std::string detail;             // the normal form, or where the sides differ
 };
+// Exact evaluation at random integer points, where both sides are rational
+// functions of the entries (Method::Exact, Equal or Different); otherwise
+// Verdict::NotProven with Method::Numeric, and nothing evaluated.
+Equivalence compareExactly(const Arena& arena, Id a, Id b, const std::vector<GuardUse>& assumptions = {},
+                           const EquivalenceOptions& options = {});
 // Throws Error(Shape) when the sides' shapes differ.
 Equivalence decideEquivalence(Arena& arena, const RuleSet& rules, Id a, Id b, const std::vector<GuardUse>& assumptions = {},
                               const EquivalenceOptions& options = {});

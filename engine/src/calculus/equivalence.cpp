@@ -145,6 +145,82 @@ std::string showMatrix(const Matrix<mpq_class>& m) {
 
 }  // namespace
 
+Equivalence compareExactly(const Arena& a, Id x, Id y, const std::vector<GuardUse>& assumptions,
+                           const EquivalenceOptions& options) {
+  Equivalence out;
+  if (!rational(a, x) || !rational(a, y)) return out;  // NotProven: not rational functions of the entries
+  // Exact evaluation at random integer points: a false identity of degree
+  // D survives one point with probability at most D/|S| (Schwartz–Zippel).
+  std::mt19937_64 rng(options.seed);
+  const long range = 1L << 30;  // |S| = 2^31 + 1 integers
+  std::uniform_int_distribution<long> entry(-range, range), positive(1, range), dimension(1, 6);
+  std::vector<Id> vars = variablesOf(a, x);
+  for (Id v : variablesOf(a, y))
+    if (std::find(vars.begin(), vars.end(), v) == vars.end()) vars.push_back(v);
+  Facts facts = presuppositions(a, x);
+  Facts more = presuppositions(a, y);
+  facts.positive.insert(more.positive.begin(), more.positive.end());
+  assume(facts, assumptions);
+  std::set<Dim> dims = dimensionsOf(a, x);
+  for (Dim d : dimensionsOf(a, y)) dims.insert(d);
+  double worst = 0;
+  int attempts = 0;
+  for (int draw = 0; draw < options.sizeDraws; ++draw) {
+    std::unordered_map<Dim, Eigen::Index> sizes;
+    for (Dim d : dims)
+      if (d != kOne) sizes[d] = dimension(rng);
+    DegreeBound degrees(a, sizes);
+    Degree dx = degrees.of(x), dy = degrees.of(y);
+    double degree = std::max(dx.num + dy.den, dy.num + dx.den) + dx.den + dy.den;  // also the points where a side is undefined
+    double perPoint = std::min(1.0, degree / (2.0 * static_cast<double>(range) + 1));
+    int good = 0;
+    while (good < options.pointsPerDraw) {
+      if (++attempts > 50 * options.sizeDraws * options.pointsPerDraw)
+        throw Error(Error::Category::Domain, "found no point where both sides are defined");
+      Bindings<mpq_class> b;
+      for (auto [d, n] : sizes) b.sizes.emplace(d, n);
+      for (Id v : vars) {
+        Shape sh = a.shape(v);
+        Eigen::Index r = sizeOfDim(a, sh.rows, sizes), c = sizeOfDim(a, sh.cols, sizes);
+        Matrix<mpq_class> m(r, c);
+        bool pos = facts.positive.count(v) > 0;
+        for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = pos ? positive(rng) : entry(rng);
+        if (facts.spd.count(v)) {
+          m = (m * m.transpose()).eval();
+          for (Eigen::Index i = 0; i < r; ++i) m(i, i) += 1;
+        } else if (facts.symmetric.count(v)) {
+          m = (m + m.transpose()).eval();
+        }
+        if (facts.diagonal.count(v)) m = Matrix<mpq_class>(m.diagonal().asDiagonal());
+        b.bind(a, v, m);
+      }
+      Matrix<mpq_class> vx, vy;
+      try {
+        vx = evaluate(a, x, b);
+        vy = evaluate(a, y, b);
+      } catch (const Error& e) {
+        if (e.category() == Error::Category::Domain) continue;  // a singular sample: draw again
+        throw;
+      }
+      ++good;
+      ++out.points;
+      if (vx != vy) {
+        std::string where;
+        for (Id v : vars) where += (where.empty() ? "" : ", ") + a.symbolOf(v).name + " = " + showMatrix(b.values.at(v));
+        out.verdict = Equivalence::Verdict::Different;
+        out.method = Equivalence::Method::Exact;
+        out.detail = "at " + where + ": " + showMatrix(vx) + " vs " + showMatrix(vy);
+        return out;
+      }
+    }
+    worst = std::max(worst, std::pow(perPoint, options.pointsPerDraw));
+  }
+  out.verdict = Equivalence::Verdict::Equal;
+  out.method = Equivalence::Method::Exact;
+  out.falsePassBound = worst;
+  return out;
+}
+
 Equivalence decideEquivalence(Arena& a, const RuleSet& rules, Id x, Id y, const std::vector<GuardUse>& assumptions,
                               const EquivalenceOptions& options) {
   if (a.shape(x) != a.shape(y))
@@ -164,78 +240,8 @@ Equivalence decideEquivalence(Arena& a, const RuleSet& rules, Id x, Id y, const 
     if (e.category() != Error::Category::Budget) throw;  // too big to normalise: evaluate instead
   }
 
-  if (rational(a, x) && rational(a, y)) {
-    // Exact evaluation at random integer points: a false identity of degree
-    // D survives one point with probability at most D/|S| (Schwartz–Zippel).
-    std::mt19937_64 rng(options.seed);
-    const long range = 1L << 30;  // |S| = 2^31 + 1 integers
-    std::uniform_int_distribution<long> entry(-range, range), positive(1, range), dimension(1, 6);
-    std::vector<Id> vars = variablesOf(a, x);
-    for (Id v : variablesOf(a, y))
-      if (std::find(vars.begin(), vars.end(), v) == vars.end()) vars.push_back(v);
-    Facts facts = presuppositions(a, x);
-    Facts more = presuppositions(a, y);
-    facts.positive.insert(more.positive.begin(), more.positive.end());
-    assume(facts, assumptions);
-    std::set<Dim> dims = dimensionsOf(a, x);
-    for (Dim d : dimensionsOf(a, y)) dims.insert(d);
-    double worst = 0;
-    int attempts = 0;
-    for (int draw = 0; draw < options.sizeDraws; ++draw) {
-      std::unordered_map<Dim, Eigen::Index> sizes;
-      for (Dim d : dims)
-        if (d != kOne) sizes[d] = dimension(rng);
-      DegreeBound degrees(a, sizes);
-      Degree dx = degrees.of(x), dy = degrees.of(y);
-      double degree = std::max(dx.num + dy.den, dy.num + dx.den) + dx.den + dy.den;  // also the points where a side is undefined
-      double perPoint = std::min(1.0, degree / (2.0 * static_cast<double>(range) + 1));
-      int good = 0;
-      while (good < options.pointsPerDraw) {
-        if (++attempts > 50 * options.sizeDraws * options.pointsPerDraw)
-          throw Error(Error::Category::Domain, "found no point where both sides are defined");
-        Bindings<mpq_class> b;
-        for (auto [d, n] : sizes) b.sizes.emplace(d, n);
-        for (Id v : vars) {
-          Shape sh = a.shape(v);
-          Eigen::Index r = sizeOfDim(a, sh.rows, sizes), c = sizeOfDim(a, sh.cols, sizes);
-          Matrix<mpq_class> m(r, c);
-          bool pos = facts.positive.count(v) > 0;
-          for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = pos ? positive(rng) : entry(rng);
-          if (facts.spd.count(v)) {
-            m = (m * m.transpose()).eval();
-            for (Eigen::Index i = 0; i < r; ++i) m(i, i) += 1;
-          } else if (facts.symmetric.count(v)) {
-            m = (m + m.transpose()).eval();
-          }
-          if (facts.diagonal.count(v)) m = Matrix<mpq_class>(m.diagonal().asDiagonal());
-          b.bind(a, v, m);
-        }
-        Matrix<mpq_class> vx, vy;
-        try {
-          vx = evaluate(a, x, b);
-          vy = evaluate(a, y, b);
-        } catch (const Error& e) {
-          if (e.category() == Error::Category::Domain) continue;  // a singular sample: draw again
-          throw;
-        }
-        ++good;
-        ++out.points;
-        if (vx != vy) {
-          std::string where;
-          for (Id v : vars) where += (where.empty() ? "" : ", ") + a.symbolOf(v).name + " = " + showMatrix(b.values.at(v));
-          out.verdict = Equivalence::Verdict::Different;
-          out.method = Equivalence::Method::Exact;
-          out.detail = "at " + where + ": " + showMatrix(vx) + " vs " + showMatrix(vy);
-          return out;
-        }
-      }
-      worst = std::max(worst, std::pow(perPoint, options.pointsPerDraw));
-    }
-    out.verdict = Equivalence::Verdict::Equal;
-    out.method = Equivalence::Method::Exact;
-    out.falsePassBound = worst;
-    return out;
-  }
+  Equivalence exact = compareExactly(a, x, y, assumptions, options);
+  if (exact.method == Equivalence::Method::Exact) return exact;
 
   NumericCheck n = compareNumerically(a, x, y, 20, options.seed, assumptions);
   if (n.points == 0) throw Error(Error::Category::Domain, "found no point where both expressions are defined");
