@@ -40,6 +40,22 @@ TEST(Evaluate, ExactInverseAndDeterminant) {
   EXPECT_EQ(evaluate(arena, parse(arena, "X^-2 - inv(X)*inv(X)"), b), Matrix<mpq_class>::Zero(2, 2));
 }
 
+// Powers are taken by squaring: each agrees with the product of its factors.
+TEST(Evaluate, MatrixPowersAgreeWithRepeatedProducts) {
+  Arena arena;
+  parse(arena, "inv(X)");  // fixes X's shape as square
+  Id x = parse(arena, "X");
+  Bindings<mpq_class> b;
+  Matrix<mpq_class> m = mat<mpq_class>({{1, 2, 0}, {3, -1, 2}, {0, 1, 1}});
+  b.bind(arena, x, m);
+  Matrix<mpq_class> inverse = evaluate(arena, parse(arena, "inv(X)"), b);
+  for (long k : {-5L, -2L, -1L, 0L, 1L, 2L, 3L, 6L, 7L, 13L}) {
+    Matrix<mpq_class> expected = Matrix<mpq_class>::Identity(3, 3);
+    for (long i = 0; i < (k < 0 ? -k : k); ++i) expected = (expected * (k < 0 ? inverse : m)).eval();
+    EXPECT_EQ(evaluate(arena, parse(arena, "X^" + std::to_string(k)), b), expected) << "k = " << k;
+  }
+}
+
 TEST(Evaluate, SingularInverseIsADomainError) {
   Arena arena;
   Id inverse = parse(arena, "inv(X)");
