@@ -13,6 +13,7 @@
 #include "matcalc/calculus.hpp"
 #include "matcalc/eval.hpp"
 #include "matcalc/print.hpp"
+#include "matcalc/walk.hpp"
 
 namespace matcalc {
 
@@ -60,7 +61,7 @@ class DegreeBound {
   }
 
  private:
-  double size(Dim d) const { return d == kOne ? 1.0 : static_cast<double>(sizes_.at(d)); }
+  double size(Dim d) const { return static_cast<double>(sizeOfDim(a_, d, sizes_)); }  // a product from its factors
   double entries(Id t) const { return size(a_.shape(t).rows) * size(a_.shape(t).cols); }
   Degree compute(Id t) {
     auto k = a_.kids(t);
@@ -173,6 +174,17 @@ Equivalence compareExactly(const Arena& a, Id x, Id y, const std::vector<GuardUs
     Degree dx = degrees.of(x), dy = degrees.of(y);
     double degree = std::max(dx.num + dy.den, dy.num + dx.den) + dx.den + dy.den;  // also the points where a side is undefined
     double perPoint = std::min(1.0, degree / (2.0 * static_cast<double>(range) + 1));
+    // Entries of degree D have about 31·D bits, and a product of n×n
+    // matrices makes n³ of them: X^1777 at n = 216 would take hours. Past a
+    // bound the sides are left to the floating-point comparison.
+    double side = 1;
+    for (Id t : {x, y})
+      forEachNode(a, t, [&](Id u) {
+        side = std::max({side, static_cast<double>(sizeOfDim(a, a.shape(u).rows, sizes)),
+                         static_cast<double>(sizeOfDim(a, a.shape(u).cols, sizes))});
+        return true;
+      });
+    if (degree * side * side * side > 1e7) return Equivalence{};
     int good = 0;
     while (good < options.pointsPerDraw) {
       if (++attempts > 50 * options.sizeDraws * options.pointsPerDraw)
