@@ -6,6 +6,7 @@
 #include "matcalc/id_map.hpp"
 #include "matcalc/print.hpp"
 #include "matcalc/rewrite.hpp"
+#include "matcalc/walk.hpp"
 #include "order.hpp"
 
 namespace matcalc {
@@ -64,13 +65,7 @@ bool isDiagonal(const Arena& a, Id t, const Facts& facts) {
 
 Facts presuppositions(const Arena& a, Id term) {
   Facts f;
-  IdMap seen;
-  boost::container::small_vector<Id, 16> stack{term};
-  while (!stack.empty()) {
-    Id t = stack.back();
-    stack.pop_back();
-    if (seen.contains(t)) continue;
-    seen.set(t, t);
+  forEachNode(a, term, [&](Id t) {
     const Node n = a.node(t);
     switch (n.kind) {
       case Kind::Inverse:
@@ -99,8 +94,8 @@ Facts presuppositions(const Arena& a, Id term) {
         break;
       default: break;
     }
-    for (Id k : n.kids) stack.push_back(k);
-  }
+    return true;
+  });
   return f;
 }
 
