@@ -1,5 +1,10 @@
 // matcalc: a thin command-line client of the engine library.
 #include <CLI/CLI.hpp>
+#include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -137,9 +142,32 @@ int run(std::vector<std::string> args) {
   }
 }
 
+// A job of a worked example touches about a megabyte of heap (the standard
+// rules alone 630 KB), and on a virtual machine each first touch of a page
+// is a fault of about 13 us: 3 ms, more than the job. So the heap is grown
+// by a megabyte up front and its pages made present in one call
+// (MADV_POPULATE_WRITE, Linux 5.14; elsewhere the call fails and the pages
+// fault in as before). One malloc arena, so the job's thread uses this heap
+// too instead of growing one of its own.
+void prefaultHeap() {
+  constexpr std::size_t kHeap = std::size_t(1) << 20;
+  constexpr int kPopulateWrite = 23;  // MADV_POPULATE_WRITE, absent from older headers
+  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_TOP_PAD, kHeap);
+  mallopt(M_MMAP_THRESHOLD, 4 * kHeap);  // fixed now that M_TOP_PAD is set: large blocks stay in the heap
+  auto start = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  void* volatile grow = malloc(64 * 1024);  // volatile: not elided with its free
+  free(grow);
+  auto end = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  long page = sysconf(_SC_PAGESIZE);
+  start = (start + page - 1) & ~static_cast<std::uintptr_t>(page - 1);
+  if (end > start) madvise(reinterpret_cast<void*>(start), end - start, kPopulateWrite);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  prefaultHeap();
   std::vector<std::string> args(argv, argv + argc);
   return matcalc::onBigStack([&] { return run(args); });
 }
