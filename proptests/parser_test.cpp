@@ -201,6 +201,8 @@ TEST(Printer, Latex) {
   EXPECT_EQ(latex("norm2(x) + norm2(X) + tr(W1)"),
             "\\operatorname{tr}\\left(W_{1}\\right) + \\left\\|X\\right\\|_F + \\left\\|x\\right\\|_2");
   EXPECT_EQ(latex("X + 2"), "X + 2 \\mathbf{1}");  // a broadcast scalar is explicit
+  EXPECT_EQ(latex("ones'*x"), "\\mathbf{1}^\\top x");   // a row of ones is 1 transposed
+  EXPECT_EQ(latex("(1 - y)'*x"), "\\left(\\mathbf{1}^\\top - y^\\top\\right) x");
 }
 
 TEST(Printer, NumpySizesIdentityFromAVariable) {

@@ -97,7 +97,8 @@ class LatexPrinter {
       case Kind::Scale: break;
       case Kind::Identity: return {"I", kAtom};
       case Kind::Zero: return {"0", kAtom};
-      case Kind::Ones: return {"\\mathbf{1}", kAtom};
+      // A row of ones is the transpose of the vector 1: 1ᵀx, not 1x.
+      case Kind::Ones: return n.shape.rows == kOne && n.shape.cols != kOne ? std::pair<std::string, int>{"\\mathbf{1}^\\top", kPostfix} : std::pair<std::string, int>{"\\mathbf{1}", kAtom};
       case Kind::Add: {
         std::string s;
         bool first = true;
