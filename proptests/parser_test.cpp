@@ -175,6 +175,19 @@ TEST(Parser, RowsOfOnesPrintAndReadBack) {
   EXPECT_EQ(toText(arena, parse(arena, "alpha - 1 ./ X.^0")), "alpha*ones - 1");
 }
 
+// A row that cannot equal the other operand of a sum is a broadcast scalar:
+// in nj - x'*A*ones the ones is a column, and x'*A*ones is 1×1.
+TEST(Parser, ARowOfFreeWidthBesideAColumnIsAScalar) {
+  Arena arena;
+  Id nj = parse(arena, "nj");
+  for (const char* text : {"nj - x'*A*ones", "nj - exp(x'*A*ones)", "nj .* (x'*A*ones)", "(x'*A*ones) - nj"}) {
+    Id t = parse(arena, text);
+    EXPECT_EQ(arena.shape(t), arena.shape(nj)) << text;
+  }
+  EXPECT_EQ(toText(arena, parse(arena, "nj - x'*A*ones")), "nj - ones'*A'*x");  // (x'*A*ones)*ones, broadcast
+  EXPECT_THROW(parse(arena, "nj - x'*A"), Error);  // a 1×n row and an n×1 column: no free dimension
+}
+
 TEST(Canonical, SumsAndProductsAreFlattenedSortedAndFolded) {
   Arena arena;
   EXPECT_TRUE(same("B + A", "A + B"));

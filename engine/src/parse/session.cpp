@@ -395,6 +395,20 @@ struct ParseSession::Impl {
       if (find(in[0].cols) == 0 && cannotBeOne(in[1].rows) && flexibleOne(in[0].rows)) in[0] = {0, 0};
       else if (find(in[1].rows) == 0 && cannotBeOne(in[0].cols) && flexibleOne(in[1].cols)) in[1] = {0, 0};
     }
+    if ((op == "+" || op == "-" || op == ".*" || op == "./") && !in[0].isScalar() && !in[1].isScalar()) {
+      // nj - x'*A*ones: a row cannot equal the column nj, so the row's free
+      // dimension is 1 and it is a broadcast scalar (and mirrored).
+      auto canBeOne = [&](Var v) { v = find(v); return v == 0 || (flexible[v] && rigid[v] == kOne); };
+      auto differ = [&](Var p, Var q) { return (find(p) == 0 && cannotBeOne(q)) || (find(q) == 0 && cannotBeOne(p)); };
+      if (differ(in[0].rows, in[1].rows) || differ(in[0].cols, in[1].cols))
+        for (VShape& side : in)
+          if (canBeOne(side.rows) && canBeOne(side.cols)) {
+            flexibleOne(side.rows);
+            flexibleOne(side.cols);
+            side = {0, 0};
+            break;
+          }
+    }
     if (op == "+" || op == "-") e.kind = Kind::Add;
     else if (op == "*") e.kind = in[0].isScalar() || in[1].isScalar() ? Kind::Scale : Kind::Mul;
     else if (op == ".*") e.kind = Kind::Hadamard;
