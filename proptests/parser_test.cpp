@@ -163,7 +163,8 @@ TEST(Parser, IdentitySizedByAFactorOfAVectorsLength) {
 // Found by fuzz_expression: a row of ones printed as `ones`, so that
 // `(ones*v)*X'` read back as a product of a column and X' and failed.
 TEST(Parser, RowsOfOnesPrintAndReadBack) {
-  for (const char* text : {"X'*(xi.* sigX'*(-yx .* (X*w)))", "alpha*(ones'*x)*X'", "X'*(ones'*x)", "(x'*ones)*X"}) {
+  for (const char* text : {"X'*(xi.* sigX'*(-yx .* (X*w)))", "alpha*(ones'*x)*X'", "X'*(ones'*x)", "(x'*ones)*X",
+                           "nj - x'*in.^4", "nj - exp(x'*y)", "nj ./ (x'*A*ones)"}) {
     Arena arena;
     Id t = parse(arena, text);
     std::string printed = toText(arena, t);
@@ -175,17 +176,21 @@ TEST(Parser, RowsOfOnesPrintAndReadBack) {
   EXPECT_EQ(toText(arena, parse(arena, "alpha - 1 ./ X.^0")), "alpha*ones - 1");
 }
 
-// A row that cannot equal the other operand of a sum is a broadcast scalar:
-// in nj - x'*A*ones the ones is a column, and x'*A*ones is 1×1.
-TEST(Parser, ARowOfFreeWidthBesideAColumnIsAScalar) {
+// Beside an operand that cannot be a scalar, one sized only by free
+// dimensions of ones is a broadcast scalar: in nj - x'*A*ones the ones is a
+// column, and in nj - ones'*v a row (not an n×n matrix: the same numbers,
+// but the text form prints a broadcast scalar so and must read it back).
+TEST(Parser, AnOperandSizedOnlyByOnesBesideAVectorIsAScalar) {
   Arena arena;
   Id nj = parse(arena, "nj");
-  for (const char* text : {"nj - x'*A*ones", "nj - exp(x'*A*ones)", "nj .* (x'*A*ones)", "(x'*A*ones) - nj"}) {
+  for (const char* text : {"nj - x'*A*ones", "nj - exp(x'*A*ones)", "nj .* (x'*A*ones)", "(x'*A*ones) - nj", "nj - ones'*v"}) {
     Id t = parse(arena, text);
     EXPECT_EQ(arena.shape(t), arena.shape(nj)) << text;
   }
   EXPECT_EQ(toText(arena, parse(arena, "nj - x'*A*ones")), "nj - ones'*A'*x");  // (x'*A*ones)*ones, broadcast
   EXPECT_THROW(parse(arena, "nj - x'*A"), Error);  // a 1×n row and an n×1 column: no free dimension
+  EXPECT_EQ(arena.shape(parse(arena, "X + ones")), arena.shape(parse(arena, "X")));  // a bare ones takes X's size
+  EXPECT_EQ(toText(arena, parse(arena, "nj - ones'*v")), "nj - ones'*v");
 }
 
 TEST(Canonical, SumsAndProductsAreFlattenedSortedAndFolded) {

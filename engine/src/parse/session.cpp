@@ -396,18 +396,26 @@ struct ParseSession::Impl {
       else if (find(in[1].rows) == 0 && cannotBeOne(in[0].cols) && flexibleOne(in[1].cols)) in[1] = {0, 0};
     }
     if ((op == "+" || op == "-" || op == ".*" || op == "./") && !in[0].isScalar() && !in[1].isScalar()) {
-      // nj - x'*A*ones: a row cannot equal the column nj, so the row's free
-      // dimension is 1 and it is a broadcast scalar (and mirrored).
+      // nj - x'*A*ones, nj - ones'*v: beside an operand that cannot be a
+      // scalar, one whose every dimension is a free dimension of ones (or
+      // 1) is a broadcast scalar. Its value is the same either way (ones of
+      // any size holds the same numbers), but the text form writes a
+      // broadcast scalar without its ones and must read back as one.
       auto canBeOne = [&](Var v) { v = find(v); return v == 0 || (flexible[v] && rigid[v] == kOne); };
-      auto differ = [&](Var p, Var q) { return (find(p) == 0 && cannotBeOne(q)) || (find(q) == 0 && cannotBeOne(p)); };
-      if (differ(in[0].rows, in[1].rows) || differ(in[0].cols, in[1].cols))
-        for (VShape& side : in)
-          if (canBeOne(side.rows) && canBeOne(side.cols)) {
-            flexibleOne(side.rows);
-            flexibleOne(side.cols);
-            side = {0, 0};
-            break;
-          }
+      auto scalarPossible = [&](const VShape& s) { return canBeOne(s.rows) && canBeOne(s.cols); };
+      // A bare ones (or ones') keeps the size of the other operand: X + ones.
+      auto bare = [&](int side) {
+        const detail::Ast* k = &t.nodes[a.kids[side]];
+        if (k->tag == Tag::Transpose) k = &t.nodes[k->kids[0]];
+        return k->tag == Tag::Name;
+      };
+      for (int side : {0, 1})
+        if (!bare(side) && scalarPossible(in[side]) && !scalarPossible(in[1 - side])) {
+          flexibleOne(in[side].rows);
+          flexibleOne(in[side].cols);
+          in[side] = {0, 0};
+          break;
+        }
     }
     if (op == "+" || op == "-") e.kind = Kind::Add;
     else if (op == "*") e.kind = in[0].isScalar() || in[1].isScalar() ? Kind::Scale : Kind::Mul;
