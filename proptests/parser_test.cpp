@@ -164,7 +164,7 @@ TEST(Parser, IdentitySizedByAFactorOfAVectorsLength) {
 // `(ones*v)*X'` read back as a product of a column and X' and failed.
 TEST(Parser, RowsOfOnesPrintAndReadBack) {
   for (const char* text : {"X'*(xi.* sigX'*(-yx .* (X*w)))", "alpha*(ones'*x)*X'", "X'*(ones'*x)", "(x'*ones)*X",
-                           "nj - x'*in.^4", "nj - exp(x'*y)", "nj ./ (x'*A*ones)"}) {
+                           "nj - x'*in.^4", "nj - exp(x'*y)", "nj ./ (x'*A*ones)", "d(1 - X'*A)*A"}) {
     Arena arena;
     Id t = parse(arena, text);
     std::string printed = toText(arena, t);

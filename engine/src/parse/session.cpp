@@ -403,14 +403,20 @@ struct ParseSession::Impl {
       // broadcast scalar without its ones and must read back as one.
       auto canBeOne = [&](Var v) { v = find(v); return v == 0 || (flexible[v] && rigid[v] == kOne); };
       auto scalarPossible = [&](const VShape& s) { return canBeOne(s.rows) && canBeOne(s.cols); };
-      // A bare ones (or ones') keeps the size of the other operand: X + ones.
-      auto bare = [&](int side) {
-        const detail::Ast* k = &t.nodes[a.kids[side]];
-        if (k->tag == Tag::Transpose) k = &t.nodes[k->kids[0]];
-        return k->tag == Tag::Name;
+      // Only where a matrix product contracts a dimension of ones: elsewhere
+      // (X + ones, X + d(ones)) the ones keeps the other operand's size.
+      auto contractsOnes = [&](int side) {
+        std::vector<int> stack{a.kids[side]};
+        while (!stack.empty()) {
+          int k = stack.back();
+          stack.pop_back();
+          if (elabs[which][k].kind == Kind::Mul) return true;
+          stack.insert(stack.end(), t.nodes[k].kids.begin(), t.nodes[k].kids.end());
+        }
+        return false;
       };
       for (int side : {0, 1})
-        if (!bare(side) && scalarPossible(in[side]) && !scalarPossible(in[1 - side])) {
+        if (scalarPossible(in[side]) && !scalarPossible(in[1 - side]) && contractsOnes(side)) {
           flexibleOne(in[side].rows);
           flexibleOne(in[side].cols);
           in[side] = {0, 0};
