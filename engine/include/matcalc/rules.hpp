@@ -87,6 +87,7 @@ class RuleSet {
   void loadDirectory(Arena& arena, const std::string& dir);
   // Adds a rule made elsewhere (a snapshot); throws Error(Rule) on a duplicate name.
   void add(Rule rule);
+  void reserve(std::size_t more) { rules_.reserve(rules_.size() + more); }
 
   // The standard rules: those of $MATCALC_RULES (directories separated by
   // ':', layered in order) when it is set, else the rules/ compiled into the

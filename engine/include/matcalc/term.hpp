@@ -17,6 +17,7 @@
 
 #include "matcalc/error.hpp"
 #include "matcalc/kinds.hpp"
+#include "matcalc/name_index.hpp"
 #include "matcalc/pair_memo.hpp"
 
 namespace matcalc {
@@ -211,21 +212,15 @@ class Arena {
   std::vector<Id> table_;  // open addressing over ids, kNoId when empty; size a power of 2
   std::size_t operandSlots_ = 0;
   std::vector<Symbol> symbols_;
-  // Looked up by string_view, without building a std::string per lookup.
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  template <class V>
-  using NameMap = std::unordered_map<std::string, V, NameHash, std::equal_to<>>;
-  NameMap<std::uint32_t> symbolIndex_;  // "scope:name"
+  NameIndex symbolIndex_;  // by name and scope, into symbols_
   std::vector<mpq_class> numbers_;
   std::unordered_map<std::string, std::uint32_t> numberIndex_;
   static constexpr long kSmallNumbers = 64;
   std::vector<Id> smallNumbers_;  // the ids of -64 … 64
   std::vector<std::string> dimNames_;
   std::vector<std::vector<Dim>> dimProducts_;  // a product's factors (empty for a plain dimension), kept, not re-read from its name
-  NameMap<Dim> dimIndex_;
+  NameIndex dimIndex_;  // by name, into dimNames_
+  Dim findDim(std::string_view name) const;  // NameIndex::kNone if none
   std::unordered_map<Id, Id> transposeMemo_;
   mutable PairMemo containsMemo_;
   mutable PairMemo compareMemo_;

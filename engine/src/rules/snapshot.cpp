@@ -113,6 +113,8 @@ void restore(Arena& a, RuleSet& rules, std::string_view bytes) {
   // Dimensions: a rule's pattern dimensions ("_7") fresh in this arena, a
   // product rebuilt from its factors' dimensions here, any other by name.
   std::vector<Dim> dims(r.u32());
+  a.dimNames_.reserve(a.dimNames_.size() + dims.size());
+  a.dimProducts_.reserve(a.dimProducts_.size() + dims.size());
   std::vector<Dim> factors;
   for (std::size_t i = 0; i < dims.size(); ++i) {
     std::string_view name = r.view();
@@ -138,6 +140,7 @@ void restore(Arena& a, RuleSet& rules, std::string_view bytes) {
     return it->second;
   };
   std::vector<Id> symbolIds(r.u32());
+  a.symbols_.reserve(a.symbols_.size() + symbolIds.size());
   for (Id& s : symbolIds) {
     std::string name = r.str();
     auto kind = static_cast<VarKind>(r.u32());
@@ -167,6 +170,7 @@ void restore(Arena& a, RuleSet& rules, std::string_view bytes) {
   }
   auto id = [&](std::uint32_t old) { return ids.at(old); };
   std::uint32_t count = r.u32();
+  rules.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
     Rule rule;
     for (std::string* s : {&rule.name, &rule.family, &rule.source, &rule.lhsText, &rule.rhsText, &rule.file}) *s = r.str();

@@ -3,7 +3,6 @@
 // construct.cpp, transposition in transpose.cpp, closed contractions in
 // closed.cpp.
 #include <algorithm>
-#include <charconv>
 #include <functional>
 
 #include <boost/container/small_vector.hpp>
@@ -44,7 +43,7 @@ std::uint32_t saturatingAdd(std::uint32_t a, std::uint32_t b) {
 Arena::Arena() {
   dimNames_.push_back("1");
   dimProducts_.emplace_back();
-  dimIndex_["1"] = kOne;
+  dimIndex_.insert(NameIndex::hash("1"), kOne);
   table_.assign(1024, kNoId);
 }
 
@@ -150,9 +149,12 @@ namespace {
 const std::string kTimes = "\u00B7";  // the middle dot joining the factors of a product's name
 }  // namespace
 
+Dim Arena::findDim(std::string_view name) const {
+  return dimIndex_.find(NameIndex::hash(name), [&](Dim d) { return dimNames_[d] == name; });
+}
+
 Dim Arena::dim(std::string_view name) {
-  auto it = dimIndex_.find(name);
-  if (it != dimIndex_.end()) return it->second;
+  if (Dim found = findDim(name); found != NameIndex::kNone) return found;
   std::vector<Dim> factors;  // of a product named "m·n"
   if (name.find(kTimes) != std::string_view::npos)
     for (std::size_t start = 0;;) {
@@ -164,7 +166,7 @@ Dim Arena::dim(std::string_view name) {
   Dim d = static_cast<Dim>(dimNames_.size());
   dimNames_.emplace_back(name);
   dimProducts_.push_back(std::move(factors));
-  dimIndex_.emplace(std::string(name), d);
+  dimIndex_.insert(NameIndex::hash(name), d);
   return d;
 }
 
@@ -174,7 +176,7 @@ Dim Arena::freshDim() {
   for (;; ++freshRound_)
     for (const char* base : kFreshNames) {
       std::string name = freshRound_ == 0 ? base : base + std::to_string(freshRound_);
-      if (!dimIndex_.contains(name)) return dim(name);
+      if (findDim(name) == NameIndex::kNone) return dim(name);
     }
 }
 
@@ -200,18 +202,6 @@ Dim Arena::freshPatternDim() { return dim("_" + std::to_string(++patternDims_));
 
 std::string Arena::shapeText(Shape s) const { return dimName(s.rows) + "×" + dimName(s.cols); }
 
-namespace {
-// "scope:name", in a reused buffer: a lookup allocates nothing once warm.
-std::string_view symbolKey(std::string_view name, std::uint32_t scope) {
-  thread_local std::string key;
-  key.clear();
-  char digits[16];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, scope);
-  key.append(digits, end).append(1, ':').append(name);
-  return key;
-}
-}  // namespace
-
 Id Arena::symbol(std::string_view name, VarKind kind, Shape shape, std::uint32_t scope) {
   if (const Symbol* existing = findSymbol(name, scope)) {
     if (existing->kind != kind || existing->shape != shape)
@@ -222,13 +212,15 @@ Id Arena::symbol(std::string_view name, VarKind kind, Shape shape, std::uint32_t
   }
   symbols_.push_back({std::string(name), kind, shape, scope});
   auto index = static_cast<std::uint32_t>(symbols_.size() - 1);
-  symbolIndex_.emplace(std::string(symbolKey(name, scope)), index);
+  symbolIndex_.insert(NameIndex::hash(name, scope), index);
   return intern(Kind::Symbol, index, shape, {});
 }
 
 const Symbol* Arena::findSymbol(std::string_view name, std::uint32_t scope) const {
-  auto it = symbolIndex_.find(symbolKey(name, scope));
-  return it == symbolIndex_.end() ? nullptr : &symbols_[it->second];
+  std::uint32_t i = symbolIndex_.find(NameIndex::hash(name, scope), [&](std::uint32_t s) {
+    return symbols_[s].scope == scope && symbols_[s].name == name;
+  });
+  return i == NameIndex::kNone ? nullptr : &symbols_[i];
 }
 
 std::vector<Id> Arena::symbolsInScope(std::uint32_t scope) const {
