@@ -107,7 +107,7 @@ class RuleSet {
 
  private:
   std::vector<Rule> rules_;
-  std::map<std::string, std::size_t> byName_;
+  NameIndex byName_;  // into rules_
   mutable std::vector<std::shared_ptr<const RuleIndex>> indexes_;  // cleared when a rule is added
 };
 

@@ -151,8 +151,8 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
     RuleSpec spec = detail::decodeEntry<RuleSpec>(path, entry, kOptional, "rule");
     std::string where = detail::lineOf(path, entry);
     if (!detail::isKebabCase(spec.name)) fail(where, spec.name, "the name must be kebab-case (a-z, 0-9, -)");
-    if (auto dup = byName_.find(spec.name); dup != byName_.end())
-      fail(where, spec.name, "duplicate name (first defined at " + rules_[dup->second].location() + ")");
+    if (const Rule* dup = find(spec.name))
+      fail(where, spec.name, "duplicate name (first defined at " + dup->location() + ")");
 
     Rule rule;
     rule.name = spec.name;
@@ -245,7 +245,7 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
     if (rule.variables.size() > 16) fail(where, spec.name, "more than 16 pattern variables");
     if (std::string why = detail::orientationProblem(arena, rule); !why.empty()) fail(where, spec.name, why);
 
-    byName_.emplace(rule.name, rules_.size());
+    byName_.insert(NameIndex::hash(rule.name), static_cast<std::uint32_t>(rules_.size()));
     rules_.push_back(std::move(rule));
     indexes_.clear();
   }
@@ -256,17 +256,17 @@ void RuleSet::loadDirectory(Arena& arena, const std::string& dir) {
 }
 
 void RuleSet::add(Rule rule) {
-  if (auto dup = byName_.find(rule.name); dup != byName_.end())
+  if (const Rule* dup = find(rule.name))
     throw Error(Error::Category::Rule, rule.location() + ": rule '" + rule.name + "': duplicate name (first defined at " +
-                                           rules_[dup->second].location() + ")");
-  byName_.emplace(rule.name, rules_.size());
+                                           dup->location() + ")");
+  byName_.insert(NameIndex::hash(rule.name), static_cast<std::uint32_t>(rules_.size()));
   rules_.push_back(std::move(rule));
   indexes_.clear();
 }
 
 const Rule* RuleSet::find(const std::string& name) const {
-  auto it = byName_.find(name);
-  return it == byName_.end() ? nullptr : &rules_[it->second];
+  std::uint32_t i = byName_.find(NameIndex::hash(name), [&](std::uint32_t r) { return rules_[r].name == name; });
+  return i == NameIndex::kNone ? nullptr : &rules_[i];
 }
 
 }  // namespace matcalc
