@@ -1,6 +1,5 @@
 // Rules as data: loaded from rules/*.yaml (format: docs/rule-format.md).
 #pragma once
-#include <map>
 #include <memory>
 #include <set>
 #include <unordered_map>
