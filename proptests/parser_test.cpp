@@ -160,6 +160,17 @@ TEST(Parser, IdentitySizedByAFactorOfAVectorsLength) {
   EXPECT_THROW(parse(arena, "kron(I, I)*x"), Error);  // two unknown factors: nothing fixes either
 }
 
+// Found by fuzz_expression: with x already n·m·p entries long, kron(I, x'*A)
+// (A n·m·p×p) has k·p columns, and k·p = n·m·p is k = n·m: an open
+// dimension equals the product of the factors left on the other side.
+TEST(Parser, AnOpenFactorEqualsTheProductOfTheFactorsLeft) {
+  const char* text = "kron(I, x'*inv(2*r*xx')*A)*x - kron(B, I)*yx";
+  Arena arena;
+  Id t = parse(arena, text);
+  EXPECT_EQ(parse(arena, toText(arena, t)), t);  // read again with every symbol's size fixed
+  EXPECT_EQ(parse(arena, text), t);
+}
+
 // Found by fuzz_expression: a row of ones printed as `ones`, so that
 // `(ones*v)*X'` read back as a product of a column and X' and failed.
 TEST(Parser, RowsOfOnesPrintAndReadBack) {

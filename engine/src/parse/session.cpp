@@ -166,7 +166,6 @@ struct ParseSession::Impl {
       parent[b] = a;
       return true;
     }
-    if (fa.size() != fb.size()) return false;
     // The same factors in another order (vec(X') and vec(X)) are equal as
     // they stand: unifying them in place would force X square.
     auto roots = [&](std::vector<Var> fs) {
@@ -176,7 +175,8 @@ struct ParseSession::Impl {
     };
     if (roots(fa) != roots(fb)) {
       // Factors both sides have cancel; the rest pair up in order. n·k with
-      // n·m is k = m, whatever the order the factors stand in.
+      // n·m is k = m, whatever the order the factors stand in; k·p with
+      // n·m·p is k = n·m, when k is a dimension nothing has fixed yet.
       for (Var& f : fa) f = find(f);
       for (Var& f : fb) f = find(f);
       std::vector<Var> restA, restB = fb;
@@ -185,8 +185,22 @@ struct ParseSession::Impl {
         if (same != restB.end()) restB.erase(same);
         else restA.push_back(f);
       }
-      for (std::size_t i = 0; i < restA.size(); ++i)
-        if (!unify(restA[i], restB[i])) return false;
+      auto open = [&](const std::vector<Var>& rest) { return rest.size() == 1 && rest[0] != 0 && rigid[rest[0]] == kOne; };
+      auto productOfAll = [&](const std::vector<Var>& rest) {
+        Var p = rest[0];
+        for (std::size_t i = 1; i < rest.size(); ++i) p = product(p, rest[i]);
+        return p;
+      };
+      if (restA.size() == restB.size()) {
+        for (std::size_t i = 0; i < restA.size(); ++i)
+          if (!unify(restA[i], restB[i])) return false;
+      } else if (open(restA) && !restB.empty()) {
+        if (!unify(restA[0], productOfAll(restB))) return false;
+      } else if (open(restB) && !restA.empty()) {
+        if (!unify(restB[0], productOfAll(restA))) return false;
+      } else {
+        return false;
+      }
     }
     Var ra = find(a), rb = find(b);
     if (ra != rb) {
