@@ -401,8 +401,9 @@ struct ParseSession::Impl {
     }
     const std::string& op = a.text;
     // A dimension of ones that nothing fixes yet may be 1 (ones'*exp(x) is a scalar).
-    auto flexibleOne = [&](Var v) { v = find(v); return v == 0 || (flexible[v] && rigid[v] == kOne && unify(v, 0)); };
-    auto cannotBeOne = [&](Var v) { v = find(v); return v != 0 && (!flexible[v] || rigid[v] != kOne); };
+    auto canBeOne = [&](Var v) { v = find(v); return v == 0 || (flexible[v] && rigid[v] == kOne); };
+    auto flexibleOne = [&](Var v) { return canBeOne(v) && unify(v, 0); };
+    auto cannotBeOne = [&](Var v) { return !canBeOne(v); };
     if (op == "*" && !in[0].isScalar() && !in[1].isScalar()) {
       // (ones'*x)*A: a column can multiply A only if A is a row; when A cannot
       // be, the column's free dimension is 1 and it scales A (and mirrored).
@@ -415,7 +416,6 @@ struct ParseSession::Impl {
       // 1) is a broadcast scalar. Its value is the same either way (ones of
       // any size holds the same numbers), but the text form writes a
       // broadcast scalar without its ones and must read back as one.
-      auto canBeOne = [&](Var v) { v = find(v); return v == 0 || (flexible[v] && rigid[v] == kOne); };
       auto scalarPossible = [&](const VShape& s) { return canBeOne(s.rows) && canBeOne(s.cols); };
       // Only where a matrix product contracts a dimension of ones: elsewhere
       // (X + ones, X + d(ones)) the ones keeps the other operand's size.
