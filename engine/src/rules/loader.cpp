@@ -245,9 +245,7 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
     if (rule.variables.size() > 16) fail(where, spec.name, "more than 16 pattern variables");
     if (std::string why = detail::orientationProblem(arena, rule); !why.empty()) fail(where, spec.name, why);
 
-    byName_.insert(NameIndex::hash(rule.name), static_cast<std::uint32_t>(rules_.size()));
-    rules_.push_back(std::move(rule));
-    indexes_.clear();
+    add(std::move(rule));
   }
 }
 
