@@ -86,13 +86,20 @@ CASES = [
     ("an unknown --assume", ["grad", "--wrt", "x", "--assume", "unitary(A)", "x'*A*x"], 2, 5, 200),
     ("a bad --var", ["simplify", "--var", "x:tensor", "x"], 2, 5, 200),
     ("--emit of an unknown format", ["grad", "--wrt", "x", "--emit", "fortran", "x'*x"], 2, 5, 200),
-    # Matrix functions: evaluation cost grows with size, so it is bounded too.
-    ("a Kronecker form of a Kronecker form of one", ["equiv", "tr(kexpm(kexpm(kexpm(X))))", "0"], 2, 10, 400),
+    # Matrix functions: evaluation cost grows with size, so it is bounded too;
+    # samples of a product of dimensions are kept to 64×64, where this one
+    # is evaluated (X is 1×1) and differs from 0.
+    ("a Kronecker form of a Kronecker form of one", ["equiv", "tr(kexpm(kexpm(kexpm(X))))", "0"], 1, 10, 400),
     ("logm of a matrix with no eigenvalue off the negative axis", ["equiv", "logm(-X*X')", "zeros"], 2, 5, 200),
     # Found by fuzz_expression: dimensions that are products reached an exact
     # degree bound that knew only plain dimensions (internal error), and then
     # X^1777 of a 216×216 sample was to be evaluated in exact arithmetic.
     ("a high power beside a product of three dimensions", ["equiv", "X^1777 - kron(kron(a, b), B2)", "X^1777 - kron(a, kron(b, B2)) + X - X"], 2, 5, 200),
+    # A product of five dimensions made 1024×1024 samples, whose 1777th
+    # power took minutes; numeric samples are now at most 64×64, and an exact
+    # counterexample shows its long numbers by their first digits.
+    ("a high power beside a product of five dimensions (numeric)", ["equiv", "tanh(X^1777*kron(kron(kron(kron(A, B), C), D), E))", "tanh(kron(kron(kron(kron(A, B), C), D), E)*X^1777)"], 2, 5, 200),
+    ("a high power beside a product of five dimensions (exact)", ["equiv", "X^1777*kron(kron(kron(kron(A, B), C), D), E)", "kron(kron(kron(kron(A, B), C), D), E)*X^1777"], 1, 5, 200),
     ("a Fréchet derivative with a direction of another shape", ["simplify", "dexpm(X, x)"], 2, 5, 200),
     ("sqrtm of a vector", ["grad", "--wrt", "x", "sum(sqrtm(x))"], 2, 5, 200),
 ]

@@ -134,14 +134,38 @@ class DegreeBound {
   std::unordered_map<Id, Degree> memo_;
 };
 
+// An integer of more than 24 digits by its first ones and its length: the
+// exact value of X^1777 has thousands of digits per entry.
+std::string showInteger(const mpz_class& z) {
+  std::string s = z.get_str();
+  std::size_t digits = s.size() - (s[0] == '-');
+  if (digits <= 24) return s;
+  return s.substr(0, s.size() - digits + 12) + "…(" + std::to_string(digits) + " digits)";
+}
+
+std::string showNumber(const mpq_class& q) {
+  return q.get_den() == 1 ? showInteger(q.get_num()) : showInteger(q.get_num()) + "/" + showInteger(q.get_den());
+}
+
 std::string showMatrix(const Matrix<mpq_class>& m) {
   std::ostringstream out;
   out << "[";
   for (Eigen::Index i = 0; i < m.rows(); ++i) {
     if (i) out << "; ";
-    for (Eigen::Index j = 0; j < m.cols(); ++j) out << (j ? " " : "") << m(i, j).get_str();
+    for (Eigen::Index j = 0; j < m.cols(); ++j) out << (j ? " " : "") << showNumber(m(i, j));
   }
   return out.str() + "]";
+}
+
+// Two values that differ: whole when small, else their first differing entry.
+std::string showDifference(const Matrix<mpq_class>& x, const Matrix<mpq_class>& y) {
+  if (x.rows() != y.rows() || x.cols() != y.cols() || x.size() <= 16) return showMatrix(x) + " vs " + showMatrix(y);
+  for (Eigen::Index j = 0; j < x.cols(); ++j)
+    for (Eigen::Index i = 0; i < x.rows(); ++i)
+      if (x(i, j) != y(i, j))
+        return "entry (" + std::to_string(i + 1) + ", " + std::to_string(j + 1) + ") is " + showNumber(x(i, j)) +
+               " vs " + showNumber(y(i, j));
+  return "equal values";  // not reached: called where they differ
 }
 
 }  // namespace
@@ -221,7 +245,7 @@ Equivalence compareExactly(const Arena& a, Id x, Id y, const std::vector<GuardUs
         for (Id v : vars) where += (where.empty() ? "" : ", ") + a.symbolOf(v).name + " = " + showMatrix(b.values.at(v));
         out.verdict = Equivalence::Verdict::Different;
         out.method = Equivalence::Method::Exact;
-        out.detail = "at " + where + ": " + showMatrix(vx) + " vs " + showMatrix(vy);
+        out.detail = "at " + where + ": " + showDifference(vx, vy);
         return out;
       }
     }
@@ -256,7 +280,7 @@ Equivalence decideEquivalence(Arena& a, const RuleSet& rules, Id x, Id y, const 
   if (exact.method == Equivalence::Method::Exact) return exact;
 
   NumericCheck n = compareNumerically(a, x, y, 20, options.seed, assumptions);
-  if (n.points == 0) throw Error(Error::Category::Domain, "found no point where both expressions are defined");
+  if (n.points == 0) throw Error(Error::Category::Domain, "found no point where both expressions are defined and finite");
   out.points = n.points;
   out.largestDifference = n.maxError;
   out.method = Equivalence::Method::Numeric;

@@ -9,6 +9,7 @@
 #include "matcalc/calculus.hpp"
 #include "matcalc/eval.hpp"
 #include "matcalc/print.hpp"
+#include "matcalc/walk.hpp"
 
 namespace matcalc {
 
@@ -111,6 +112,28 @@ struct Point {
   std::unordered_map<Dim, Eigen::Index> sizes;
 };
 
+// A product of dimensions is as large as its factors together: five factors
+// of 4 make a 1024×1024 matrix, whose 1777th power kept a sanitized check
+// busy for minutes. The largest factor of any product past kMaxSide is made
+// smaller until the product fits, so no sample is larger than 64×64.
+constexpr Eigen::Index kMaxSide = 64;
+void boundProducts(const Arena& a, const std::vector<Id>& terms, std::unordered_map<Dim, Eigen::Index>& sizes) {
+  std::set<Dim> products;
+  for (Id t : terms)
+    forEachNode(a, t, [&](Id u) {
+      for (Dim d : {a.shape(u).rows, a.shape(u).cols})
+        if (a.dimFactors(d).size() > 1) products.insert(d);
+      return true;
+    });
+  for (Dim d : products)
+    while (sizeOfDim(a, d, sizes) > kMaxSide) {
+      auto factors = a.dimFactors(d);
+      Dim largest = *std::max_element(factors.begin(), factors.end(),
+                                      [&](Dim x, Dim y) { return sizes.at(x) < sizes.at(y); });
+      --sizes.at(largest);
+    }
+}
+
 // Sizes for every dimension of `terms` (also those only an I or 0 has), then values.
 Point drawPoint(const Arena& a, const std::vector<Id>& terms, const std::map<Id, Domain>& doms, std::mt19937_64& rng) {
   Point p;
@@ -131,6 +154,7 @@ Point drawPoint(const Arena& a, const std::vector<Id>& terms, const std::map<Id,
     Eigen::Index& cols = p.sizes[sh.cols];
     if (((d & kFullColRank) && rows < cols) || ((d & kFullRowRank) && rows > cols)) std::swap(rows, cols);
   }
+  boundProducts(a, terms, p.sizes);  // after the swaps: a bound that holds (a rank it breaks is a point skipped)
   for (auto& [s, d] : doms) {
     Shape sh = a.shape(s);
     auto size = [&](Dim dim) { return Eigen::Index(sizeOfDim(a, dim, p.sizes)); };
