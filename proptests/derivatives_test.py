@@ -60,7 +60,7 @@ CASES = [
     ("grad", "vec(X')'*vec(X)", "X", {"X": (n, m)}, lambda v: vec(v["X"].T).T @ vec(v["X"]), None),
     # I sized by a factor of x's length (x has n*p entries, I is p×p): emitted as np.eye(len(x) // n).
     ("grad", "x'*kron(A, I)*x", "x", {"A": (n, n), "x": (n * p, 1)}, lambda v: v["x"].T @ np.kron(v["A"], np.eye(p)) @ v["x"],
-     "(kron(A, I) + kron(A', I))*x"),
+     "kron(A + A', I)*x"),
     ("jacobian", "kron(I, A)*x", "x", {"A": (m, n), "x": (p * n, 1)}, lambda v: np.kron(np.eye(p), v["A"]) @ v["x"], "kron(I, A)"),
     ("grad", "sum(kron(A, X))", "X", {"A": (m, p), "X": (n, m)}, lambda v: np.kron(v["A"], v["X"]).sum(), None),
     ("grad", "tr(kron(A, X)*B)", "X", {"A": (m, p), "X": (n, m), "B": (p * m, m * n)},

@@ -107,6 +107,33 @@ TEST(Equivalence, RationalIdentitiesAreDecidedByExactEvaluation) {
   EXPECT_EQ(exp.method, Equivalence::Method::NormalForm);
 }
 
+// kron distributes over sums in normal forms, as products do, so both
+// spellings meet; shown, the sums are collected back inside the kron.
+TEST(Equivalence, KronOfSumsHasOneNormalForm) {
+  Arena arena;
+  RuleSet rules;
+  rules.loadDirectory(arena, MATCALC_RULES_DIR);
+  ParseSession session(arena);
+  for (const char* t : {"kron(A, I)*x + kron(A', I)*x", "kron(A + A', I)*x", "kron(A, C) + kron(A, D) + kron(B, C) + kron(B, D)",
+                        "kron(A + B, C + D)", "2*kron(A, C) - kron(B, C)"})
+    session.add(t);
+  auto t = session.finish();
+  SimplifyResult first = simplify(arena, rules, t[0]), second = simplify(arena, rules, t[1]);
+  EXPECT_EQ(first.normal, second.normal);
+  EXPECT_EQ(toText(arena, first.display), "kron(A + A', I)*x");
+  SimplifyResult expanded = simplify(arena, rules, t[2]), product = simplify(arena, rules, t[3]);
+  EXPECT_EQ(expanded.normal, product.normal);
+  EXPECT_EQ(toText(arena, expanded.display), "kron(A + B, C + D)");
+  SimplifyResult scaled = simplify(arena, rules, t[4]);
+  EXPECT_EQ(toText(arena, scaled.display), "kron(2*A - B, C)");
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    SimplifyResult r = simplify(arena, rules, t[i]);
+    NumericCheck n = compareNumerically(arena, t[i], r.display, 4, 3);
+    EXPECT_GT(n.points, 0) << i;
+    EXPECT_LT(n.maxError, 1e-9) << toText(arena, r.display);
+  }
+}
+
 // An exact counterexample of a high power has thousands of digits per entry:
 // it is shown by its first differing entry and the first digits of each.
 TEST(Equivalence, AnExactCounterexampleStaysReadable) {

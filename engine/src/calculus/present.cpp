@@ -4,6 +4,8 @@
 // A*x + A'*x, sum(x) better than ones'*x, and y ./ s better than y .* s.^-1.
 // Each pass works on the DAG (memoised per node). Display terms may hold raw
 // nodes (a transposed sum, a quotient) that the constructors would undo.
+#include <algorithm>
+
 #include "matcalc/id_map.hpp"
 
 #include "present.hpp"
@@ -19,6 +21,7 @@ class Presenter {
   Id run(Id t) {
     Id u = pass(t, readableMemo_, [&](Id n) { return readable(n); });
     u = pass(u, factorMemo_, [&](Id n) { return factored(n); });
+    u = pass(u, kronMemo_, [&](Id n) { return kronsCollected(n); });
     u = pass(u, tracesMemo_, [&](Id n) { return tracesOfSums(n); });
     u = pass(u, signsMemo_, [&](Id n) { return pairedSigns(n); });
     u = pass(u, quotientMemo_, [&](Id n) { return quotients(n); });
@@ -93,6 +96,68 @@ class Presenter {
   }
 
   Id factored(Id t) { return a_.kind(t) == Kind::Add ? detail::factorSumForDisplay(a_, t) : t; }
+
+  // Normal forms distribute kron over sums, as they do products: shown,
+  // kron(A, C) + kron(B, C) reads kron(A + B, C), kron(A, B) + kron(A, C)
+  // reads kron(A, B + C), and both together kron(A + B, C + D).
+  Id kronsCollected(Id t) {
+    if (a_.kind(t) != Kind::Add) return t;
+    std::vector<Id> terms(a_.kids(t).begin(), a_.kids(t).end());
+    bool changed = false;
+    for (std::size_t common : {1u, 0u}) changed = collectKrons(terms, common) || changed;
+    if (!changed) return t;
+    return terms.size() == 1 ? terms[0] : a_.make(Kind::Add, terms);
+  }
+
+  // Groups the terms c*kron(P, Q) that share the factor `common` (1: Q, 0: P)
+  // into one kron of the sum of the others, at the first one's place.
+  bool collectKrons(std::vector<Id>& terms, std::size_t common) {
+    struct Group {
+      Id shared;
+      std::vector<Id> others, members;
+    };
+    std::vector<Group> groups;
+    std::vector<std::pair<Id, int>> order;  // a term as it is, or a group's index
+    for (Id k : terms) {
+      Id core = a_.kind(k) == Kind::Scale ? a_.kids(k).back() : k;
+      if (a_.kind(core) != Kind::Kron) {
+        order.push_back({k, -1});
+        continue;
+      }
+      Id shared = a_.kids(core)[common], other = a_.kids(core)[1 - common];
+      if (core != k) {  // the coefficient goes with the other factor
+        std::vector<Id> scaled(a_.kids(k).begin(), a_.kids(k).end());
+        scaled.back() = other;
+        other = a_.make(Kind::Scale, scaled);
+      }
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) {
+        return x.shared == shared && a_.shape(x.others[0]) == a_.shape(other);
+      });
+      if (g == groups.end()) {
+        order.push_back({kNoId, static_cast<int>(groups.size())});
+        groups.push_back({shared, {other}, {k}});
+      } else {
+        g->others.push_back(other);
+        g->members.push_back(k);
+      }
+    }
+    if (std::all_of(groups.begin(), groups.end(), [](const Group& g) { return g.members.size() == 1; })) return false;
+    terms.clear();
+    for (auto [term, group] : order) {
+      if (group < 0) {
+        terms.push_back(term);
+        continue;
+      }
+      const Group& g = groups[static_cast<std::size_t>(group)];
+      if (g.members.size() == 1) {
+        terms.push_back(g.members[0]);
+        continue;
+      }
+      Id sum = a_.make(Kind::Add, g.others);
+      terms.push_back(a_.make(Kind::Kron, common == 1 ? std::vector<Id>{sum, g.shared} : std::vector<Id>{g.shared, sum}));
+    }
+    return true;
+  }
 
   // c1*tr(A) + c2*tr(B) as tr(c1*A + c2*B), with the sign that leaves fewer
   // terms negative: -2*(tr(I) - tr(A)) reads 2*tr(A - I).
@@ -233,7 +298,7 @@ class Presenter {
   }
 
   Arena& a_;
-  IdMap readableMemo_, factorMemo_, tracesMemo_, signsMemo_, quotientMemo_, transposeMemo_;
+  IdMap readableMemo_, factorMemo_, kronMemo_, tracesMemo_, signsMemo_, quotientMemo_, transposeMemo_;
 };
 
 }  // namespace
