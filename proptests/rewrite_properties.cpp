@@ -134,6 +134,33 @@ TEST(Equivalence, KronOfSumsHasOneNormalForm) {
   }
 }
 
+// A sum of a matrix and its transpose is symmetric, so its inverse is its
+// own transpose: inv(X + X')' is inv(X + X'), and the gradient of
+// log(det(X + X')) is 2*inv(X + X') (was t1 + t1' with t1 = inv(X + X')).
+TEST(Symmetry, SumsOfTransposePairsAreSymmetric) {
+  Arena arena;
+  RuleSet rules;
+  rules.loadDirectory(arena, MATCALC_RULES_DIR);
+  ParseSession session(arena);
+  for (const char* t : {"X + X'", "A*B + B'*A'", "2*X .* X' + I", "X + 2*X'", "A*B + A'*B'", "log(det(X + X'))"}) session.add(t);
+  auto t = session.finish();
+  Facts none;
+  EXPECT_TRUE(isSymmetric(arena, t[0], none));
+  EXPECT_TRUE(isSymmetric(arena, t[1], none));
+  EXPECT_TRUE(isSymmetric(arena, t[2], none));
+  EXPECT_FALSE(isSymmetric(arena, t[3], none));
+  EXPECT_FALSE(isSymmetric(arena, t[4], none));  // A*B + (B*A)'
+  for (Id s : {t[0], t[1], t[3], t[4]}) {  // symmetric exactly when the transpose is the same term
+    EXPECT_EQ(isSymmetric(arena, s, none), arena.transpose(s) == s) << toText(arena, s);
+  }
+  Id x = arena.symbol("X", VarKind::Matrix, arena.shape(t[0]));
+  GradientResult g = gradient(arena, rules, t[5], x);
+  EXPECT_EQ(toText(arena, g.display), "2*inv(X + X')");
+  NumericCheck c = checkGradient(arena, t[5], x, g.display, 4, 5);
+  EXPECT_GT(c.points, 0);
+  EXPECT_LT(c.maxError, 1e-6);
+}
+
 // An exact counterexample of a high power has thousands of digits per entry:
 // it is shown by its first differing entry and the first digits of each.
 TEST(Equivalence, AnExactCounterexampleStaysReadable) {

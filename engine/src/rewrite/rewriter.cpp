@@ -13,6 +13,37 @@ namespace matcalc {
 
 namespace {
 
+// Whether y is x' as the constructors would write it, without making x'
+// (the arena is read-only here): X and X', A*B and B'*A', c*A and c*A'.
+bool isTransposeOf(const Arena& a, Id x, Id y) {
+  if ((a.kind(x) == Kind::Transpose && a.kids(x)[0] == y) || (a.kind(y) == Kind::Transpose && a.kids(y)[0] == x)) return true;
+  if (a.shape(x).rows != a.shape(y).cols || a.shape(x).cols != a.shape(y).rows || a.kind(x) != a.kind(y)) return false;
+  auto kx = a.kids(x), ky = a.kids(y);
+  if (kx.size() != ky.size()) return false;
+  switch (a.kind(x)) {
+    case Kind::Mul:
+      for (std::size_t i = 0; i < kx.size(); ++i)
+        if (!isTransposeOf(a, kx[i], ky[kx.size() - 1 - i])) return false;
+      return true;
+    case Kind::Scale:  // the same scalars, by one matrix and its transpose
+      return std::equal(kx.begin(), kx.end() - 1, ky.begin()) && isTransposeOf(a, kx.back(), ky.back());
+    default: return false;
+  }
+}
+
+// A sum (or Hadamard product) whose terms are symmetric or come in pairs
+// A, A' is symmetric: X + X', A*B + B'*A'. Pairs are sought in short sums
+// only (each term against the others): a long one is not known symmetric.
+bool termsPairUnderTranspose(const Arena& a, Id t, const Facts& facts) {
+  auto k = a.kids(t);
+  constexpr std::size_t kLongest = 64;
+  for (Id x : k) {
+    if (a.shape(x).isScalar() || isSymmetric(a, x, facts)) continue;
+    if (k.size() > kLongest || std::none_of(k.begin(), k.end(), [&](Id y) { return isTransposeOf(a, x, y); })) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool isSymmetric(const Arena& a, Id t, const Facts& facts) {
@@ -24,8 +55,7 @@ bool isSymmetric(const Arena& a, Id t, const Facts& facts) {
     case Kind::Zero:
     case Kind::Ones: return a.shape(t).rows == a.shape(t).cols;
     case Kind::Add:
-    case Kind::Hadamard:
-      return std::all_of(a.kids(t).begin(), a.kids(t).end(), [&](Id k) { return a.shape(k).isScalar() || isSymmetric(a, k); });
+    case Kind::Hadamard: return termsPairUnderTranspose(a, t, facts);
     case Kind::Scale: return isSymmetric(a, a.kids(t).back());
     case Kind::Inverse:
     case Kind::MatPow: return isSymmetric(a, a.kids(t)[0]);
