@@ -68,31 +68,33 @@ RC_GTEST_PROP(NormalForm, EveryStepNamesARuleAndKeepsTheValue, ()) {
   }
 }
 
-TEST(Equivalence, TraceCyclicityIsDecidedByNormalForm) {
+// The standard rules and terms parsed in one session (a name has one shape).
+struct Parsed {
+  explicit Parsed(std::initializer_list<const char*> sources) {
+    rules.loadDirectory(arena, MATCALC_RULES_DIR);
+    ParseSession session(arena);
+    for (const char* source : sources) session.add(source);
+    t = session.finish();
+  }
   Arena arena;
   RuleSet rules;
-  rules.loadDirectory(arena, MATCALC_RULES_DIR);
-  ParseSession session(arena);
-  session.add("tr(A*B*C)");
-  session.add("tr(C*A*B)");
-  session.add("tr(B*A*C)");
-  auto t = session.finish();
+  std::vector<Id> t;
+};
+
+TEST(Equivalence, TraceCyclicityIsDecidedByNormalForm) {
+  Parsed p({"tr(A*B*C)", "tr(C*A*B)", "tr(B*A*C)"});
+  auto& [arena, rules, t] = p;
   Id a = simplify(arena, rules, t[0]).normal, b = simplify(arena, rules, t[1]).normal, c = simplify(arena, rules, t[2]).normal;
   EXPECT_EQ(a, b);
   EXPECT_NE(a, c);  // not a rotation: must not be identified
 }
 
 TEST(Equivalence, RationalIdentitiesAreDecidedByExactEvaluation) {
-  Arena arena;
-  RuleSet rules;
-  rules.loadDirectory(arena, MATCALC_RULES_DIR);
-  ParseSession session(arena);
   // The push-through identity across three factors: the rules push one
   // factor through (eq. 167), not a product of two, so no rule relates its sides.
-  for (const char* t : {"inv(I + P*Q*R)*P", "P*inv(I + Q*R*P)", "inv(I + P*Q*R)*P*inv(I + Q*R*P)",
-                        "det(A*B)", "det(A)*det(B)", "exp(y)", "exp(y) .* (ones + 0*y)"})
-    session.add(t);
-  auto t = session.finish();
+  Parsed p({"inv(I + P*Q*R)*P", "P*inv(I + Q*R*P)", "inv(I + P*Q*R)*P*inv(I + Q*R*P)", "det(A*B)", "det(A)*det(B)", "exp(y)",
+            "exp(y) .* (ones + 0*y)"});
+  auto& [arena, rules, t] = p;
   Equivalence pushThrough = decideEquivalence(arena, rules, t[0], t[1]);
   EXPECT_EQ(pushThrough.verdict, Equivalence::Verdict::Equal);
   EXPECT_EQ(pushThrough.method, Equivalence::Method::Exact);
@@ -110,14 +112,9 @@ TEST(Equivalence, RationalIdentitiesAreDecidedByExactEvaluation) {
 // kron distributes over sums in normal forms, as products do, so both
 // spellings meet; shown, the sums are collected back inside the kron.
 TEST(Equivalence, KronOfSumsHasOneNormalForm) {
-  Arena arena;
-  RuleSet rules;
-  rules.loadDirectory(arena, MATCALC_RULES_DIR);
-  ParseSession session(arena);
-  for (const char* t : {"kron(A, I)*x + kron(A', I)*x", "kron(A + A', I)*x", "kron(A, C) + kron(A, D) + kron(B, C) + kron(B, D)",
-                        "kron(A + B, C + D)", "2*kron(A, C) - kron(B, C)"})
-    session.add(t);
-  auto t = session.finish();
+  Parsed p({"kron(A, I)*x + kron(A', I)*x", "kron(A + A', I)*x", "kron(A, C) + kron(A, D) + kron(B, C) + kron(B, D)",
+            "kron(A + B, C + D)", "2*kron(A, C) - kron(B, C)"});
+  auto& [arena, rules, t] = p;
   SimplifyResult first = simplify(arena, rules, t[0]), second = simplify(arena, rules, t[1]);
   EXPECT_EQ(first.normal, second.normal);
   EXPECT_EQ(toText(arena, first.display), "kron(A + A', I)*x");
@@ -138,12 +135,8 @@ TEST(Equivalence, KronOfSumsHasOneNormalForm) {
 // own transpose: inv(X + X')' is inv(X + X'), and the gradient of
 // log(det(X + X')) is 2*inv(X + X') (was t1 + t1' with t1 = inv(X + X')).
 TEST(Symmetry, SumsOfTransposePairsAreSymmetric) {
-  Arena arena;
-  RuleSet rules;
-  rules.loadDirectory(arena, MATCALC_RULES_DIR);
-  ParseSession session(arena);
-  for (const char* t : {"X + X'", "A*B + B'*A'", "2*X .* X' + I", "X + 2*X'", "A*B + A'*B'", "log(det(X + X'))"}) session.add(t);
-  auto t = session.finish();
+  Parsed p({"X + X'", "A*B + B'*A'", "2*X .* X' + I", "X + 2*X'", "A*B + A'*B'", "log(det(X + X'))"});
+  auto& [arena, rules, t] = p;
   Facts none;
   EXPECT_TRUE(isSymmetric(arena, t[0], none));
   EXPECT_TRUE(isSymmetric(arena, t[1], none));
@@ -164,13 +157,8 @@ TEST(Symmetry, SumsOfTransposePairsAreSymmetric) {
 // An exact counterexample of a high power has thousands of digits per entry:
 // it is shown by its first differing entry and the first digits of each.
 TEST(Equivalence, AnExactCounterexampleStaysReadable) {
-  Arena arena;
-  RuleSet rules;
-  rules.loadDirectory(arena, MATCALC_RULES_DIR);
-  ParseSession session(arena);
-  session.add("X^1777*kron(A, B)");
-  session.add("kron(A, B)*X^1777");
-  auto t = session.finish();
+  Parsed p({"X^1777*kron(A, B)", "kron(A, B)*X^1777"});
+  auto& [arena, rules, t] = p;
   Equivalence e = decideEquivalence(arena, rules, t[0], t[1]);
   EXPECT_EQ(e.verdict, Equivalence::Verdict::Different);
   ASSERT_EQ(e.method, Equivalence::Method::Exact);
