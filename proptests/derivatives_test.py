@@ -71,6 +71,8 @@ CASES = [
     ("hessian", "x'*A*x", "x", {"x": (n, 1), "A": (n, n)}, lambda v: v["x"].T @ v["A"] @ v["x"], "A + A'"),
     ("hessian", "log(sum(exp(x)))", "x", {"x": (n, 1)}, lambda v: np.log(np.exp(v["x"]).sum()),
      "diag(softmax(x)) - softmax(x)*softmax(x)'"),
+    ("jacobian", "exp(x)/sum(exp(x))", "x", {"x": (n, 1)}, lambda v: np.exp(v["x"]) / np.exp(v["x"]).sum(),
+     "diag(softmax(x)) - softmax(x)*softmax(x)'"),
     ("hessian", "log(sum(exp(A*x)))", "x", {"A": (m, n), "x": (n, 1)}, lambda v: np.log(np.exp(v["A"] @ v["x"]).sum()),
      "A'*(diag(t1) - t1*t1')*A\n  where t1 = softmax(A*x)"),
     ("hessian", "norm2(A*x - y)^2", "x", {"A": (m, n), "x": (n, 1), "y": (m, 1)},
