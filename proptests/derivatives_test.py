@@ -155,6 +155,26 @@ for command, expr, wrt, shapes, F, expected in CASES:
             break
         checked += 1
 
+# Logits of 1000 overflow a plain exp: the emitted softmax and logsumexp
+# shift by the largest entry, and stay finite and right.
+large = np.array([[1000.0], [999.0], [0.0]])
+stable = np.exp(large - large.max()) / np.exp(large - large.max()).sum()
+for command, expr, want in (("grad", "logsumexp(x)", stable),
+                            ("jacobian", "softmax(x)", np.diagflat(stable) - stable @ stable.T)):
+    numpy = subprocess.run([matcalc, command, "--wrt", "x", "--emit", "numpy", "--", expr], capture_output=True, text=True)
+    scope = {"np": np, "x": large}
+    lines = numpy.stdout.strip().split("\n")
+    for line in lines[:-1]:
+        exec(line, scope)
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            got = np.asarray(eval(lines[-1], scope), dtype=float)
+    except FloatingPointError as e:
+        failures.append(f"{command} {expr!r} at logits of 1000: NumPy raises {e}")
+        continue
+    if not np.allclose(got, want, rtol=1e-12, atol=1e-300):
+        failures.append(f"{command} {expr!r} at logits of 1000: NumPy gives {got.ravel()}, expected {want.ravel()}")
+
 for f in failures:
     print("FAIL:", f)
 count = {c: sum(1 for case in CASES if case[0] == c) for c in ("jacobian", "hessian", "grad")}

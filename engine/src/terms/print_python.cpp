@@ -179,10 +179,16 @@ class PythonPrinter {
       case Kind::Sum: return {call("sum", n.kids[0]), kAtom};
       case Kind::Norm1: return {lib_ + ".sum(" + call("abs", n.kids[0]) + ")", kAtom};
       case Kind::Norm2: return {call("linalg.norm", n.kids[0]), kAtom};
-      case Kind::LogSumExp: return {lib_ + ".log(" + lib_ + ".sum(" + call("exp", n.kids[0]) + "))", kAtom};
+      // Shifted by the largest entry, so that logits of 1000 do not overflow
+      // exp (the values are the same).
+      case Kind::LogSumExp: {
+        std::string shifted = lib_ + ".exp(z_ - " + lib_ + ".max(z_))";
+        return {"(lambda z_: " + lib_ + ".max(z_) + " + lib_ + ".log(" + lib_ + ".sum(" + shifted + ")))(" + print(n.kids[0]) + ")",
+                kAtom};
+      }
       case Kind::Softmax: {
-        std::string e = call("exp", n.kids[0]);
-        return {"(" + e + " / " + lib_ + ".sum(" + e + "))", kAtom};
+        std::string shifted = lib_ + ".exp(z_ - " + lib_ + ".max(z_))";
+        return {"(lambda z_: " + shifted + " / " + lib_ + ".sum(" + shifted + "))(" + print(n.kids[0]) + ")", kAtom};
       }
       case Kind::DiagMatrix: return {call("diagflat", n.kids[0]), kAtom};
       case Kind::DiagVector: return {call("diag", n.kids[0]) + ".reshape(-1, 1)", kAtom};
