@@ -156,10 +156,10 @@ for command, expr, wrt, shapes, F, expected in CASES:
         checked += 1
 
 # Logits of 1000 overflow a plain exp: the emitted softmax and logsumexp
-# shift by the largest entry, and stay finite and right.
+# shift by the largest entry and sigmoid uses logaddexp, and stay finite and right.
 large = np.array([[1000.0], [999.0], [0.0]])
 stable = np.exp(large - large.max()) / np.exp(large - large.max()).sum()
-for command, expr, want in (("grad", "logsumexp(x)", stable),
+for command, expr, want in (("grad", "logsumexp(x)", stable), ("grad", "sum(log(sigmoid(x)))", np.exp(-np.logaddexp(0, large))),
                             ("jacobian", "softmax(x)", np.diagflat(stable) - stable @ stable.T)):
     numpy = subprocess.run([matcalc, command, "--wrt", "x", "--emit", "numpy", "--", expr], capture_output=True, text=True)
     scope = {"np": np, "x": large}

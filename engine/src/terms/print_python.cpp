@@ -239,7 +239,7 @@ class PythonPrinter {
       case Kind::Tanh: return {call("tanh", n.kids[0]), kAtom};
       case Kind::Sigmoid:
         if (torch_) return {call("sigmoid", n.kids[0]), kAtom};
-        return {"(1 / (1 + np.exp(-(" + print(n.kids[0]) + "))))", kAtom};
+        return {"np.exp(-np.logaddexp(0, -(" + print(n.kids[0]) + ")))", kAtom};  // 1/(1 + e^-z), without overflow
       case Kind::Relu:
         if (torch_) return {call("relu", n.kids[0]), kAtom};
         return {"np.maximum(" + print(n.kids[0]) + ", 0)", kAtom};
