@@ -175,6 +175,19 @@ for command, expr, want in (("grad", "logsumexp(x)", stable), ("grad", "sum(log(
     if not np.allclose(got, want, rtol=1e-12, atol=1e-300):
         failures.append(f"{command} {expr!r} at logits of 1000: NumPy gives {got.ravel()}, expected {want.ravel()}")
 
+# The value in --emit numpy-def is the expression as written: log(sum(exp(x))) too.
+define = subprocess.run([matcalc, "grad", "--wrt", "x", "--emit", "numpy-def", "--", "log(sum(exp(x)))"], capture_output=True,
+                        text=True)
+scope = {}
+exec(define.stdout, scope)
+try:
+    with np.errstate(over="raise", invalid="raise"):
+        value, gradient = scope["f"](x=large)
+    if not (np.isclose(value, 1000 + np.log1p(np.exp(-1.0) + np.exp(-1000.0))) and np.allclose(gradient, stable)):
+        failures.append(f"numpy-def of log(sum(exp(x))) at logits of 1000: {value}, {gradient.ravel()}")
+except FloatingPointError as e:
+    failures.append(f"numpy-def of log(sum(exp(x))) at logits of 1000: NumPy raises {e}")
+
 for f in failures:
     print("FAIL:", f)
 count = {c: sum(1 for case in CASES if case[0] == c) for c in ("jacobian", "hessian", "grad")}

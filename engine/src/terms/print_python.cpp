@@ -181,11 +181,7 @@ class PythonPrinter {
       case Kind::Norm2: return {call("linalg.norm", n.kids[0]), kAtom};
       // Shifted by the largest entry, so that logits of 1000 do not overflow
       // exp (the values are the same).
-      case Kind::LogSumExp: {
-        std::string shifted = lib_ + ".exp(z_ - " + lib_ + ".max(z_))";
-        return {"(lambda z_: " + lib_ + ".max(z_) + " + lib_ + ".log(" + lib_ + ".sum(" + shifted + ")))(" + print(n.kids[0]) + ")",
-                kAtom};
-      }
+      case Kind::LogSumExp: return {logSumExp(n.kids[0]), kAtom};
       case Kind::Softmax: {
         std::string shifted = lib_ + ".exp(z_ - " + lib_ + ".max(z_))";
         return {"(lambda z_: " + shifted + " / " + lib_ + ".sum(" + shifted + "))(" + print(n.kids[0]) + ")", kAtom};
@@ -232,7 +228,11 @@ class PythonPrinter {
                                  print(n.kids[0]) + ", " + print(n.kids[1])),
                 kAtom};
       case Kind::Exp: return {call("exp", n.kids[0]), kAtom};
-      case Kind::Log: return {call("log", n.kids[0]), kAtom};
+      case Kind::Log: {  // log(sum(exp(z))) as written by a user: the same care as logsumexp
+        Id inner = n.kids[0];
+        if (a_.kind(inner) == Kind::Sum && a_.kind(a_.kids(inner)[0]) == Kind::Exp) return {logSumExp(a_.kids(a_.kids(inner)[0])[0]), kAtom};
+        return {call("log", n.kids[0]), kAtom};
+      }
       case Kind::Sqrt: return {call("sqrt", n.kids[0]), kAtom};
       case Kind::Sin: return {call("sin", n.kids[0]), kAtom};
       case Kind::Cos: return {call("cos", n.kids[0]), kAtom};
@@ -250,6 +250,13 @@ class PythonPrinter {
         return {"np.heaviside(" + print(n.kids[0]) + ", 0.0)", kAtom};
     }
     throw std::logic_error("unprintable kind");
+  }
+
+  // log(sum(exp(z))) shifted by the largest entry, so that logits of 1000
+  // do not overflow exp (the value is the same).
+  std::string logSumExp(Id z) {
+    std::string shifted = lib_ + ".exp(z_ - " + lib_ + ".max(z_))";
+    return "(lambda z_: " + lib_ + ".max(z_) + " + lib_ + ".log(" + lib_ + ".sum(" + shifted + ")))(" + print(z) + ")";
   }
 
   // A negative number or product printed without its sign, as a subtrahend.
