@@ -179,10 +179,8 @@ class PythonPrinter {
       case Kind::Sum: return {call("sum", n.kids[0]), kAtom};
       case Kind::Norm1: return {lib_ + ".sum(" + call("abs", n.kids[0]) + ")", kAtom};
       case Kind::Norm2: return {call("linalg.norm", n.kids[0]), kAtom};
-      // Shifted by the largest entry, so that logits of 1000 do not overflow
-      // exp (the values are the same).
       case Kind::LogSumExp: return {logSumExp(n.kids[0]), kAtom};
-      case Kind::Softmax: {
+      case Kind::Softmax: {  // shifted by the largest entry, as logSumExp
         std::string shifted = lib_ + ".exp(z_ - " + lib_ + ".max(z_))";
         return {"(lambda z_: " + shifted + " / " + lib_ + ".sum(" + shifted + "))(" + print(n.kids[0]) + ")", kAtom};
       }
