@@ -63,9 +63,7 @@ bool isSymmetric(const Arena& a, Id t, const Facts& facts) {
       auto k = a.kids(t);
       for (std::size_t i = 0, j = k.size() - 1; i <= j; ++i, --j) {
         if (i == j) return isSymmetric(a, k[i]);
-        Id x = k[i], y = k[j];
-        bool mirror = (a.kind(y) == Kind::Transpose && a.kids(y)[0] == x) || (a.kind(x) == Kind::Transpose && a.kids(x)[0] == y);
-        if (!mirror) return false;
+        if (!isTransposeOf(a, k[i], k[j])) return false;
         if (j == 0) break;
       }
       return true;
