@@ -80,7 +80,7 @@ class Presenter {
     if (k == Kind::Inner && a_.shape(a_.kids(t)[0]).isColumn() && !a_.shape(a_.kids(t)[0]).isScalar())
       return a_.make(Kind::Mul, {a_.transpose(a_.kids(t)[0]), a_.kids(t)[1]});
     // (x - c)'*(x - c) as norm2(x - c)^2 (x'*x stays: it is as short).
-    if (Id v = gramOf(t); v != kNoId && k == Kind::Mul && a_.kind(v) != Kind::Symbol)
+    if (Id v = k == Kind::Mul ? gramOf(t) : kNoId; v != kNoId && a_.kind(v) != Kind::Symbol)
       return a_.make(Kind::Pow, {a_.make(Kind::Norm2, {v}), a_.number(2)});
     std::span<const Id> word;
     if (k == Kind::Trace && a_.kind(a_.kids(t)[0]) == Kind::Mul) word = a_.kids(a_.kids(t)[0]);

@@ -180,10 +180,8 @@ class PythonPrinter {
       case Kind::Norm1: return {lib_ + ".sum(" + call("abs", n.kids[0]) + ")", kAtom};
       case Kind::Norm2: return {call("linalg.norm", n.kids[0]), kAtom};
       case Kind::LogSumExp: return {logSumExp(n.kids[0]), kAtom};
-      case Kind::Softmax: {  // shifted by the largest entry, as logSumExp
-        std::string shifted = lib_ + ".exp(z_ - " + lib_ + ".max(z_))";
-        return {"(lambda z_: " + shifted + " / " + lib_ + ".sum(" + shifted + "))(" + print(n.kids[0]) + ")", kAtom};
-      }
+      case Kind::Softmax:
+        return {"(lambda z_: " + shiftedExp() + " / " + lib_ + ".sum(" + shiftedExp() + "))(" + print(n.kids[0]) + ")", kAtom};
       case Kind::DiagMatrix: return {call("diagflat", n.kids[0]), kAtom};
       case Kind::DiagVector: return {call("diag", n.kids[0]) + ".reshape(-1, 1)", kAtom};
       case Kind::Differential:
@@ -250,11 +248,11 @@ class PythonPrinter {
     throw std::logic_error("unprintable kind");
   }
 
-  // log(sum(exp(z))) shifted by the largest entry, so that logits of 1000
-  // do not overflow exp (the value is the same).
+  // exp(z_) shifted by z_'s largest entry, for softmax and log(sum(exp(z))):
+  // logits of 1000 then do not overflow (the values are the same).
+  std::string shiftedExp() const { return lib_ + ".exp(z_ - " + lib_ + ".max(z_))"; }
   std::string logSumExp(Id z) {
-    std::string shifted = lib_ + ".exp(z_ - " + lib_ + ".max(z_))";
-    return "(lambda z_: " + lib_ + ".max(z_) + " + lib_ + ".log(" + lib_ + ".sum(" + shifted + ")))(" + print(z) + ")";
+    return "(lambda z_: " + lib_ + ".max(z_) + " + lib_ + ".log(" + lib_ + ".sum(" + shiftedExp() + ")))(" + print(z) + ")";
   }
 
   // A negative number or product printed without its sign, as a subtrahend.
