@@ -118,6 +118,14 @@ def gradient_fd(F, values, wrt):
     return lambda v: jacobian_fd(F, v, wrt).reshape(v[wrt].shape, order="F")
 
 
+def run_emitted(code, scope):
+    """The value of --emit numpy output: its assignments run in order, then its last line."""
+    lines = code.strip().split("\n")
+    for line in lines[:-1]:
+        exec(line, scope)
+    return np.asarray(eval(lines[-1], scope), dtype=float)
+
+
 failures, checked = [], 0
 for command, expr, wrt, shapes, F, expected in CASES:
     label = f"{command} {expr!r} --wrt {wrt}"
@@ -132,11 +140,7 @@ for command, expr, wrt, shapes, F, expected in CASES:
         values = {name: value(shape) for name, shape in shapes.items()}
         if wrt in ("y",) and command == "jacobian":
             values[wrt] = values[wrt] + np.sign(values[wrt]) * 0.5  # away from 0: x ./ y
-        lines = numpy.stdout.strip().split("\n")
-        scope = {"np": np, **values}
-        for line in lines[:-1]:
-            exec(line, scope)
-        got = np.asarray(eval(lines[-1], scope), dtype=float)
+        got = run_emitted(numpy.stdout, {"np": np, **values})
         size_x = values[wrt].size
         if command == "jacobian":
             want = jacobian_fd(F, values, wrt)
@@ -162,13 +166,9 @@ stable = np.exp(large - large.max()) / np.exp(large - large.max()).sum()
 for command, expr, want in (("grad", "logsumexp(x)", stable), ("grad", "sum(log(sigmoid(x)))", np.exp(-np.logaddexp(0, large))),
                             ("jacobian", "softmax(x)", np.diagflat(stable) - stable @ stable.T)):
     numpy = subprocess.run([matcalc, command, "--wrt", "x", "--emit", "numpy", "--", expr], capture_output=True, text=True)
-    scope = {"np": np, "x": large}
-    lines = numpy.stdout.strip().split("\n")
-    for line in lines[:-1]:
-        exec(line, scope)
     try:
         with np.errstate(over="raise", invalid="raise"):
-            got = np.asarray(eval(lines[-1], scope), dtype=float)
+            got = run_emitted(numpy.stdout, {"np": np, "x": large})
     except FloatingPointError as e:
         failures.append(f"{command} {expr!r} at logits of 1000: NumPy raises {e}")
         continue
