@@ -55,6 +55,10 @@ class Reader {
   std::size_t at_ = 0;
 };
 
+// Room for the job that follows as well: a vector reserved to the exact size
+// would reallocate, and copy every restored entry, at the job's first one.
+std::size_t withRoom(std::size_t restored) { return restored + restored / 2 + 64; }
+
 }  // namespace
 
 std::string snapshot(const Arena& a, const RuleSet& rules) {
@@ -113,8 +117,8 @@ void restore(Arena& a, RuleSet& rules, std::string_view bytes) {
   // Dimensions: a rule's pattern dimensions ("_7") fresh in this arena, a
   // product rebuilt from its factors' dimensions here, any other by name.
   std::vector<Dim> dims(r.u32());
-  a.dimNames_.reserve(a.dimNames_.size() + dims.size());
-  a.dimProducts_.reserve(a.dimProducts_.size() + dims.size());
+  a.dimNames_.reserve(a.dimNames_.size() + withRoom(dims.size()));
+  a.dimProducts_.reserve(a.dimProducts_.size() + withRoom(dims.size()));
   std::vector<Dim> factors;
   for (std::size_t i = 0; i < dims.size(); ++i) {
     std::string_view name = r.view();
@@ -140,7 +144,7 @@ void restore(Arena& a, RuleSet& rules, std::string_view bytes) {
     return it->second;
   };
   std::vector<Id> symbolIds(r.u32());
-  a.symbols_.reserve(a.symbols_.size() + symbolIds.size());
+  a.symbols_.reserve(a.symbols_.size() + withRoom(symbolIds.size()));
   for (Id& s : symbolIds) {
     std::string name = r.str();
     auto kind = static_cast<VarKind>(r.u32());
@@ -150,7 +154,7 @@ void restore(Arena& a, RuleSet& rules, std::string_view bytes) {
   std::vector<Id> numberIds(r.u32());
   for (Id& n : numberIds) n = a.number(mpq_class(r.str()));
   std::vector<Id> ids(r.u32());
-  a.reserve(ids.size());
+  a.reserve(withRoom(ids.size()));
   std::vector<Id> kids;  // reused: no allocation per node
   for (std::size_t i = 0; i < ids.size(); ++i) {
     auto kind = static_cast<Kind>(r.u32());
