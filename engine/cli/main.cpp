@@ -155,10 +155,12 @@ void prefaultHeap() {
   mallopt(M_ARENA_MAX, 1);
   mallopt(M_TOP_PAD, kHeap);
   mallopt(M_MMAP_THRESHOLD, 4 * kHeap);  // fixed now that M_TOP_PAD is set: large blocks stay in the heap
-  auto start = reinterpret_cast<std::uintptr_t>(sbrk(0));
   void* volatile grow = malloc(64 * 1024);  // volatile: not elided with its free
   free(grow);
   auto end = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  // From the heap's start: the part malloc took before main (static
+  // constructors) is mostly untouched yet.
+  auto start = end - mallinfo2().arena;
   long page = sysconf(_SC_PAGESIZE);
   start = (start + page - 1) & ~static_cast<std::uintptr_t>(page - 1);
   if (end > start) madvise(reinterpret_cast<void*>(start), end - start, kPopulateWrite);
