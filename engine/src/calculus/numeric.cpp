@@ -112,19 +112,34 @@ struct Point {
   std::unordered_map<Dim, Eigen::Index> sizes;
 };
 
+// The dimensions of a check's terms, found once for all its points: the
+// plain ones in the order their sizes are drawn (term by term; a product as
+// its factors, also those only an I or 0 has) and the products.
+struct TermDims {
+  std::vector<Dim> plain;
+  std::set<Dim> products;
+};
+TermDims dimensionsOfTerms(const Arena& a, const std::vector<Id>& terms) {
+  TermDims out;
+  std::set<Dim> seen{kOne};
+  for (Id t : terms) {
+    for (Dim d : dimensionsOf(a, t))
+      if (seen.insert(d).second) out.plain.push_back(d);
+    forEachNode(a, t, [&](Id u) {
+      for (Dim d : {a.shape(u).rows, a.shape(u).cols})
+        if (a.isProductDim(d)) out.products.insert(d);
+      return true;
+    });
+  }
+  return out;
+}
+
 // A product of dimensions is as large as its factors together: five factors
 // of 4 make a 1024×1024 matrix, whose 1777th power kept a sanitized check
 // busy for minutes. The largest factor of any product past kMaxSide is made
 // smaller until the product fits, so no sample is larger than 64×64.
 constexpr Eigen::Index kMaxSide = 64;
-void boundProducts(const Arena& a, const std::vector<Id>& terms, std::unordered_map<Dim, Eigen::Index>& sizes) {
-  std::set<Dim> products;
-  for (Id t : terms)
-    forEachNode(a, t, [&](Id u) {
-      for (Dim d : {a.shape(u).rows, a.shape(u).cols})
-        if (a.dimFactors(d).size() > 1) products.insert(d);
-      return true;
-    });
+void boundProducts(const Arena& a, const std::set<Dim>& products, std::unordered_map<Dim, Eigen::Index>& sizes) {
   for (Dim d : products)
     while (sizeOfDim(a, d, sizes) > kMaxSide) {
       auto factors = a.dimFactors(d);
@@ -134,13 +149,11 @@ void boundProducts(const Arena& a, const std::vector<Id>& terms, std::unordered_
     }
 }
 
-// Sizes for every dimension of `terms` (also those only an I or 0 has), then values.
-Point drawPoint(const Arena& a, const std::vector<Id>& terms, const std::map<Id, Domain>& doms, std::mt19937_64& rng) {
+// Sizes for every dimension of the terms, then values.
+Point drawPoint(const Arena& a, const TermDims& dims, const std::map<Id, Domain>& doms, std::mt19937_64& rng) {
   Point p;
   std::uniform_int_distribution<int> dimension(1, 4);
-  for (Id t : terms)
-    for (Dim d : dimensionsOf(a, t))
-      if (d != kOne && !p.sizes.count(d)) p.sizes[d] = dimension(rng);
+  for (Dim d : dims.plain) p.sizes[d] = dimension(rng);
   for (auto& [s, d] : doms) {
     Shape sh = a.shape(s);
     for (Dim dim : {sh.rows, sh.cols})
@@ -154,7 +167,7 @@ Point drawPoint(const Arena& a, const std::vector<Id>& terms, const std::map<Id,
     Eigen::Index& cols = p.sizes[sh.cols];
     if (((d & kFullColRank) && rows < cols) || ((d & kFullRowRank) && rows > cols)) std::swap(rows, cols);
   }
-  boundProducts(a, terms, p.sizes);  // after the swaps: a bound that holds (a rank it breaks is a point skipped)
+  boundProducts(a, dims.products, p.sizes);  // after the swaps: a bound that holds (a rank it breaks is a point skipped)
   for (auto& [s, d] : doms) {
     Shape sh = a.shape(s);
     auto size = [&](Dim dim) { return Eigen::Index(sizeOfDim(a, dim, p.sizes)); };
@@ -233,9 +246,10 @@ NumericCheck compareNumerically(const Arena& a, Id x, Id y, int points, std::uin
                                 const std::vector<GuardUse>& assumptions) {
   std::mt19937_64 rng(seed);
   auto doms = domains(a, {x, y}, assumptions);
+  TermDims dims = dimensionsOfTerms(a, {x, y});
   NumericCheck out;
   for (int attempt = 0; attempt < points * 20 && out.points < points; ++attempt) {
-    Point p = drawPoint(a, {x, y}, doms, rng);
+    Point p = drawPoint(a, dims, doms, rng);
     Bindings<double> b;
     for (auto& [s, v] : p.values) b.bind(a, s, v);
     for (auto [d, n] : p.sizes) b.sizes.emplace(d, n);
@@ -279,9 +293,10 @@ NumericCheck alongRandomDirections(const Arena& a, Id f, Id x, Id derivative, in
   std::mt19937_64 rng(seed);
   auto doms = domains(a, {f, derivative}, assumptions);
   doms.emplace(x, kAny);
+  TermDims dims = dimensionsOfTerms(a, {f, derivative, x});
   NumericCheck out;
   for (int attempt = 0; attempt < points * 20 && out.points < points; ++attempt) {
-    Point p = drawPoint(a, {f, derivative, x}, doms, rng);
+    Point p = drawPoint(a, dims, doms, rng);
     Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), kAny);
     if (doms.at(x) & kSymmetric) direction = (direction + direction.transpose()).eval();  // stay symmetric
     if ((doms.at(x) & kDiagonal) == kDiagonal) direction = Eigen::MatrixXd(direction.diagonal().asDiagonal());  // … diagonal
