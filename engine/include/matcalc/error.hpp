@@ -2,6 +2,7 @@
 // one-line message and exit status 2.
 #pragma once
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -17,7 +18,15 @@ class Error : public std::runtime_error {
   Category category_;
 };
 
-// A parse error knows where it happened, so it can draw a caret under it.
+// The error of a job past its --deadline: "0.001 s", not the "0.00 s" of a
+// fixed number of digits.
+inline Error deadlineError(double seconds) {
+  char shown[32];
+  std::snprintf(shown, sizeof shown, "%g", seconds);
+  return Error(Error::Category::Budget, std::string("the job took longer than its deadline of ") + shown +
+                                            " s (a larger --deadline allows more)");
+}
+
 // A message fit for one line of a terminal: control characters shown as
 // '?', and the middle of a very long one (a huge input quoted back) elided.
 inline std::string oneLine(std::string message, std::size_t max = 480) {
@@ -28,6 +37,7 @@ inline std::string oneLine(std::string message, std::size_t max = 480) {
   return message.substr(0, max - tail - 5) + " ... " + message.substr(message.size() - tail);
 }
 
+// A parse error knows where it happened, so it can draw a caret under it.
 class ParseError : public Error {
  public:
   ParseError(std::string message, std::string source, std::size_t position)

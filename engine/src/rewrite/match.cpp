@@ -6,9 +6,7 @@
 namespace matcalc::detail {
 
 void Deadline::check() const {
-  if (std::chrono::steady_clock::now() > end)
-    throw Error(Error::Category::Budget, "the job took longer than its deadline of " + std::to_string(seconds).substr(0, 4) +
-                                             " s (a larger --deadline allows more)");
+  if (std::chrono::steady_clock::now() > end) throw deadlineError(seconds);
 }
 
 void Matcher::tick() {

@@ -97,9 +97,7 @@ Id Arena::intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const 
     if (hashes_[table_[i]] == h && sameNode(table_[i], kind, payload, shape, kids)) return table_[i];
 
   if ((records_.size() & 1023) == 0 && std::chrono::steady_clock::now() > limits_.deadline)
-    throw Error(Error::Category::Budget, "the job took longer than its deadline of " +
-                                             std::to_string(limits_.deadlineSeconds).substr(0, 4) +
-                                             " s (a larger --deadline allows more)");
+    throw deadlineError(limits_.deadlineSeconds);
   if (records_.size() >= limits_.maxNodes)
     throw Error(Error::Category::Budget, "the job made more than " + std::to_string(limits_.maxNodes) + " distinct terms");
   if (kids.size() > limits_.maxOperands)
