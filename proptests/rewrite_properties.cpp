@@ -166,6 +166,23 @@ TEST(Equivalence, AnExactCounterexampleStaysReadable) {
   EXPECT_NE(e.detail.find(" digits)"), std::string::npos) << e.detail.substr(0, 400);
 }
 
+// A counterexample is shown at small values (entries -2 to 2) where the
+// sides differ there too, not at the 31-bit numbers that decided it.
+TEST(Equivalence, ACounterexampleUsesSmallValues) {
+  Parsed p({"(A + B)^2", "A^2 + 2*A*B + B^2", "inv(A*B)", "inv(A)*inv(B)", "det(A + B)", "det(A) + det(B)"});
+  auto& [arena, rules, t] = p;
+  for (std::size_t i = 0; i < t.size(); i += 2) {
+    Equivalence e = decideEquivalence(arena, rules, t[i], t[i + 1]);
+    EXPECT_EQ(e.verdict, Equivalence::Verdict::Different) << e.detail;
+    ASSERT_EQ(e.method, Equivalence::Method::Exact);
+    std::string point = e.detail.substr(0, e.detail.find(": "));  // "at X = [...], Y = [...]"
+    ASSERT_NE(point.find(" = ["), std::string::npos) << e.detail;
+    static const std::regex number("-?[0-9]+");
+    for (auto it = std::sregex_iterator(point.begin(), point.end(), number); it != std::sregex_iterator(); ++it)
+      EXPECT_LE(std::abs(std::stol(it->str())), 2) << e.detail;
+  }
+}
+
 TEST(Equivalence, UndefinedIsNotZero) {
   Arena arena;
   for (const char* t : {"0/0", "x'*x/0", "(x - x) ./ (y - y)", "inv(zeros*A)"}) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -188,6 +189,37 @@ Equivalence compareExactly(const Arena& a, Id x, Id y, const std::vector<GuardUs
   assume(facts, assumptions);
   std::set<Dim> dims = dimensionsOf(a, x);
   for (Dim d : dimensionsOf(a, y)) dims.insert(d);
+  // Every variable's value at the given sizes, its entries drawn by `entry`
+  // (`positive` for a positive variable), made spd, symmetric or diagonal as assumed.
+  auto bindPoint = [&](const std::unordered_map<Dim, Eigen::Index>& sizes, auto& entry, auto& positive) {
+    Bindings<mpq_class> b;
+    for (auto [d, n] : sizes) b.sizes.emplace(d, n);
+    for (Id v : vars) {
+      Shape sh = a.shape(v);
+      Eigen::Index r = sizeOfDim(a, sh.rows, sizes), c = sizeOfDim(a, sh.cols, sizes);
+      Matrix<mpq_class> m(r, c);
+      bool pos = facts.positive.count(v) > 0;
+      for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = pos ? positive(rng) : entry(rng);
+      if (facts.spd.count(v)) {
+        m = (m * m.transpose()).eval();
+        for (Eigen::Index i = 0; i < r; ++i) m(i, i) += 1;
+      } else if (facts.symmetric.count(v)) {
+        m = (m + m.transpose()).eval();
+      }
+      if (facts.diagonal.count(v)) m = Matrix<mpq_class>(m.diagonal().asDiagonal());
+      b.bind(a, v, m);
+    }
+    return b;
+  };
+  // Both sides' values, or none where a side is undefined (a singular sample).
+  auto valuesAt = [&](const Bindings<mpq_class>& b) -> std::optional<std::pair<Matrix<mpq_class>, Matrix<mpq_class>>> {
+    try {
+      return std::make_pair(evaluate(a, x, b), evaluate(a, y, b));
+    } catch (const Error& e) {
+      if (e.category() == Error::Category::Domain) return std::nullopt;
+      throw;
+    }
+  };
   double worst = 0;
   int attempts = 0;
   for (int draw = 0; draw < options.sizeDraws; ++draw) {
@@ -213,39 +245,32 @@ Equivalence compareExactly(const Arena& a, Id x, Id y, const std::vector<GuardUs
     while (good < options.pointsPerDraw) {
       if (++attempts > 50 * options.sizeDraws * options.pointsPerDraw)
         throw Error(Error::Category::Domain, "found no point where both sides are defined");
-      Bindings<mpq_class> b;
-      for (auto [d, n] : sizes) b.sizes.emplace(d, n);
-      for (Id v : vars) {
-        Shape sh = a.shape(v);
-        Eigen::Index r = sizeOfDim(a, sh.rows, sizes), c = sizeOfDim(a, sh.cols, sizes);
-        Matrix<mpq_class> m(r, c);
-        bool pos = facts.positive.count(v) > 0;
-        for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = pos ? positive(rng) : entry(rng);
-        if (facts.spd.count(v)) {
-          m = (m * m.transpose()).eval();
-          for (Eigen::Index i = 0; i < r; ++i) m(i, i) += 1;
-        } else if (facts.symmetric.count(v)) {
-          m = (m + m.transpose()).eval();
-        }
-        if (facts.diagonal.count(v)) m = Matrix<mpq_class>(m.diagonal().asDiagonal());
-        b.bind(a, v, m);
-      }
-      Matrix<mpq_class> vx, vy;
-      try {
-        vx = evaluate(a, x, b);
-        vy = evaluate(a, y, b);
-      } catch (const Error& e) {
-        if (e.category() == Error::Category::Domain) continue;  // a singular sample: draw again
-        throw;
-      }
+      Bindings<mpq_class> b = bindPoint(sizes, entry, positive);
+      auto values = valuesAt(b);
+      if (!values) continue;  // a singular sample: draw again
       ++good;
       ++out.points;
-      if (vx != vy) {
+      if (values->first != values->second) {
+        // Shown at small values where the sides differ there too: entries
+        // of -2 to 2 and sizes of 1 to 3 read better than 31-bit numbers.
+        std::uniform_int_distribution<long> small(-2, 2), smallPositive(1, 3), smallDimension(1, 3);
+        for (int tries = 0; tries < 50; ++tries) {
+          std::unordered_map<Dim, Eigen::Index> smallSizes;
+          for (Dim d : dims)
+            if (d != kOne) smallSizes[d] = smallDimension(rng);
+          Bindings<mpq_class> c = bindPoint(smallSizes, small, smallPositive);
+          auto v = valuesAt(c);
+          if (v && v->first != v->second) {
+            b = std::move(c);
+            values = std::move(v);
+            break;
+          }
+        }
         std::string where;
         for (Id v : vars) where += (where.empty() ? "" : ", ") + a.symbolOf(v).name + " = " + showMatrix(b.values.at(v));
         out.verdict = Equivalence::Verdict::Different;
         out.method = Equivalence::Method::Exact;
-        out.detail = "at " + where + ": " + showDifference(vx, vy);
+        out.detail = "at " + where + ": " + showDifference(values->first, values->second);
         return out;
       }
     }
