@@ -39,6 +39,9 @@ check "a bad --var is one line" stderr_lines 1
 run parse "A*x + B"
 check "shape error exits 2" status_is 2
 check "shape error is one line naming both operands" stderr_has "'A*x' is n×1, 'B' is n×m"
+run grad "norm2(X*w - y)^2/(2*n)" --wrt w
+check "a lowercase divisor is read as a vector, and the error says how to declare it" stderr_has "(if 'n' is a scalar: --var n:scalar, or a Greek name)"
+check "the divisor's error is one line" stderr_lines 1
 
 run rules check
 check "the catalog verifies" status_is 0

@@ -280,11 +280,9 @@ struct ParseSession::Impl {
       if (j >= 0) msg += ", " + describe(j);
       // A lowercase name is a vector unless declared: a*x may mean a scalar a.
       for (int k : {i, j}) {
-        if (k < 0 || kids[k] < 0) continue;
-        const detail::Ast& n = tree.nodes[kids[k]];
-        if (n.tag == detail::Ast::Tag::Name && self.symbols.count(n.text) && self.symbols.at(n.text).kind == VarKind::Vector &&
-            !self.options.declared.count(n.text)) {
-          msg += " (if '" + n.text + "' is a scalar: --var " + n.text + ":scalar, or a Greek name)";
+        if (k < 0 || kids[k] < 0 || tree.nodes[kids[k]].tag != detail::Ast::Tag::Name) continue;
+        if (std::string hint = self.scalarHint(tree, kids[k]); !hint.empty()) {
+          msg += hint;
           break;
         }
       }
@@ -448,7 +446,7 @@ struct ParseSession::Impl {
       if (!in[1].isScalar())
         throw Error(Error::Category::Shape, "shape error in '" + spanText(t, node) + "': '" + spanText(t, a.kids[1]) +
                                                 "' is " + shapeText(in[1]) +
-                                                ", and only a scalar divides: use inv(…) or ./");
+                                                ", and only a scalar divides: use inv(…) or ./" + scalarHint(t, a.kids[1]));
       e.kind = Kind::Scale;
       return e.shape = in[0];
     } else if (op == "^") {
@@ -542,6 +540,21 @@ struct ParseSession::Impl {
                                               "': the size of '" + t.nodes[use.node].text +
                                               "' cannot be inferred from any variable");
     }
+  }
+
+  // " (if 'n' is a scalar: …)" for the first name under node that is a
+  // vector only because it is lowercase: x'*A*x/(2*n) means a scalar n.
+  std::string scalarHint(const detail::AstTree& t, int node) const {
+    std::vector<int> stack{node};
+    while (!stack.empty()) {
+      const detail::Ast& n = t.nodes[stack.back()];
+      stack.pop_back();
+      if (n.tag == detail::Ast::Tag::Name && symbols.count(n.text) && symbols.at(n.text).kind == VarKind::Vector &&
+          !options.declared.count(n.text))
+        return " (if '" + n.text + "' is a scalar: --var " + n.text + ":scalar, or a Greek name)";
+      for (auto k = n.kids.rbegin(); k != n.kids.rend(); ++k) stack.push_back(*k);
+    }
+    return "";
   }
 
   Dim finalDim(Var v, std::map<Var, Dim>& named) {
