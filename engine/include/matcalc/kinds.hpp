@@ -69,6 +69,8 @@ enum class Form : std::uint8_t {
   X(Sin,          "sin",       1, Elementwise)        \
   X(Cos,          "cos",       1, Elementwise)        \
   X(Tanh,         "tanh",      1, Elementwise)        \
+  X(Sinh,         "sinh",      1, Elementwise)        \
+  X(Cosh,         "cosh",      1, Elementwise)        \
   X(Sigmoid,      "sigmoid",   1, Elementwise)        \
   X(Relu,         "relu",      1, Elementwise)        \
   X(Abs,          "abs",       1, Elementwise)        \

@@ -246,6 +246,8 @@ class Evaluator {
       case Kind::Sin: return map(k[0], [](const S& x) { return sin(x); });
       case Kind::Cos: return map(k[0], [](const S& x) { return cos(x); });
       case Kind::Tanh: return map(k[0], [](const S& x) { return tanh(x); });
+      case Kind::Sinh: return map(k[0], [](const S& x) { return sinh(x); });
+      case Kind::Cosh: return map(k[0], [](const S& x) { return cosh(x); });
       case Kind::Sigmoid: return map(k[0], [](const S& x) { return sigmoid(x); });
       case Kind::Relu: return map(k[0], [](const S& x) { return relu(x); });
       case Kind::Abs: return map(k[0], [](const S& x) { return absolute(x); });

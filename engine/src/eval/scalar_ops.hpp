@@ -19,6 +19,8 @@ using std::exp;
 using std::log;
 using std::sin;
 using std::sqrt;
+using std::cosh;
+using std::sinh;
 using std::tanh;
 inline double absolute(double x) { return std::fabs(x); }
 
@@ -32,6 +34,8 @@ inline mpq_class sqrt(const mpq_class&) { inexact("sqrt"); }
 inline mpq_class sin(const mpq_class&) { inexact("sin"); }
 inline mpq_class cos(const mpq_class&) { inexact("cos"); }
 inline mpq_class tanh(const mpq_class&) { inexact("tanh"); }
+inline mpq_class sinh(const mpq_class&) { inexact("sinh"); }
+inline mpq_class cosh(const mpq_class&) { inexact("cosh"); }
 inline mpq_class sigmoid(const mpq_class&) { inexact("sigmoid"); }
 inline mpq_class relu(const mpq_class& x) { return x > 0 ? x : mpq_class(0); }
 inline mpq_class absolute(const mpq_class& x) { return abs(x); }

@@ -28,6 +28,8 @@ int precedence(Kind kind) {
     case Kind::Softmax: return 14;
     case Kind::Sigmoid: return 15;
     case Kind::Tanh: return 16;
+    case Kind::Sinh: return 16;  // as tanh: above scalar multiples (sinh(-A) = -sinh(A)), below exp (their definitions fold)
+    case Kind::Cosh: return 16;
     case Kind::Relu: return 17;
     case Kind::Abs: return 18;
     case Kind::Norm1: return 19;

@@ -354,6 +354,7 @@ bool Rewriter::positive(Id t) const {
   auto k = a.kids(t);
   switch (a.kind(t)) {
     case Kind::Exp:
+    case Kind::Cosh:
     case Kind::Sigmoid:
     case Kind::Softmax:
     case Kind::Ones: return true;

@@ -86,6 +86,8 @@ Orientation orientationOf(Kind k) {
     case Kind::Sin:
     case Kind::Cos:
     case Kind::Tanh:
+    case Kind::Sinh:
+    case Kind::Cosh:
     case Kind::Sigmoid:
     case Kind::Relu:
     case Kind::Abs:

@@ -170,6 +170,8 @@ class LatexPrinter {
       case Kind::Sin: return {call("\\sin", n.kids[0]), kAtom};
       case Kind::Cos: return {call("\\cos", n.kids[0]), kAtom};
       case Kind::Tanh: return {call("\\tanh", n.kids[0]), kAtom};
+      case Kind::Sinh: return {call("\\sinh", n.kids[0]), kAtom};
+      case Kind::Cosh: return {call("\\cosh", n.kids[0]), kAtom};
       case Kind::Sigmoid: return {call("\\sigma", n.kids[0]), kAtom};
       case Kind::Relu: return {call("\\operatorname{relu}", n.kids[0]), kAtom};
       case Kind::Abs: return {"\\left|" + print(n.kids[0]) + "\\right|", kAtom};

@@ -233,6 +233,8 @@ class PythonPrinter {
       case Kind::Sin: return {call("sin", n.kids[0]), kAtom};
       case Kind::Cos: return {call("cos", n.kids[0]), kAtom};
       case Kind::Tanh: return {call("tanh", n.kids[0]), kAtom};
+      case Kind::Sinh: return {call("sinh", n.kids[0]), kAtom};
+      case Kind::Cosh: return {call("cosh", n.kids[0]), kAtom};
       case Kind::Sigmoid:
         if (torch_) return {call("sigmoid", n.kids[0]), kAtom};
         return {"np.exp(-np.logaddexp(0, -(" + print(n.kids[0]) + ")))", kAtom};  // 1/(1 + e^-z), without overflow

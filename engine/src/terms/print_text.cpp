@@ -120,6 +120,8 @@ class TextPrinter {
       case Kind::Sin:
       case Kind::Cos:
       case Kind::Tanh:
+      case Kind::Sinh:
+      case Kind::Cosh:
       case Kind::Sigmoid:
       case Kind::Relu:
       case Kind::Abs:

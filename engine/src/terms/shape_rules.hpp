@@ -136,6 +136,8 @@ Shape applyShapeRule(Kind kind, std::span<const Shape> in, Unifier& u) {
     case Kind::Sin:
     case Kind::Cos:
     case Kind::Tanh:
+    case Kind::Sinh:
+    case Kind::Cosh:
     case Kind::Sigmoid:
     case Kind::Relu:
     case Kind::Abs:

@@ -78,6 +78,8 @@ Id Arena::transposeUncached(Id t) {
     case Kind::Sin:
     case Kind::Cos:
     case Kind::Tanh:
+    case Kind::Sinh:
+    case Kind::Cosh:
     case Kind::Sigmoid:
     case Kind::Relu:
     case Kind::Abs:
