@@ -21,7 +21,7 @@ Sample ExpressionGen::generate(Sort sort, int depth) {
 }
 
 Sample ExpressionGen::matrix(int depth) {
-  int pick = depth <= 0 ? choose_(0, 2) : choose_(0, 16);
+  int pick = depth <= 0 ? choose_(0, 2) : choose_(0, 18);
   auto M = [&] { return matrix(depth - 1); };
   switch (pick) {
     case 0: return var("A");
@@ -40,6 +40,8 @@ Sample ExpressionGen::matrix(int depth) {
     case 13: { auto a = M(); return {p("-" + a.text), -a.value}; }
     case 14: { auto a = M(); return {"tanh" + p(a.text), map(a.value, std::tanh)}; }
     case 15: { auto a = M(); return {p(a.text) + "^2", a.value * a.value}; }
+    case 16: { auto a = M(); return {"sinh" + p(a.text), map(a.value, std::sinh)}; }
+    case 17: { auto a = M(); return {"cosh" + p(a.text), map(a.value, std::cosh)}; }
     default: { auto a = M(); return {"sigmoid" + p(a.text), map(a.value, sigmoid)}; }
   }
 }
