@@ -313,7 +313,9 @@ Id Arena::orient(Kind kind, std::span<const Id> kids) {
     checkShape(kind, kids);
     Id arg = kids[0], flipped = transpose(arg);
     std::uint32_t ta = facts(arg).transposes, tf = facts(flipped).transposes;
-    if (tf < ta || (tf == ta && compare(flipped, arg) < 0)) {
+    // An argument without transposes (zeros, ones) stays as it is: exp(zeros)
+    // of n×1, not exp(zeros of 1×n)'.
+    if (tf < ta || (tf == ta && ta > 0 && compare(flipped, arg) < 0)) {
       Ids oriented(kids.begin(), kids.end());
       oriented[0] = flipped;
       Id inner = finish(kind, oriented);
