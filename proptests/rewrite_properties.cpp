@@ -109,6 +109,22 @@ TEST(Equivalence, RationalIdentitiesAreDecidedByExactEvaluation) {
   EXPECT_EQ(exp.method, Equivalence::Method::NormalForm);
 }
 
+// Elementwise functions at 0 fold to their values, and an argument without
+// transposes is not flipped: exp(0*x) is no longer shown as exp(zeros)'.
+TEST(Simplify, ElementwiseFunctionsAtZeroFold) {
+  Parsed p({"exp(0*x) .* y", "sigmoid(0*x)", "tanh(x - x) + cosh(0)*y", "log(1)*y + sqrt(0*y)", "exp(0*x)"});
+  auto& [arena, rules, t] = p;
+  const char* expected[] = {"y", "1/2*ones", "y", "zeros", "ones"};
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    SimplifyResult r = simplify(arena, rules, t[i]);
+    EXPECT_EQ(toText(arena, r.display), expected[i]) << toText(arena, t[i]);
+    NumericCheck n = compareNumerically(arena, t[i], r.display, 4, 3);
+    EXPECT_GT(n.points, 0) << i;
+    EXPECT_LT(n.maxError, 1e-9) << toText(arena, r.display);
+  }
+  EXPECT_EQ(toText(arena, t[4]), "exp(zeros)");
+}
+
 // kron distributes over sums in normal forms, as products do, so both
 // spellings meet; shown, the sums are collected back inside the kron.
 TEST(Equivalence, KronOfSumsHasOneNormalForm) {
