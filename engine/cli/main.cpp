@@ -151,15 +151,17 @@ int run(std::vector<std::string> args) {
 // the next 2 MB boundary, the 2 MB after it are marked MADV_HUGEPAGE and
 // touched once: 0.11-0.29 ms (median 0.19) over 60 calls, one of them 3.7 ms
 // when the kernel had to compact memory for a free 2 MB page. Without huge
-// pages, the kernel falls back to 4 KB pages. One malloc arena, so that the job's thread
-// allocates from this heap too.
+// pages, the kernel falls back to 4 KB pages. One malloc arena, so that the
+// job's thread allocates from this heap too.
 void heapOnHugePage() {
   constexpr std::uintptr_t kHuge = std::uintptr_t(1) << 21, kProbe = std::uintptr_t(1) << 18;
   mallopt(M_ARENA_MAX, 1);
   mallopt(M_TOP_PAD, 3 * kHuge);         // the heap reaches past the huge page…
   mallopt(M_TRIM_THRESHOLD, 4 * kHuge);  // … and stays so
   mallopt(M_MMAP_THRESHOLD, 4 * kHuge);  // fixed now that M_TOP_PAD is set: large blocks stay in the heap
-  void* volatile probe = malloc(kProbe);  // volatile: not elided with its free; more than the heap has free: it grows by M_TOP_PAD
+  // More than the heap has free, so it grows by M_TOP_PAD (volatile: not
+  // elided with its free).
+  void* volatile probe = malloc(kProbe);
   auto at = reinterpret_cast<std::uintptr_t>(probe);
   free(probe);
   // Past the probe, whose end malloc wrote to: a page written before the
