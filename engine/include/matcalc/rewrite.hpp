@@ -121,7 +121,6 @@ class Rewriter {
   void record(const Rule* rule, Id before, Id after);
 
   Arena& arena_;
-  Phase phase_;
   Facts facts_;
   const Job& job_;
   bool record_;

@@ -257,7 +257,7 @@ RuleIndex buildIndex(const Arena& arena, const RuleSet& rules, Phase phase) {
 }  // namespace
 
 Rewriter::Rewriter(Arena& arena, const RuleSet& rules, Phase phase, Facts facts, const Job& job, bool record)
-    : arena_(arena), phase_(phase), facts_(std::move(facts)), job_(job), record_(record),
+    : arena_(arena), facts_(std::move(facts)), job_(job), record_(record),
       index_(rules.index(static_cast<int>(phase), [&] { return buildIndex(arena, rules, phase); })),
       matcher_(std::make_unique<detail::Matcher>(arena, &job.deadline())) {}
 
