@@ -42,6 +42,8 @@ CASES = [
     ("jacobian", "cosh(W*x)", "W", {"W": (m, n), "x": (n, 1)}, lambda v: np.cosh(v["W"] @ v["x"]), "kron(x', diag(sinh(W*x)))"),
     ("grad", "sum(log(cosh(X*w - y)))", "w", {"X": (m, n), "w": (n, 1), "y": (m, 1)},
      lambda v: np.sum(np.log(np.cosh(v["X"] @ v["w"] - v["y"]))), "X'*tanh(X*w - y)"),
+    ("grad", "sum(sinh(x) ./ cosh(x))", "x", {"x": (n, 1)}, lambda v: np.sum(np.sinh(v["x"]) / np.cosh(v["x"])),
+     "1 - tanh(x).^2"),
     ("jacobian", "exp(A*x)", "x", {"A": (m, n), "x": (n, 1)}, lambda v: np.exp(v["A"] @ v["x"]), "diag(exp(A*x))*A"),
     ("jacobian", "tr(X)*X", "X", {"X": (n, n)}, lambda v: np.trace(v["X"]) * v["X"], None),
     ("jacobian", "X .* Y", "X", {"X": (n, m), "Y": (n, m)}, lambda v: v["X"] * v["Y"], "diag(vec(Y))"),
