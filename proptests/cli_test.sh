@@ -288,7 +288,7 @@ check "and says how many it takes" stderr_has "'kron' takes 2 arguments, not 3"
 run grad "(B*x + b)'*C*(D*x + d)" --wrt x --check
 check "d alone is a variable" status_is 0
 run grad "xᵀ*A*x + λ*xᵀ*x" --wrt x
-check "Unicode transpose and Greek letters are read" bash -c "[ \"\$(cat '$out')\" = \"(A + 2*lambda*I + A')*x\" ]"
+check "Unicode transpose and Greek letters are read" bash -c "[ \"\$(cat '$out')\" = \"(A + A' + 2*lambda*I)*x\" ]"
 run equiv "⟨X, Y ⊙ Z⟩" "<X .* Y, Z>"
 check "Unicode brackets and the Hadamard circle are read" status_is 0
 run jacobian "A ⊗ B*X" --wrt X

@@ -244,6 +244,12 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
     std::size_t count;
     bool leavesIdentity;  // some term's whole matrix part: taking it out leaves alpha*I (or ones)
   };
+  // A scalar a reader leaves beside I: a number, a scalar variable or its power
+  // (A + lambda*I)*w, but not (A - 2*(x'*A*x)*I/(x'*x)^2)*x.
+  auto plainScalar = [&](Id s) {
+    if (a.kind(s) == Kind::Pow && a.kind(a.kids(s)[1]) == Kind::Number) s = a.kids(s)[0];
+    return a.kind(s) == Kind::Symbol;
+  };
   std::vector<Candidate> candidates;
   // Each term's Hadamard operands, worked out once (a product of several
   // factors is one operand).
@@ -258,7 +264,7 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
     return (side < 0 ? t.factors.front() : t.factors.back()) == f;
   };
   // How many terms have each factor on each side, counted in one pass.
-  IdCounts counts, whole;
+  IdCounts counts, whole, wholeTangled;  // tangled: the term's scalars are not plain
   std::vector<std::pair<Id, int>> seenOrder;  // first-seen order, for a deterministic choice among equals
   auto key = [](Id f, int side) { return (std::uint64_t{f} << 3) | static_cast<std::uint64_t>(side + 1); };
   for (std::size_t i = 0; i < terms.size(); ++i) {
@@ -269,11 +275,16 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
       mine.push_back({t.factors.front(), -1});
       mine.push_back({t.factors.back(), +1});
     }
-    if (t.factors.size() == 1) {
-      whole.increment(key(t.factors[0], -1));
-      whole.increment(key(t.factors[0], +1));
+    bool tangled = !std::all_of(t.scalars.begin(), t.scalars.end(), plainScalar);
+    if (t.factors.size() == 1)
+      for (int side : {-1, +1}) {
+        whole.increment(key(t.factors[0], side));
+        if (tangled) wholeTangled.increment(key(t.factors[0], side));
+      }
+    if (operands[i].size() == 1) {
+      whole.increment(key(operands[i][0], kHadamard));
+      if (tangled) wholeTangled.increment(key(operands[i][0], kHadamard));
     }
-    if (operands[i].size() == 1) whole.increment(key(operands[i][0], kHadamard));
     for (Id h : operands[i]) mine.push_back({h, kHadamard});
     std::sort(mine.begin(), mine.end());
     mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
@@ -282,6 +293,7 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
   }
   for (auto [f, side] : seenOrder)
     if (side == kHadamard && a.kind(f) == Kind::Ones) continue;  // ones .* B is B: taking it out gains nothing
+    else if (side != 0 && wholeTangled.count(key(f, side)) > 0) continue;
     else if (std::size_t n = counts.count(key(f, side)); n >= 2)
       candidates.push_back({f, side, n, side != 0 && whole.count(key(f, side)) > 0});
   if (candidates.empty()) {
