@@ -177,6 +177,12 @@ class Arena {
   Id makeMul(std::span<const Id> kids);
   Id makeHadamard(std::span<const Id> kids);
   Id makeHadamard(IdsInit kids) { return makeHadamard(span(kids)); }
+  // A made sum or Hadamard product and a few new operands, without the general
+  // pass over all operands; kNoId where that shortcut does not apply.
+  Id extendSum(std::span<const Id> kids);
+  Id extendHadamard(std::span<const Id> kids, Shape result);
+  // The transpose of a sum makeAdd made: its terms' transposes are unlike too.
+  Id transposeMadeSum(Id sum);
   Id makePow(Id base, Id exponent);
   Id makeHadamardDiv(Id a, Id b);
   Id makeTrace(Id m);
@@ -222,6 +228,11 @@ class Arena {
   NameIndex dimIndex_;  // by name, into dimNames_
   Dim findDim(std::string_view name) const;  // NameIndex::kNone if none
   std::unordered_map<Id, Id> transposeMemo_;
+  // By id: 1 for a sum or Hadamard product that makeAdd or makeHadamard
+  // returned, whose operands are therefore canonical, sorted and distinct.
+  std::vector<std::uint8_t> madeFlat_;
+  bool madeFlat(Id id) const { return id < madeFlat_.size() && madeFlat_[id]; }
+  void markMadeFlat(Id id);
   mutable PairMemo containsMemo_;
   mutable PairMemo compareMemo_;
   std::uint32_t lastScope_ = 0;

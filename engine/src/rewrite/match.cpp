@@ -292,8 +292,9 @@ bool Matcher::matchAC(Kind kind, std::span<const Id> p, std::span<const Id> s, b
     }
     bool fixedFrom(std::size_t fi) {
       if (fi == fixed.size()) return varsFrom(0);
+      Kind want = self.a_.kind(fixed[fi]);
       for (std::size_t j = 0; j < s.size(); ++j) {
-        if (used[j]) continue;
+        if (used[j] || self.a_.kind(s[j]) != want) continue;  // match() would refuse it too, after a call
         used[j] = 1;
         bool done = self.match(fixed[fi], s[j], [&] { return fixedFrom(fi + 1); });
         used[j] = 0;

@@ -515,9 +515,11 @@ Id Rewriter::norm(Id t) {
   for (;;) {
     auto kids = arena_.kids(cur);
     boost::container::small_vector<Id, 8> nk;
+    nk.reserve(kids.size());
     bool changed = false;
     for (Id k : kids) {
-      nk.push_back(norm(k));
+      Id m = known(k);  // most operands are: a long product gains one factor at a time
+      nk.push_back(m != kNoId ? m : norm(k));
       changed = changed || nk.back() != k;
     }
     Id next = changed ? arena_.make(arena_.kind(cur), std::span<const Id>(nk.data(), nk.size())) : cur;

@@ -148,12 +148,14 @@ Orientation orientationOf(Kind k) {
 // the one std::sort gives. Shallower operands come first: two factors of a
 // nested chain (1 - tanh(t).^2, 1 - tanh(tanh(t)).^2) are then ordered
 // without descending the chain, and simple operands print first.
+bool operandBefore(const Arena& a, Id x, Id y) {
+  std::uint32_t dx = a.facts(x).depth, dy = a.facts(y).depth;
+  return dx != dy ? dx < dy : a.compare(x, y) < 0;
+}
+
 template <class Vec>
 void sortOperands(const Arena& a, Vec& v) {
-  auto less = [&](Id x, Id y) {
-    std::uint32_t dx = a.facts(x).depth, dy = a.facts(y).depth;
-    return dx != dy ? dx < dy : a.compare(x, y) < 0;
-  };
+  auto less = [&](Id x, Id y) { return operandBefore(a, x, y); };
   boost::container::small_vector<std::size_t, 8> starts;  // where each run after the first begins
   for (std::size_t i = 1; i < v.size(); ++i)
     if (less(v[i], v[i - 1])) starts.push_back(i);
@@ -325,7 +327,77 @@ Id Arena::orient(Kind kind, std::span<const Id> kids) {
   return finish(kind, kids);
 }
 
+void Arena::markMadeFlat(Id id) {
+  if (id >= madeFlat_.size()) madeFlat_.resize(id + 1, 0);
+  madeFlat_[id] = 1;
+}
+
+namespace {
+// The operands of depth d in a run sorted shallower first.
+std::span<const Id> operandsOfDepth(const Arena& a, std::span<const Id> sorted, std::uint32_t d) {
+  auto lo = std::partition_point(sorted.begin(), sorted.end(), [&](Id o) { return a.facts(o).depth < d; });
+  auto hi = std::partition_point(lo, sorted.end(), [&](Id o) { return a.facts(o).depth <= d; });
+  return {lo, hi};
+}
+}  // namespace
+
+// A sum makeAdd made, with a few new terms of its shape that are not
+// numbers, zeros, sums or scaled, and like none of its terms (T is like T
+// and c*T) or each other: its terms with the new ones inserted in order, as
+// the general pass gives. The exponent of a nested exp chain's differential,
+// exp(a) .* exp(b) = exp(a + b), gains one term per level.
+Id Arena::extendSum(std::span<const Id> kids) {
+  Id sum = kNoId;
+  boost::container::small_vector<Id, 4> extra;
+  for (Id k : kids) {
+    Kind kk = kind(k);
+    if (kk == Kind::Add && sum == kNoId && madeFlat(k)) {
+      sum = k;
+      continue;
+    }
+    if (kk == Kind::Add || kk == Kind::Scale || kk == Kind::Number || kk == Kind::Zero || extra.size() == 4) return kNoId;
+    extra.push_back(k);
+  }
+  if (sum == kNoId || extra.empty()) return kNoId;
+  Shape result = shape(sum);
+  for (Id e : extra)
+    if (shape(e) != result) return kNoId;  // a scalar in a matrix sum: broadcast by the general pass
+  auto terms = this->kids(sum);
+  Id constant = kind(terms.back()) == Kind::Number ? terms.back() : kNoId;  // kept last, out of the order
+  std::span<const Id> sorted = constant == kNoId ? terms : terms.first(terms.size() - 1);
+  for (std::size_t i = 0; i < extra.size(); ++i) {
+    Id e = extra[i];
+    for (std::size_t j = 0; j < i; ++j)
+      if (extra[j] == e) return kNoId;
+    for (Id o : operandsOfDepth(*this, sorted, facts(e).depth))
+      if (o == e) return kNoId;
+    for (Id o : operandsOfDepth(*this, sorted, facts(e).depth + 1))  // c*e
+      if (kind(o) == Kind::Scale && this->kids(o).size() == 2 && this->kids(o)[1] == e) return kNoId;
+  }
+  auto less = [&](Id x, Id y) { return operandBefore(*this, x, y); };
+  Ids all(sorted.begin(), sorted.end());
+  for (Id e : extra) all.insert(std::upper_bound(all.begin(), all.end(), e, less), e);
+  if (constant != kNoId) all.push_back(constant);
+  Id made = intern(Kind::Add, 0, result, all);
+  markMadeFlat(made);
+  return made;
+}
+
+// Transposing is one to one and keeps coefficients ((c*T)' = c*T'), so the
+// transposes of unlike terms are unlike: what makeAdd would do with them is
+// only to sort them. A matrix sum has no constant term.
+Id Arena::transposeMadeSum(Id sum) {
+  Ids terms;
+  for (Id k : this->kids(sum)) terms.push_back(transpose(k));
+  sortOperands(*this, terms);
+  Shape s = shape(sum);
+  Id made = intern(Kind::Add, 0, {s.cols, s.rows}, terms);
+  markMadeFlat(made);
+  return made;
+}
+
 Id Arena::makeAdd(std::span<const Id> kids) {
+  if (Id extended = extendSum(kids); extended != kNoId) return extended;
   Ids flat = flatten(Kind::Add, kids);
   Shape result = checkShape(Kind::Add, flat);
   // A scalar in a matrix sum is broadcast: alpha becomes alpha*ones, so that
@@ -361,7 +433,9 @@ Id Arena::makeAdd(std::span<const Id> kids) {
   if (constant != 0) terms.push_back(numberNode(*this, constant));  // constants last: "alpha + 1"
   if (terms.empty()) return zero(result);
   if (terms.size() == 1) return terms[0];
-  return intern(Kind::Add, 0, result, terms);
+  Id sum = intern(Kind::Add, 0, result, terms);
+  markMadeFlat(sum);
+  return sum;
 }
 
 Id Arena::makeScale(std::span<const Id> kids) {
@@ -473,10 +547,55 @@ Id Arena::makeMul(std::span<const Id> kids) {
 
 // A Hadamard product: flattened and sorted, scalar factors in front, all-ones
 // operands dropped (A .* ones = A).
+// A product makeHadamard made, with a few new operands that are plain
+// matrices (not scalars, scaled, ones, zeros, products or exponentials) and
+// share no base with its operands or each other: the result is its operands
+// with the new ones inserted in order, what the general pass below gives
+// after flattening, indexing and re-sorting all of them. The differential of
+// a nested chain, sin(sin(…(X)…)), adds one factor per level to such a product.
+Id Arena::extendHadamard(std::span<const Id> kids, Shape result) {
+  Id product = kNoId;
+  boost::container::small_vector<Id, 4> extra;
+  for (Id k : kids) {
+    Kind kk = kind(k);
+    if (kk == Kind::Hadamard && product == kNoId && madeFlat(k)) {
+      product = k;
+      continue;
+    }
+    bool exp = kk == Kind::Exp || (kk == Kind::Transpose && kind(this->kids(k)[0]) == Kind::Exp);
+    if (exp || kk == Kind::Hadamard || kk == Kind::Scale || kk == Kind::Ones || kk == Kind::Zero || shape(k).isScalar() ||
+        extra.size() == 4)
+      return kNoId;
+    extra.push_back(k);
+  }
+  if (product == kNoId || extra.empty()) return kNoId;
+  auto base = [&](Id k) {
+    return kind(k) == Kind::HadamardPow && kind(this->kids(k)[1]) == Kind::Number ? this->kids(k)[0] : k;
+  };
+  auto operands = this->kids(product);
+  for (std::size_t i = 0; i < extra.size(); ++i) {
+    Id b = base(extra[i]);
+    for (std::size_t j = 0; j < i; ++j)
+      if (base(extra[j]) == b) return kNoId;
+    // An operand of base b is b itself or b.^c, one level deeper.
+    for (std::uint32_t d : {facts(b).depth, facts(b).depth + 1})
+      for (Id o : operandsOfDepth(*this, operands, d))
+        if (base(o) == b) return kNoId;
+  }
+  // The operands are in order already: each new one goes where a binary search puts it.
+  auto less = [&](Id x, Id y) { return operandBefore(*this, x, y); };
+  Ids all(operands.begin(), operands.end());
+  for (Id e : extra) all.insert(std::upper_bound(all.begin(), all.end(), e, less), e);
+  Id made = intern(Kind::Hadamard, 0, result, all);
+  markMadeFlat(made);
+  return made;
+}
+
 Id Arena::makeHadamard(std::span<const Id> kids) {
   Shape result = checkShape(Kind::Hadamard, kids);
   for (Id k : kids)
     if (isZero(k)) return zero(result);
+  if (Id extended = extendHadamard(kids, result); extended != kNoId) return extended;
   Ids scalars, rest;
   for (Id k : flatten(Kind::Hadamard, kids)) {
     if (shape(k).isScalar()) {
@@ -530,6 +649,7 @@ Id Arena::makeHadamard(std::span<const Id> kids) {
   if (rest.empty()) return makeScale(scalars);
   sortOperands(*this, rest);
   Id product = rest.size() == 1 ? rest[0] : intern(Kind::Hadamard, 0, result, rest);
+  if (rest.size() > 1) markMadeFlat(product);
   if (scalars.empty()) return product;
   scalars.push_back(product);
   return makeScale(scalars);

@@ -32,7 +32,7 @@ Id Arena::transposeUncached(Id t) {
     case Kind::DiagMatrix: return t;
     case Kind::Zero: return zero({s.cols, s.rows});
     case Kind::Ones: return ones({s.cols, s.rows});
-    case Kind::Add: return make(Kind::Add, each(false));
+    case Kind::Add: return madeFlat(t) ? transposeMadeSum(t) : make(Kind::Add, each(false));
     case Kind::Scale: return make(Kind::Scale, each(false));  // scalars are their own transposes
     case Kind::Mul: return make(Kind::Mul, each(true));
     case Kind::Hadamard: return make(Kind::Hadamard, each(false));
