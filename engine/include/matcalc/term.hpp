@@ -181,6 +181,13 @@ class Arena {
   // pass over all operands; kNoId where that shortcut does not apply.
   Id extendSum(std::span<const Id> kids);
   Id extendHadamard(std::span<const Id> kids, Shape result);
+  using NewOperands = boost::container::small_vector<Id, 4>;
+  // The one made node of `kind` among kids, the others (one to four, none
+  // `special`) in `extra`; else kNoId.
+  Id madeAndNew(std::span<const Id> kids, Kind kind, bool (*special)(const Arena&, Id), NewOperands& extra) const;
+  // `sorted` with the new operands inserted in order (then `last`, if not
+  // kNoId), interned and marked made.
+  Id internInserted(Kind kind, Shape shape, std::span<const Id> sorted, const NewOperands& extra, Id last);
   // The transpose of a sum makeAdd made: its terms' transposes are unlike too.
   Id transposeMadeSum(Id sum);
   Id makePow(Id base, Id exponent);

@@ -346,19 +346,32 @@ std::span<const Id> operandsOfDepth(const Arena& a, std::span<const Id> sorted, 
 // and c*T) or each other: its terms with the new ones inserted in order, as
 // the general pass gives. The exponent of a nested exp chain's differential,
 // exp(a) .* exp(b) = exp(a + b), gains one term per level.
-Id Arena::extendSum(std::span<const Id> kids) {
-  Id sum = kNoId;
-  boost::container::small_vector<Id, 4> extra;
+Id Arena::madeAndNew(std::span<const Id> kids, Kind kind, bool (*special)(const Arena&, Id), NewOperands& extra) const {
+  Id made = kNoId;
   for (Id k : kids) {
-    Kind kk = kind(k);
-    if (kk == Kind::Add && sum == kNoId && madeFlat(k)) {
-      sum = k;
-      continue;
-    }
-    if (kk == Kind::Add || kk == Kind::Scale || kk == Kind::Number || kk == Kind::Zero || extra.size() == 4) return kNoId;
-    extra.push_back(k);
+    if (this->kind(k) == kind && made == kNoId && madeFlat(k)) made = k;
+    else if (this->kind(k) == kind || special(*this, k) || extra.size() == 4) return kNoId;
+    else extra.push_back(k);
   }
-  if (sum == kNoId || extra.empty()) return kNoId;
+  return extra.empty() ? kNoId : made;
+}
+
+Id Arena::internInserted(Kind kind, Shape shape, std::span<const Id> sorted, const NewOperands& extra, Id last) {
+  auto less = [&](Id x, Id y) { return operandBefore(*this, x, y); };
+  Ids all(sorted.begin(), sorted.end());
+  for (Id e : extra) all.insert(std::upper_bound(all.begin(), all.end(), e, less), e);
+  if (last != kNoId) all.push_back(last);
+  Id made = intern(kind, 0, shape, all);
+  markMadeFlat(made);
+  return made;
+}
+
+Id Arena::extendSum(std::span<const Id> kids) {
+  NewOperands extra;
+  Id sum = madeAndNew(kids, Kind::Add, [](const Arena& a, Id k) {
+    return a.kind(k) == Kind::Scale || a.kind(k) == Kind::Number || a.kind(k) == Kind::Zero;
+  }, extra);
+  if (sum == kNoId) return kNoId;
   Shape result = shape(sum);
   for (Id e : extra)
     if (shape(e) != result) return kNoId;  // a scalar in a matrix sum: broadcast by the general pass
@@ -374,13 +387,7 @@ Id Arena::extendSum(std::span<const Id> kids) {
     for (Id o : operandsOfDepth(*this, sorted, facts(e).depth + 1))  // c*e
       if (kind(o) == Kind::Scale && this->kids(o).size() == 2 && this->kids(o)[1] == e) return kNoId;
   }
-  auto less = [&](Id x, Id y) { return operandBefore(*this, x, y); };
-  Ids all(sorted.begin(), sorted.end());
-  for (Id e : extra) all.insert(std::upper_bound(all.begin(), all.end(), e, less), e);
-  if (constant != kNoId) all.push_back(constant);
-  Id made = intern(Kind::Add, 0, result, all);
-  markMadeFlat(made);
-  return made;
+  return internInserted(Kind::Add, result, sorted, extra, constant);
 }
 
 // Transposing is one to one and keeps coefficients ((c*T)' = c*T'), so the
@@ -545,8 +552,6 @@ Id Arena::makeMul(std::span<const Id> kids) {
   return makeScale(scalars);
 }
 
-// A Hadamard product: flattened and sorted, scalar factors in front, all-ones
-// operands dropped (A .* ones = A).
 // A product makeHadamard made, with a few new operands that are plain
 // matrices (not scalars, scaled, ones, zeros, products or exponentials) and
 // share no base with its operands or each other: the result is its operands
@@ -554,21 +559,13 @@ Id Arena::makeMul(std::span<const Id> kids) {
 // after flattening, indexing and re-sorting all of them. The differential of
 // a nested chain, sin(sin(…(X)…)), adds one factor per level to such a product.
 Id Arena::extendHadamard(std::span<const Id> kids, Shape result) {
-  Id product = kNoId;
-  boost::container::small_vector<Id, 4> extra;
-  for (Id k : kids) {
-    Kind kk = kind(k);
-    if (kk == Kind::Hadamard && product == kNoId && madeFlat(k)) {
-      product = k;
-      continue;
-    }
-    bool exp = kk == Kind::Exp || (kk == Kind::Transpose && kind(this->kids(k)[0]) == Kind::Exp);
-    if (exp || kk == Kind::Hadamard || kk == Kind::Scale || kk == Kind::Ones || kk == Kind::Zero || shape(k).isScalar() ||
-        extra.size() == 4)
-      return kNoId;
-    extra.push_back(k);
-  }
-  if (product == kNoId || extra.empty()) return kNoId;
+  NewOperands extra;
+  Id product = madeAndNew(kids, Kind::Hadamard, [](const Arena& a, Id k) {
+    Kind kk = a.kind(k);
+    bool exp = kk == Kind::Exp || (kk == Kind::Transpose && a.kind(a.kids(k)[0]) == Kind::Exp);
+    return exp || kk == Kind::Scale || kk == Kind::Ones || kk == Kind::Zero || a.shape(k).isScalar();
+  }, extra);
+  if (product == kNoId) return kNoId;
   auto base = [&](Id k) {
     return kind(k) == Kind::HadamardPow && kind(this->kids(k)[1]) == Kind::Number ? this->kids(k)[0] : k;
   };
@@ -582,15 +579,11 @@ Id Arena::extendHadamard(std::span<const Id> kids, Shape result) {
       for (Id o : operandsOfDepth(*this, operands, d))
         if (base(o) == b) return kNoId;
   }
-  // The operands are in order already: each new one goes where a binary search puts it.
-  auto less = [&](Id x, Id y) { return operandBefore(*this, x, y); };
-  Ids all(operands.begin(), operands.end());
-  for (Id e : extra) all.insert(std::upper_bound(all.begin(), all.end(), e, less), e);
-  Id made = intern(Kind::Hadamard, 0, result, all);
-  markMadeFlat(made);
-  return made;
+  return internInserted(Kind::Hadamard, result, operands, extra, kNoId);
 }
 
+// A Hadamard product: flattened and sorted, scalar factors in front, all-ones
+// operands dropped (A .* ones = A).
 Id Arena::makeHadamard(std::span<const Id> kids) {
   Shape result = checkShape(Kind::Hadamard, kids);
   for (Id k : kids)
