@@ -341,11 +341,6 @@ std::span<const Id> operandsOfDepth(const Arena& a, std::span<const Id> sorted, 
 }
 }  // namespace
 
-// A sum makeAdd made, with a few new terms of its shape that are not
-// numbers, zeros, sums or scaled, and like none of its terms (T is like T
-// and c*T) or each other: its terms with the new ones inserted in order, as
-// the general pass gives. The exponent of a nested exp chain's differential,
-// exp(a) .* exp(b) = exp(a + b), gains one term per level.
 Id Arena::madeAndNew(std::span<const Id> kids, Kind kind, bool (*special)(const Arena&, Id), NewOperands& extra) const {
   Id made = kNoId;
   for (Id k : kids) {
@@ -366,6 +361,11 @@ Id Arena::internInserted(Kind kind, Shape shape, std::span<const Id> sorted, con
   return made;
 }
 
+// A sum makeAdd made, with a few new terms of its shape that are not
+// numbers, zeros, sums or scaled, and like none of its terms (T is like T
+// and c*T) or each other: its terms with the new ones inserted in order, as
+// the general pass gives. The exponent of a nested exp chain's differential,
+// exp(a) .* exp(b) = exp(a + b), gains one term per level.
 Id Arena::extendSum(std::span<const Id> kids) {
   NewOperands extra;
   Id sum = madeAndNew(kids, Kind::Add, [](const Arena& a, Id k) {
@@ -395,7 +395,13 @@ Id Arena::extendSum(std::span<const Id> kids) {
 // only to sort them. A matrix sum has no constant term.
 Id Arena::transposeMadeSum(Id sum) {
   Ids terms;
-  for (Id k : this->kids(sum)) terms.push_back(transpose(k));
+  bool plain = true;  // else, though not expected, the general pass
+  for (Id k : this->kids(sum)) {
+    terms.push_back(transpose(k));
+    Kind kk = kind(terms.back());
+    plain = plain && kk != Kind::Add && kk != Kind::Zero && kk != Kind::Number;
+  }
+  if (!plain) return make(Kind::Add, terms);
   sortOperands(*this, terms);
   Shape s = shape(sum);
   Id made = intern(Kind::Add, 0, {s.cols, s.rows}, terms);
