@@ -99,9 +99,18 @@ RC_GTEST_PROP(Terms, CanonicalisingIsIdempotent, ()) {
   RC_ASSERT(rebuild(term) == term);
 }
 
+// Made one operand at a time, a sum or Hadamard product is the one made at
+// once: growing takes the constructors' shortcut for a made node and a few
+// new operands (extendSum, extendHadamard) wherever it applies; at once it cannot.
+void checkGrownIsMadeAtOnce(Arena& arena, Kind kind, const std::vector<Id>& operands) {
+  Id grown = operands[0];
+  for (std::size_t i = 1; i < operands.size(); ++i) grown = arena.make(kind, {grown, operands[i]});
+  Id atOnce = arena.make(kind, operands);
+  RC_LOG() << toText(arena, grown) << "  vs  " << toText(arena, atOnce);
+  RC_ASSERT(grown == atOnce);
+}
+
 RC_GTEST_PROP(Terms, AHadamardProductGrownOneFactorAtATimeIsTheOneMadeAtOnce, ()) {
-  // Growing takes the constructor's shortcut for a made product and a few new
-  // operands (extendHadamard) wherever it applies; at once it cannot.
   ExpressionGen gen(rapidcheckChoose());
   Arena arena;
   parse(arena, "A + B + P + A*B + x*y'");  // the generator's variables, all n×n or n: parsed alone each would get sizes of its own
@@ -109,11 +118,7 @@ RC_GTEST_PROP(Terms, AHadamardProductGrownOneFactorAtATimeIsTheOneMadeAtOnce, ()
   int count = *rc::gen::inRange(2, 10);
   for (int i = 0; i < count; ++i)
     factors.push_back(parse(arena, gen.generate(ExpressionGen::Sort::Matrix, *rc::gen::inRange(0, 3)).text));
-  Id grown = factors[0];
-  for (int i = 1; i < count; ++i) grown = arena.make(Kind::Hadamard, {grown, factors[i]});
-  Id atOnce = arena.make(Kind::Hadamard, factors);
-  RC_LOG() << toText(arena, grown) << "  vs  " << toText(arena, atOnce);
-  RC_ASSERT(grown == atOnce);
+  checkGrownIsMadeAtOnce(arena, Kind::Hadamard, factors);
 }
 
 RC_GTEST_PROP(Terms, ASumGrownOneTermAtATimeIsTheOneMadeAtOnce, ()) {
@@ -129,15 +134,11 @@ RC_GTEST_PROP(Terms, ASumGrownOneTermAtATimeIsTheOneMadeAtOnce, ()) {
     terms.push_back(parse(arena, gen.generate(s, *rc::gen::inRange(0, 3)).text));
   }
   if (sort == ExpressionGen::Sort::Matrix) terms.push_back(parse(arena, "A"));  // the sum is a matrix
-  Id grown = terms[0];
-  for (std::size_t i = 1; i < terms.size(); ++i) grown = arena.make(Kind::Add, {grown, terms[i]});
-  Id atOnce = arena.make(Kind::Add, terms);
-  RC_LOG() << toText(arena, grown) << "  vs  " << toText(arena, atOnce);
-  RC_ASSERT(grown == atOnce);
+  checkGrownIsMadeAtOnce(arena, Kind::Add, terms);
   // Its transpose, which takes a shortcut for a made sum (transposeMadeSum).
   std::vector<Id> transposed;
   for (Id t : terms) transposed.push_back(arena.make(Kind::Transpose, {t}));
-  RC_ASSERT(arena.make(Kind::Transpose, {atOnce}) == arena.make(Kind::Add, transposed));
+  RC_ASSERT(arena.make(Kind::Transpose, {arena.make(Kind::Add, terms)}) == arena.make(Kind::Add, transposed));
 }
 
 RC_GTEST_PROP(Terms, ExactAndDoubleEvaluatorsAgreeOnRationalTerms, ()) {

@@ -558,6 +558,15 @@ Id Arena::makeMul(std::span<const Id> kids) {
   return makeScale(scalars);
 }
 
+// The base under which an operand of a Hadamard product combines with
+// others: B for B.^c with a number c, the operand itself otherwise. Both
+// extendHadamard and makeHadamard's general pass ask it, so they agree.
+namespace {
+Id hadamardBase(const Arena& a, Id k) {
+  return a.kind(k) == Kind::HadamardPow && a.kind(a.kids(k)[1]) == Kind::Number ? a.kids(k)[0] : k;
+}
+}  // namespace
+
 // A product makeHadamard made, with a few new operands that are plain
 // matrices (not scalars, scaled, ones, zeros, products or exponentials) and
 // share no base with its operands or each other: the result is its operands
@@ -572,9 +581,7 @@ Id Arena::extendHadamard(std::span<const Id> kids, Shape result) {
     return exp || kk == Kind::Scale || kk == Kind::Ones || kk == Kind::Zero || a.shape(k).isScalar();
   }, extra);
   if (product == kNoId) return kNoId;
-  auto base = [&](Id k) {
-    return kind(k) == Kind::HadamardPow && kind(this->kids(k)[1]) == Kind::Number ? this->kids(k)[0] : k;
-  };
+  auto base = [&](Id k) { return hadamardBase(*this, k); };
   auto operands = this->kids(product);
   for (std::size_t i = 0; i < extra.size(); ++i) {
     Id b = base(extra[i]);
@@ -627,8 +634,8 @@ Id Arena::makeHadamard(std::span<const Id> kids) {
   // Powers of one base combine: A .* A = A.^2, A.^2 .* A = A.^3.
   WeightsByKey powers;
   for (Id k : rest) {
-    bool power = kind(k) == Kind::HadamardPow && kind(this->kids(k)[1]) == Kind::Number;
-    powers.add(power ? this->kids(k)[0] : k, power ? valueOf(*this, this->kids(k)[1]) : SmallRational(1));
+    Id base = hadamardBase(*this, k);
+    powers.add(base, base != k ? valueOf(*this, this->kids(k)[1]) : SmallRational(1));
   }
   if (powers.keys.size() != rest.size()) {
     rest.clear();
