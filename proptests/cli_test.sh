@@ -151,6 +151,19 @@ check "a matrix power past 10^6 is named" stderr_has "a matrix power beyond"
 run grad "x'*A*x" --wrt x
 check "grad of a quadratic form" status_is 0
 check "grad prints the compact form" bash -c "[ \"\$(cat '$out')\" = \"(A + A')*x\" ]"
+# The variables may follow the expression, as people write grad f x.
+run grad "x'*A*x" x A
+check "grad EXPR x A gives both gradients" status_is 0
+check "grad EXPR x A labels each" bash -c "grep -qx 'x:' '$out' && grep -qx 'A:' '$out'"
+check "grad EXPR x A: the gradient by x" grep -qxF "(A + A')*x" "$out"
+check "grad EXPR x A: the gradient by A" grep -qxF "x*x'" "$out"
+run grad "x'*A*x"
+check "grad without a variable exits 2" status_is 2
+check "grad without a variable lists the expression's" stderr_has "which variable? name it with --wrt NAME or after the expression (its variables: x, A)"
+check "grad without a variable is one line" stderr_lines 1
+run grad "x'*A*x" x --wrt x
+check "a variable named twice exits 2" status_is 2
+check "a variable named twice is said" stderr_has "the variable x is named twice"
 run grad "log(det(X))" --wrt X --emit numpy
 check "grad --emit numpy" status_is 0
 check "the NumPy gradient of log det X is inv(X)'" /usr/bin/python3 -c "

@@ -118,14 +118,22 @@ int equivCommand(const Args& args) {
 
 enum class Derivative { Gradient, Differential, Jacobian, Hessian };
 
-// The variables of --wrt, each of which must occur in the expression.
-std::vector<Id> variables(Arena& arena, const Args& args) {
+// The variables of --wrt and those after the expression (grad EXPR x), each
+// of which must occur in the expression.
+std::vector<Id> variables(Arena& arena, const Args& args, Id f) {
+  std::vector<std::string> names = args.wrt;
+  names.insert(names.end(), args.expressions.begin() + 1, args.expressions.end());
+  if (names.empty()) {
+    std::string present;
+    for (Id v : variablesOf(arena, f)) present += (present.empty() ? "" : ", ") + arena.symbolOf(v).name;
+    throw Error(Error::Category::Usage, "which variable? name it with --wrt NAME or after the expression (its variables: " + present + ")");
+  }
   std::vector<Id> out;
-  for (const std::string& name : args.wrt) {
+  for (const std::string& name : names) {
     const Symbol* x = arena.findSymbol(name, 0);
     if (!x) throw Error(Error::Category::Usage, "'" + name + "' does not occur in the expression");
     Id v = arena.symbol(x->name, x->kind, x->shape, 0);
-    if (std::find(out.begin(), out.end(), v) != out.end()) throw Error(Error::Category::Usage, "--wrt " + name + " is given twice");
+    if (std::find(out.begin(), out.end(), v) != out.end()) throw Error(Error::Category::Usage, "the variable " + name + " is named twice");
     out.push_back(v);
   }
   return out;
@@ -155,7 +163,7 @@ int derivativeCommand(const Args& args, Derivative kind) {
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
   Id f = p.terms[0];
   const std::vector<GuardUse>& facts = p.facts;
-  std::vector<Id> xs = variables(arena, args);
+  std::vector<Id> xs = variables(arena, args, f);
   bool record = args.steps || args.emit == "json";
   int points = args.check ? 20 : 4;
   const char* what = kind == Derivative::Gradient ? "gradient" : kind == Derivative::Differential ? "differential"
@@ -329,8 +337,10 @@ void addCalculusCommands(CLI::App& app, Commands& commands) {
                     Spec{"jacobian", "J = d vec(F) / d vec(X)': size(F) rows, size(X) columns (vec stacks columns)", Derivative::Jacobian},
                     Spec{"hessian", "H = d vec(grad f) / d vec(X)' of a scalar f: size(X) x size(X)", Derivative::Hessian}}) {
     CLI::App* g = app.add_subcommand(spec.name, spec.help);
-    g->add_option("expression", args->expressions, "the function")->required()->expected(1);
-    g->add_option("--wrt", args->wrt, "the variable (repeat for several: one result per variable, or Hessian blocks)")->required()
+    // grad EXPR --wrt x, or grad EXPR x: the positionals are the function and then its variables.
+    g->add_option("expression", args->expressions, "the function, then optionally the variables (as --wrt gives them)")->required()
+        ->expected(1, 64);
+    g->add_option("--wrt", args->wrt, "the variable (repeat for several: one result per variable, or Hessian blocks)")
         ->allow_extra_args(false);  // one value per occurrence: "--wrt X EXPR" leaves EXPR
     g->add_option("--emit", args->emit, "text, latex, numpy, numpy-def (a complete Python function), torch or json")
         ->check(CLI::IsMember({"text", "latex", "numpy", "numpy-def", "torch", "json"}));
