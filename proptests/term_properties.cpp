@@ -108,6 +108,28 @@ void checkGrownIsMadeAtOnce(Arena& arena, Kind kind, const std::vector<Id>& oper
   Id atOnce = arena.make(kind, operands);
   RC_LOG() << toText(arena, grown) << "  vs  " << toText(arena, atOnce);
   RC_ASSERT(grown == atOnce);
+  // A grown node's facts are found from the node it grew from (internGrown):
+  // they are those of its operands, as for any node.
+  if (arena.kids(grown).empty()) return;
+  NodeFacts want{kindBit(arena.kind(grown)), 0, 0, 0, 1, 0};
+  std::uint32_t maxHeight = 0;
+  for (Id k : arena.kids(grown)) {
+    const NodeFacts& f = arena.facts(k);
+    want.kinds |= f.kinds;
+    want.symbols |= f.symbols;
+    want.depth = std::max(want.depth, f.depth + 1);
+    maxHeight = std::max(maxHeight, f.height);
+    want.treeSize += f.treeSize;
+    want.transposes += f.transposes;
+  }
+  const NodeFacts& got = arena.facts(grown);
+  RC_ASSERT(got.kinds == want.kinds);
+  RC_ASSERT(got.symbols == want.symbols);
+  RC_ASSERT(got.depth == want.depth);
+  if (arena.kind(grown) == Kind::Add || arena.kind(grown) == Kind::Hadamard)
+    RC_ASSERT(got.height == maxHeight + arena.kids(grown).size());
+  RC_ASSERT(got.treeSize == want.treeSize);
+  RC_ASSERT(got.transposes == want.transposes);
 }
 
 RC_GTEST_PROP(Terms, AHadamardProductGrownOneFactorAtATimeIsTheOneMadeAtOnce, ()) {

@@ -110,6 +110,18 @@ class Arena {
   Shape shape(Id id) const { return records_[id].shape; }
   std::span<const Id> kids(Id id) const;
   const NodeFacts& facts(Id id) const { return facts_[id]; }
+  // A sum or Hadamard product made from the made node `from` by inserting
+  // the operands `added` (internGrown): a pass that knows `from` and the
+  // added operands need not look at the others again.
+  struct Growth {
+    Id from;
+    boost::container::small_vector<Id, 4> added;
+  };
+  const Growth* growth(Id id) const {
+    if (!madeFlat(id)) return nullptr;
+    auto it = growths_.find(id);
+    return it == growths_.end() ? nullptr : &it->second;
+  }
   bool hasKind(Id id, Kind k) const { return (facts_[id].kinds & kindBit(k)) != 0; }
   const Symbol& symbolOf(Id id) const { return symbols_[records_[id].payload]; }
   const mpq_class& numberOf(Id id) const { return numbers_[records_[id].payload]; }
@@ -162,6 +174,12 @@ class Arena {
     std::uint32_t chunk, offset, count;
   };
   Id intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids);
+  // A made sum or Hadamard product `from` with the operands `added` inserted
+  // (kids: all of them, in order), hashed and its facts found from from's.
+  Id internGrown(Id from, std::span<const Id> kids, std::span<const Id> added);
+  // The table slot for a node of hash h: `found` the node if there is one, else kNoId.
+  std::size_t findSlot(std::uint64_t h, Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids, Id& found) const;
+  Id store(Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids, std::uint64_t h, const NodeFacts& f, std::size_t slot);
   // Operand lists that live on the stack while short: the constructors run
   // for every node, and a heap vector each would dominate their cost.
   struct Ids : boost::container::small_vector<Id, 8> {
@@ -185,9 +203,9 @@ class Arena {
   // The one made node of `kind` among kids, the others (one to four, none
   // `special`) in `extra`; else kNoId.
   Id madeAndNew(std::span<const Id> kids, Kind kind, bool (*special)(const Arena&, Id), NewOperands& extra) const;
-  // `sorted` with the new operands inserted in order (then `last`, if not
-  // kNoId), interned and marked made.
-  Id internInserted(Kind kind, Shape shape, std::span<const Id> sorted, const NewOperands& extra, Id last);
+  // The made node `made`, whose operands are `sorted` (then `last`, if not
+  // kNoId), with the new operands inserted in order: interned and marked made.
+  Id internInserted(Id made, std::span<const Id> sorted, const NewOperands& extra, Id last);
   // The transpose of a sum makeAdd made: its terms' transposes are unlike too.
   Id transposeMadeSum(Id sum);
   Id makePow(Id base, Id exponent);
@@ -240,6 +258,7 @@ class Arena {
   std::vector<std::uint8_t> madeFlat_;
   bool madeFlat(Id id) const { return id < madeFlat_.size() && madeFlat_[id]; }
   void markMadeFlat(Id id);
+  std::unordered_map<Id, Growth> growths_;  // of the nodes internGrown made
   mutable PairMemo containsMemo_;
   mutable PairMemo compareMemo_;
   std::uint32_t lastScope_ = 0;

@@ -26,9 +26,24 @@ std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
   return h * 0xFF51AFD7ED558CCDull;
 }
 
+// An operand's share of the hash of a sum, scaled term or Hadamard product
+// (splitmix64's finaliser): their operands are a multiset kept in order, so
+// the hash is the sum of the operands' shares, and a made node grown by a few
+// operands hashes without reading the others (internGrown).
+std::uint64_t operandHash(Id k) {
+  std::uint64_t z = k + 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
 std::uint64_t hashOf(Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids) {
   std::uint64_t h = mix(static_cast<std::uint64_t>(kind) + 1, payload);
   h = mix(h, (std::uint64_t{shape.rows} << 32) | shape.cols);
+  if (isAC(kind)) {
+    for (Id k : kids) h += operandHash(k);
+    return h;
+  }
   for (Id k : kids) h = mix(h, k);
   return h ^ (h >> 29);
 }
@@ -89,24 +104,21 @@ void Arena::reserve(std::size_t more) {
   }
 }
 
-Id Arena::intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids) {
-  std::uint64_t h = hashOf(kind, payload, shape, kids);
+// Inlined: intern runs for every node made, and a call each costs it ~10%.
+[[gnu::always_inline]] inline std::size_t Arena::findSlot(std::uint64_t h, Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids, Id& found) const {
   std::size_t mask = table_.size() - 1;
   std::size_t i = h & mask;
   for (; table_[i] != kNoId; i = (i + 1) & mask)
-    if (hashes_[table_[i]] == h && sameNode(table_[i], kind, payload, shape, kids)) return table_[i];
+    if (hashes_[table_[i]] == h && sameNode(table_[i], kind, payload, shape, kids)) break;
+  found = table_[i];
+  return i;
+}
 
-  if ((records_.size() & 1023) == 0 && std::chrono::steady_clock::now() > limits_.deadline)
-    throw deadlineError(limits_.deadlineSeconds);
-  if (records_.size() >= limits_.maxNodes)
-    throw Error(Error::Category::Budget, "the job made more than " + std::to_string(limits_.maxNodes) + " distinct terms");
-  if (kids.size() > limits_.maxOperands)
-    throw Error(Error::Category::Budget, "a term with more than " + std::to_string(limits_.maxOperands) + " operands (a runaway expansion)");
-  NodeFacts f{kindBit(kind), 0, 0, 0, 1, kind == Kind::Transpose ? 1u : 0u};
-  if (kind == Kind::Symbol) f.symbols = std::uint64_t{1} << (payload % 64);
-  std::uint32_t maxHeight = 0;
+namespace {
+// Facts of a node from those of the operands in kids, joined to f.
+[[gnu::always_inline]] inline void addOperandFacts(const std::vector<NodeFacts>& facts, std::span<const Id> kids, NodeFacts& f, std::uint32_t& maxHeight) {
   for (Id k : kids) {
-    const NodeFacts& kf = facts_[k];
+    const NodeFacts& kf = facts[k];
     f.kinds |= kf.kinds;
     f.symbols |= kf.symbols;
     f.depth = std::max(f.depth, kf.depth + 1);
@@ -114,7 +126,16 @@ Id Arena::intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const 
     f.treeSize = saturatingAdd(f.treeSize, kf.treeSize);
     f.transposes = saturatingAdd(f.transposes, kf.transposes);
   }
-  f.height = kids.empty() ? 0 : maxHeight + static_cast<std::uint32_t>(info(kind).arity < 0 ? kids.size() : 1);
+}
+}  // namespace
+
+[[gnu::always_inline]] inline Id Arena::store(Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids, std::uint64_t h, const NodeFacts& f, std::size_t i) {
+  if ((records_.size() & 1023) == 0 && std::chrono::steady_clock::now() > limits_.deadline)
+    throw deadlineError(limits_.deadlineSeconds);
+  if (records_.size() >= limits_.maxNodes)
+    throw Error(Error::Category::Budget, "the job made more than " + std::to_string(limits_.maxNodes) + " distinct terms");
+  if (kids.size() > limits_.maxOperands)
+    throw Error(Error::Category::Budget, "a term with more than " + std::to_string(limits_.maxOperands) + " operands (a runaway expansion)");
   if (f.depth > limits_.maxDepth)
     throw Error(Error::Category::Budget, "the term is nested deeper than " + std::to_string(limits_.maxDepth) + " levels");
 
@@ -142,6 +163,40 @@ Id Arena::intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const 
   if (records_.size() * 2 > table_.size()) growTable();
   return id;
 }
+
+Id Arena::intern(Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids) {
+  std::uint64_t h = hashOf(kind, payload, shape, kids);
+  Id found;
+  std::size_t slot = findSlot(h, kind, payload, shape, kids, found);
+  if (found != kNoId) return found;
+  NodeFacts f{kindBit(kind), 0, 0, 0, 1, kind == Kind::Transpose ? 1u : 0u};
+  if (kind == Kind::Symbol) f.symbols = std::uint64_t{1} << (payload % 64);
+  std::uint32_t maxHeight = 0;
+  addOperandFacts(facts_, kids, f, maxHeight);
+  f.height = kids.empty() ? 0 : maxHeight + static_cast<std::uint32_t>(info(kind).arity < 0 ? kids.size() : 1);
+  return store(kind, payload, shape, kids, h, f, slot);
+}
+
+// A made sum or Hadamard product `from` with the operands `added` inserted
+// (kids: all of them, in order): hash and facts from from's and the added
+// operands' (a nested chain's differential gains one factor per level).
+Id Arena::internGrown(Id from, std::span<const Id> kids, std::span<const Id> added) {
+  Kind kind = this->kind(from);
+  Shape shape = this->shape(from);
+  std::uint64_t h = hashes_[from];
+  for (Id k : added) h += operandHash(k);
+  Id found;
+  std::size_t slot = findSlot(h, kind, 0, shape, kids, found);
+  if (found != kNoId) return found;
+  NodeFacts f = facts_[from];
+  std::uint32_t maxHeight = f.height - records_[from].count;  // an n-ary node's height is max(kids) + n
+  addOperandFacts(facts_, added, f, maxHeight);
+  f.height = maxHeight + static_cast<std::uint32_t>(kids.size());
+  Id grown = store(kind, 0, shape, kids, h, f, slot);
+  growths_.emplace(grown, Growth{from, {added.begin(), added.end()}});
+  return grown;
+}
+
 
 namespace {
 const std::string kTimes = "\u00B7";  // the middle dot joining the factors of a product's name

@@ -351,14 +351,14 @@ Id Arena::madeAndNew(std::span<const Id> kids, Kind kind, bool (*special)(const 
   return extra.empty() ? kNoId : made;
 }
 
-Id Arena::internInserted(Kind kind, Shape shape, std::span<const Id> sorted, const NewOperands& extra, Id last) {
+Id Arena::internInserted(Id made, std::span<const Id> sorted, const NewOperands& extra, Id last) {
   auto less = [&](Id x, Id y) { return operandBefore(*this, x, y); };
   Ids all(sorted.begin(), sorted.end());
   for (Id e : extra) all.insert(std::upper_bound(all.begin(), all.end(), e, less), e);
   if (last != kNoId) all.push_back(last);
-  Id made = intern(kind, 0, shape, all);
-  markMadeFlat(made);
-  return made;
+  Id grown = internGrown(made, all, std::span<const Id>(extra.data(), extra.size()));
+  markMadeFlat(grown);
+  return grown;
 }
 
 // A sum makeAdd made, with a few new terms of its shape that are not
@@ -387,13 +387,22 @@ Id Arena::extendSum(std::span<const Id> kids) {
     for (Id o : operandsOfDepth(*this, sorted, facts(e).depth + 1))  // c*e
       if (kind(o) == Kind::Scale && this->kids(o).size() == 2 && this->kids(o)[1] == e) return kNoId;
   }
-  return internInserted(Kind::Add, result, sorted, extra, constant);
+  return internInserted(sum, sorted, extra, constant);
 }
 
 // Transposing is one to one and keeps coefficients ((c*T)' = c*T'), so the
 // transposes of unlike terms are unlike: what makeAdd would do with them is
 // only to sort them. A matrix sum has no constant term.
 Id Arena::transposeMadeSum(Id sum) {
+  // Grown from a sum whose transpose is known: that transpose grown by the
+  // new terms' (a nested exp chain's exponent gains a term per level).
+  if (const Growth* g = growth(sum)) {
+    if (auto it = transposeMemo_.find(g->from); it != transposeMemo_.end() && madeFlat(it->second)) {
+      Ids parts{it->second};
+      for (Id a : g->added) parts.push_back(transpose(a));
+      return makeAdd(parts);
+    }
+  }
   Ids terms;
   bool plain = true;  // else, though not expected, the general pass
   for (Id k : this->kids(sum)) {
@@ -592,7 +601,8 @@ Id Arena::extendHadamard(std::span<const Id> kids, Shape result) {
       for (Id o : operandsOfDepth(*this, operands, d))
         if (base(o) == b) return kNoId;
   }
-  return internInserted(Kind::Hadamard, result, operands, extra, kNoId);
+  if (result != shape(product)) return kNoId;  // not expected: new operands of a product's shape
+  return internInserted(product, operands, extra, kNoId);
 }
 
 // A Hadamard product: flattened and sorted, scalar factors in front, all-ones
