@@ -514,13 +514,25 @@ Id Rewriter::norm(Id t) {
   Id cur = t;
   for (;;) {
     auto kids = arena_.kids(cur);
-    boost::container::small_vector<Id, 8> nk;
-    nk.reserve(kids.size());
+    boost::container::small_vector<Id, 8> nk;  // the operands' normal forms, from the first that differs
     bool changed = false;
-    for (Id k : kids) {
-      Id m = known(k);  // most operands are: a long product gains one factor at a time
-      nk.push_back(m != kNoId ? m : norm(k));
-      changed = changed || nk.back() != k;
+    // Grown from a normal form, whose operands are normal forms too, by
+    // operands that are: nothing to look up (a nested chain's differential
+    // gains a factor per level, and the lookups would cost the product's length).
+    const Arena::Growth* g = arena_.growth(cur);
+    bool grownFromNormal = g && memo_.get(g->from) == g->from && std::all_of(g->added.begin(), g->added.end(), [&](Id a) {
+      Id m = known(a);
+      return (m != kNoId ? m : norm(a)) == a;
+    });
+    for (std::size_t i = 0; i < (grownFromNormal ? 0 : kids.size()); ++i) {
+      Id m = known(kids[i]);  // most operands are: a long product gains one factor at a time
+      if (m == kNoId) m = norm(kids[i]);
+      if (!changed && m != kids[i]) {
+        changed = true;
+        nk.reserve(kids.size());
+        nk.assign(kids.begin(), kids.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+      if (changed) nk.push_back(m);
     }
     Id next = changed ? arena_.make(arena_.kind(cur), std::span<const Id>(nk.data(), nk.size())) : cur;
     if (next == cur) {
