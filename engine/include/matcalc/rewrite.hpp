@@ -109,7 +109,8 @@ class Rewriter {
     Id result = kNoId;
   };
   Applied applyAtRoot(Id term, const std::vector<const Rule*>& candidates, const std::function<bool(Id)>& accept = {});
-  bool guardsHold(const Rule& rule, RuleMatch& match);
+  // With commit false, nothing is recorded: no fact assumed for a differential rule.
+  bool guardsHold(const Rule& rule, RuleMatch& match, bool commit = true);
   bool invertible(Id t) const;
   bool gram(Id t) const;
   bool positive(Id t) const;

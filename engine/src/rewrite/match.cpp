@@ -16,7 +16,19 @@ void Matcher::tick() {
 void Matcher::begin(const Rule& rule) {
   rule_ = &rule;
   if (rule.variables.size() > kMaxVars) throw std::logic_error("rule " + rule.name + " has too many variables");
-  for (std::size_t i = 0; i < rule.variables.size(); ++i) vars_[i].set = false;
+  for (std::size_t i = 0; i < rule.variables.size(); ++i) {
+    vars_[i].set = false;
+    vars_[i].differential = Bound::Differential::Any;
+  }
+  // The rewriter refuses a binding that breaks these guards (guardsHold):
+  // refusing it when it is made spares trying the rest of the match with it
+  // (<A, B .* C> with differential(B) against a product of k factors tries
+  // one factor for B, not k, each leaving the k - 1 others to C).
+  for (const GuardUse& g : rule.where) {
+    if (g.presupposed) continue;
+    if (g.guard == Guard::Differential) vars_[varIndex(g.variable)].differential = Bound::Differential::Has;
+    if (g.guard == Guard::NoDifferential || g.guard == Guard::Constant) vars_[varIndex(g.variable)].differential = Bound::Differential::Lacks;
+  }
   dimCount_ = 0;
   trail_.clear();
   deferred_.clear();
@@ -116,6 +128,7 @@ bool Matcher::bindVar(Id var, Id t) {
   int i = varIndex(var);
   Bound& b = vars_[i];
   if (b.set) return term(var) == t;
+  if (!b.allows(a_.hasKind(t, Kind::Differential))) return false;
   Shape ps = a_.shape(var), ss = a_.shape(t);
   std::size_t m = mark();
   if (!bindDim(ps.rows, ss.rows) || !bindDim(ps.cols, ss.cols)) {
@@ -134,6 +147,7 @@ bool Matcher::bindRun(Id var, Kind kind, std::span<const Id> run) {
   int i = varIndex(var);
   Bound& b = vars_[i];
   if (b.set) return sameAsBound(b, kind, run);
+  if (!b.allows(std::any_of(run.begin(), run.end(), [&](Id r) { return a_.hasKind(r, Kind::Differential); }))) return false;
   Shape ss = kind == Kind::Mul ? Shape{a_.shape(run.front()).rows, a_.shape(run.back()).cols} : a_.shape(run.front());
   if (kind != Kind::Mul)  // an AC run: a scalar product's run ends with its matrix, if any
     for (Id r : run)
@@ -265,6 +279,7 @@ bool Matcher::matchAC(Kind kind, std::span<const Id> p, std::span<const Id> s, b
 
     bool varsFrom(std::size_t vi) {
       if (vi == vars.size()) {
+        if (leftovers && self.bindingsHold_ && !(*self.bindingsHold_)()) return false;
         computeRest();
         return (leftovers || rest.empty()) && k(std::span<const Id>(rest.data(), rest.size()));
       }
@@ -359,11 +374,16 @@ bool Matcher::matchProductRuns(std::span<const Id> p, std::span<const Id> s,
   return false;
 }
 
-bool Matcher::matchRoot(const Rule& rule, Id subject, Accept accept) {
+bool Matcher::matchRoot(const Rule& rule, Id subject, Accept accept, const Check* bindingsHold) {
   Id pattern = rule.lhs;
   Kind pk = a_.kind(pattern);
   if (pk != a_.kind(subject) || (a_.facts(pattern).kinds & ~a_.facts(subject).kinds & ~kindBit(Kind::Symbol)) != 0) return false;
   begin(rule);
+  bindingsHold_ = bindingsHold;
+  struct Reset {
+    const Check*& slot;
+    ~Reset() { slot = nullptr; }
+  } reset{bindingsHold_};
   if (pk == Kind::Mul && !a_.shape(pattern).isScalar()) {
     auto p = a_.kids(pattern), s = a_.kids(subject);
     return matchProductRuns(p, s, [&](std::size_t from, std::size_t to) {

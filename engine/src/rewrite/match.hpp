@@ -56,7 +56,12 @@ class Matcher {
   // pattern, before/after are the factors left and right of the run; for an
   // AC pattern, before holds the unused operands.
   using Accept = FnRef<bool(std::span<const Id> before, std::span<const Id> after)>;
-  bool matchRoot(const Rule& rule, Id subject, Accept accept);
+  // bindingsHold, if given, may refuse a complete binding of the variables
+  // before the operands left over at an AC root are gathered, where accept
+  // would refuse it too (a guard): `A .* I` with diagonal(A) against a
+  // product of k factors then tries k operands, not k times the k - 1 others.
+  using Check = FnRef<bool()>;
+  bool matchRoot(const Rule& rule, Id subject, Accept accept, const Check* bindingsHold = nullptr);
   // Matches runs of a closed word that wrap around its end (tr(inv(A)*B*A)
   // has A*inv(A) across the end): accept gets the rest of the word after the run.
   bool matchAcrossWrap(const Rule& rule, std::span<const Id> word, Accept accept);
@@ -77,6 +82,11 @@ class Matcher {
     Kind runKind = Kind::Mul;  // else: a run of operands of this kind
     std::vector<Id> run;
     Shape shape;
+    // What the rule's guards say of a d(·) in the term (differential(B), nodifferential(B), constant(B)).
+    enum class Differential : std::uint8_t { Any, Has, Lacks } differential = Differential::Any;
+    bool allows(bool hasDifferential) const {
+      return differential == Differential::Any || hasDifferential == (differential == Differential::Has);
+    }
   };
 
   int varIndex(Id var) const;
@@ -103,6 +113,7 @@ class Matcher {
   Arena& a_;
   const Deadline* deadline_;
   const Rule* rule_ = nullptr;
+  const Check* bindingsHold_ = nullptr;  // matchRoot's, while it runs
   Bound vars_[kMaxVars];
   Dim dimFrom_[kMaxDims];
   Dim dimTo_[kMaxDims];

@@ -263,7 +263,7 @@ Rewriter::Rewriter(Arena& arena, const RuleSet& rules, Phase phase, Facts facts,
 
 Rewriter::~Rewriter() = default;
 
-bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
+bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m, bool commit) {
   const Arena& a = arena_;
   bool differentialRule = a.hasKind(rule.lhs, Kind::Differential);
   std::vector<std::string> assumedHere;
@@ -334,8 +334,10 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m) {
          g.guard == Guard::Principal)) {
       // Differentiating f presupposes f is differentiable where it is
       // evaluated: the domain a differential rule asks for is assumed.
-      assumedHere.push_back(std::string(guardName(g.guard)) + "(" + toText(a, m.term(g.variable)) + ")");
-      assumedFacts_.push_back({g.guard, m.term(g.variable)});
+      if (commit) {
+        assumedHere.push_back(std::string(guardName(g.guard)) + "(" + toText(a, m.term(g.variable)) + ")");
+        assumedFacts_.push_back({g.guard, m.term(g.variable)});
+      }
       ok = true;
     }
     if (!ok) return false;
@@ -429,10 +431,15 @@ Rewriter::Applied Rewriter::applyAtRoot(Id term, const std::vector<const Rule*>&
       result = r;
       return true;
     };
+    auto bindingsHold = [&] {
+      RuleMatch m(*matcher_);
+      return guardsHold(*rule, m, false);
+    };
+    detail::Matcher::Check check(bindingsHold);
     bool found = arena_.kind(rule->lhs) == kind &&
                  matcher_->matchRoot(*rule, term, [&](std::span<const Id> before, std::span<const Id> after) {
                    return build(before, after, false);
-                 });
+                 }, rule->where.empty() ? nullptr : &check);
     if (!found && arena_.kind(rule->lhs) == Kind::Mul && !arena_.shape(rule->lhs).isScalar()) {
       // A product rule across the end of a closed word: tr(inv(A)*B*A).
       std::span<const Id> word;
