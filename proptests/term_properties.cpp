@@ -163,6 +163,38 @@ RC_GTEST_PROP(Terms, ASumGrownOneTermAtATimeIsTheOneMadeAtOnce, ()) {
   RC_ASSERT(arena.make(Kind::Transpose, {arena.make(Kind::Add, terms)}) == arena.make(Kind::Add, transposed));
 }
 
+RC_GTEST_PROP(Terms, OperandsOfAMadeNodeInItsOrderAreMadeAsTheConstructorsWould, ()) {
+  // makeRunOf interns a run the matcher bound without the general pass.
+  ExpressionGen gen(rapidcheckChoose());
+  Arena arena;
+  parse(arena, "A + B + P + A*B + x*y'");
+  Kind kind = *rc::gen::element(Kind::Add, Kind::Hadamard);
+  auto sort = kind == Kind::Add ? *rc::gen::element(ExpressionGen::Sort::Scalar, ExpressionGen::Sort::Matrix) : ExpressionGen::Sort::Matrix;
+  // Generated operands, and some from a pool of distinct ones so that a node has several.
+  static const std::vector<std::string> matrices = {"A", "B", "P", "A*B", "x*y'", "A'", "exp(A)", "sin(B)", "A.^2", "2*B", "A + B", "tanh(A*B)"};
+  static const std::vector<std::string> scalars = {"alpha", "beta", "tr(A)", "x'*y", "alpha^2", "sin(alpha)", "2", "det(B)", "alpha*beta"};
+  const auto& pool = sort == ExpressionGen::Sort::Scalar ? scalars : matrices;
+  std::vector<Id> operands;
+  int count = *rc::gen::inRange(3, 10);
+  for (int i = 0; i < count; ++i)
+    operands.push_back(parse(arena, *rc::gen::arbitrary<bool>() ? *rc::gen::elementOf(pool) : gen.generate(sort, *rc::gen::inRange(0, 3)).text));
+  Id node = arena.make(kind, operands);
+  if (arena.kind(node) == Kind::Scale) node = arena.kids(node).back();  // alpha*(A .* B): the product
+  RC_PRE(arena.kind(node) == kind && arena.kids(node).size() >= 3);
+  auto kids = arena.kids(node);
+  // Two operands kept, one left out, the others at random.
+  auto keep = *rc::gen::container<std::vector<bool>>(kids.size(), rc::gen::arbitrary<bool>());
+  std::size_t out = *rc::gen::inRange<std::size_t>(0, kids.size());
+  keep[(out + 1) % kids.size()] = keep[(out + 2) % kids.size()] = true;
+  keep[out] = false;
+  std::vector<Id> run;
+  for (std::size_t i = 0; i < kids.size(); ++i)
+    if (keep[i]) run.push_back(kids[i]);
+  RC_LOG() << toText(arena, node) << "  run of " << run.size();
+  Id direct = arena.makeRunOf(node, run);
+  RC_ASSERT(direct == arena.make(kind, run));
+}
+
 RC_GTEST_PROP(Terms, ExactAndDoubleEvaluatorsAgreeOnRationalTerms, ()) {
   // A polynomial expression over integer matrices: the exact value, rounded,
   // is the double value.

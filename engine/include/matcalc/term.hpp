@@ -96,6 +96,11 @@ class Arena {
   // division by an exact zero.
   Id make(Kind kind, std::span<const Id> kids);
   Id make(Kind kind, std::initializer_list<Id> kids) { return make(kind, std::span<const Id>(kids.begin(), kids.size())); }
+  // make(kind(node), operands) for operands of the AC node `node` in its
+  // order (a run the matcher bound): of a sum or Hadamard product that the
+  // constructors made, they are sorted and combine with none of each other,
+  // so they are interned as they are instead of by the general pass.
+  Id makeRunOf(Id node, std::span<const Id> operands);
   // A node exactly as given: shape-checked, hash-consed, not canonicalised.
   // For the right-hand sides the constructors are verified against, and for
   // pairs <G, T> the isolation phase matches rules on.

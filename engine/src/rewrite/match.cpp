@@ -142,7 +142,7 @@ bool Matcher::bindVar(Id var, Id t) {
   return true;
 }
 
-bool Matcher::bindRun(Id var, Kind kind, std::span<const Id> run) {
+bool Matcher::bindRun(Id var, Kind kind, std::span<const Id> run, Id from) {
   if (run.size() == 1) return bindVar(var, run[0]);
   int i = varIndex(var);
   Bound& b = vars_[i];
@@ -161,6 +161,7 @@ bool Matcher::bindRun(Id var, Kind kind, std::span<const Id> run) {
   b.set = true;
   b.term = kNoId;
   b.runKind = kind;
+  b.runOf = from;
   b.run.assign(run.begin(), run.end());
   b.shape = ss;
   trail_.push_back(i);
@@ -169,7 +170,7 @@ bool Matcher::bindRun(Id var, Kind kind, std::span<const Id> run) {
 
 Id Matcher::term(Id var) {
   Bound& b = vars_[varIndex(var)];
-  if (b.term == kNoId) b.term = a_.make(b.runKind, b.run);
+  if (b.term == kNoId) b.term = b.runOf != kNoId ? a_.makeRunOf(b.runOf, b.run) : a_.make(b.runKind, b.run);
   return b.term;
 }
 
@@ -213,7 +214,7 @@ bool Matcher::match(Id p, Id s, Next k) {
     case Kind::Add:
     case Kind::Scale:
     case Kind::Hadamard:
-      return matchAC(a_.kind(p), pk, sk, false, [&](std::span<const Id>) { return k(); });
+      return matchAC(a_.kind(p), pk, s, false, [&](std::span<const Id>) { return k(); });
     default:
       if (pk.size() != sk.size()) return false;
       return matchKids(pk, sk, 0, k);
@@ -251,8 +252,8 @@ bool Matcher::matchRun(std::span<const Id> p, std::size_t i, std::span<const Id>
 // Operands in any order: non-variables first, each to one operand; then each
 // variable to one operand, the last variable taking all that remain (unless
 // `leftovers`, at the root, where what remains is handed to `k`).
-bool Matcher::matchAC(Kind kind, std::span<const Id> p, std::span<const Id> s, bool leftovers,
-                      FnRef<bool(std::span<const Id>)> k) {
+bool Matcher::matchAC(Kind kind, std::span<const Id> p, Id subject, bool leftovers, FnRef<bool(std::span<const Id>)> k) {
+  std::span<const Id> s = a_.kids(subject);
   using Ids = boost::container::small_vector<Id, 8>;
   Ids fixed, vars;
   for (Id q : p) (isVar(q) ? vars : fixed).push_back(q);
@@ -268,6 +269,7 @@ bool Matcher::matchAC(Kind kind, std::span<const Id> p, std::span<const Id> s, b
   struct Assign {
     Matcher& self;
     Kind kind;
+    Id subject;
     std::span<const Id> s;
     bool leftovers;
     Ids& fixed;
@@ -287,7 +289,7 @@ bool Matcher::matchAC(Kind kind, std::span<const Id> p, std::span<const Id> s, b
         computeRest();
         if (rest.empty()) return false;
         std::size_t m = self.mark();
-        if (self.bindRun(vars[vi], kind, std::span<const Id>(rest.data(), rest.size())) && k({})) return true;
+        if (self.bindRun(vars[vi], kind, std::span<const Id>(rest.data(), rest.size()), subject) && k({})) return true;
         self.undo(m);
         return false;
       }
@@ -317,7 +319,7 @@ bool Matcher::matchAC(Kind kind, std::span<const Id> p, std::span<const Id> s, b
       }
       return false;
     }
-  } assign{*this, kind, s, leftovers, fixed, vars, used, rest, unused, k};
+  } assign{*this, kind, subject, s, leftovers, fixed, vars, used, rest, unused, k};
   return assign.fixedFrom(0);
 }
 
@@ -394,7 +396,7 @@ bool Matcher::matchRoot(const Rule& rule, Id subject, Accept accept, const Check
     auto p = a_.kids(pattern), s = a_.kids(subject);
     for (bool leftovers : {false, true}) {
       if (leftovers && p.size() >= s.size()) break;
-      bool found = matchAC(pk, p, s, leftovers, [&](std::span<const Id> rest) { return accepted(accept, rest, {}); });
+      bool found = matchAC(pk, p, subject, leftovers, [&](std::span<const Id> rest) { return accepted(accept, rest, {}); });
       if (found) return true;
       for (std::size_t i = 0; i < rule.variables.size(); ++i) vars_[i].set = false;
       dimCount_ = 0;

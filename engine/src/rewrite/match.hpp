@@ -81,6 +81,7 @@ class Matcher {
     Id term = kNoId;          // the term, once known
     Kind runKind = Kind::Mul;  // else: a run of operands of this kind
     std::vector<Id> run;
+    Id runOf = kNoId;  // the AC node whose operands the run is, in its order
     Shape shape;
     // What the rule's guards say of a d(·) in the term (differential(B), nodifferential(B), constant(B)).
     enum class Differential : std::uint8_t { Any, Has, Lacks } differential = Differential::Any;
@@ -99,12 +100,12 @@ class Matcher {
   bool settleProducts();
   bool accepted(Accept accept, std::span<const Id> before, std::span<const Id> after);
   bool bindVar(Id var, Id term);
-  bool bindRun(Id var, Kind kind, std::span<const Id> run);
+  bool bindRun(Id var, Kind kind, std::span<const Id> run, Id from = kNoId);
   bool sameAsBound(Bound& b, Kind kind, std::span<const Id> run);
   bool match(Id p, Id s, Next k);
   bool matchKids(std::span<const Id> p, std::span<const Id> s, std::size_t i, Next k);
   bool matchRun(std::span<const Id> p, std::size_t i, std::span<const Id> s, std::size_t j, bool openEnd, Next k);
-  bool matchAC(Kind kind, std::span<const Id> p, std::span<const Id> s, bool leftovers, FnRef<bool(std::span<const Id>)> k);
+  bool matchAC(Kind kind, std::span<const Id> p, Id subject, bool leftovers, FnRef<bool(std::span<const Id>)> k);
   bool matchClosed(Id p, Id s, Next k);
   bool matchProductRuns(std::span<const Id> p, std::span<const Id> s, FnRef<bool(std::size_t from, std::size_t to)> k);
   void tick();

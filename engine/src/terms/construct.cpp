@@ -390,6 +390,17 @@ Id Arena::extendSum(std::span<const Id> kids) {
   return internInserted(sum, sorted, extra, constant);
 }
 
+Id Arena::makeRunOf(Id node, std::span<const Id> operands) {
+  Kind k = kind(node);
+  if (!madeFlat(node) || operands.size() < 2 || operands.size() == kids(node).size()) return make(k, operands);
+  Shape s = shape(node);
+  for (Id o : operands)
+    if (shape(o) != s) return make(k, operands);  // a scalar among matrices: the general pass decides
+  Id made = intern(k, 0, s, operands);
+  markMadeFlat(made);
+  return made;
+}
+
 // Transposing is one to one and keeps coefficients ((c*T)' = c*T'), so the
 // transposes of unlike terms are unlike: what makeAdd would do with them is
 // only to sort them. A matrix sum has no constant term.
