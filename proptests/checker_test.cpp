@@ -54,6 +54,7 @@ TEST(Loader, RejectsEveryInvalidFileForItsReason) {
       {"malformed-yaml", "malformed YAML"},
       {"non-decreasing", "does not decrease in the recursive path order"},
       {"missing-rhs", "missing 'rhs'"},
+      {"kron-size-cycle", "the sides agree only if 'B' is 1×1"},
       {"parse-error", "expected ')'"},
       {"shape-mismatch", "shape error"},
       {"trivial-rule", "same term"},

@@ -136,17 +136,29 @@ struct ParseSession::Impl {
     return it->second;
   }
   // The factors of a dimension, none a product, 1s dropped.
-  void factors(Var v, std::vector<Var>& out) {
+  void factors(Var v, std::vector<Var>& out, int depth = 0) {
     v = find(v);
     if (v == 0) return;
+    // Products nest as deep as kron/vec do in one expression; deeper is a cycle, a bug.
+    if (depth > 4096) throw Error(Error::Category::Shape, "the sizes of a Kronecker product or vec cannot be worked out");
     if (auto p = productOf.find(v); p != productOf.end()) {
-      factors(p->second.first, out);
-      factors(p->second.second, out);
+      factors(p->second.first, out, depth + 1);
+      factors(p->second.second, out, depth + 1);
     } else if (rigid[v] != kOne && arena.isProductDim(rigid[v])) {
       for (Dim d : arena.dimFactors(rigid[v])) out.push_back(rigidVar(d));
     } else {
       out.push_back(v);
     }
+  }
+  // Whether the product v is defined, through its factors, by the variable target.
+  bool refersTo(Var v, Var target) {
+    auto p = productOf.find(v);
+    if (p == productOf.end()) return false;
+    for (Var c : {p->second.first, p->second.second}) {
+      Var r = find(c);
+      if (r == target || (r != v && refersTo(r, target))) return true;
+    }
+    return false;
   }
   bool isProduct(Var v) {
     v = find(v);
@@ -204,7 +216,11 @@ struct ParseSession::Impl {
     }
     Var ra = find(a), rb = find(b);
     if (ra != rb) {
-      if (rigid[rb] != kOne && rigid[ra] == kOne) std::swap(ra, rb);  // a fixed dimension stays the root
+      // 1 (variable 0) stays the root of its class, and so does a fixed
+      // dimension; a product defined through the other (p = q·r where r is
+      // now the other) becomes its alias, or the classes would form a cycle.
+      if (rb == 0 || (ra != 0 && rigid[rb] != kOne && rigid[ra] == kOne)) std::swap(ra, rb);
+      if (refersTo(ra, rb)) std::swap(ra, rb);
       parent[rb] = ra;
     }
     return true;
