@@ -57,6 +57,11 @@ struct Rule {
   Id lhsRaw = 0, rhsRaw = 0;  // as written, not canonicalised: what a builtin rule is verified on
   std::vector<Id> variables;  // the pattern variables of lhs, in first-seen order
   std::vector<GuardUse> where;
+  // What where says of a d(·) in each variable's term, by index into
+  // variables (set by RuleSet::add; empty means Any): the matcher refuses a
+  // binding against it when the binding is made.
+  enum class DifferentialNeed : std::uint8_t { Any, Has, Lacks };
+  std::vector<DifferentialNeed> differentialNeed;
   Order order = Order::Rpo;
   std::uint32_t scope = 0;  // the arena scope of its pattern variables
   std::string file;

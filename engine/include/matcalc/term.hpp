@@ -263,6 +263,13 @@ class Arena {
   std::vector<std::uint8_t> madeFlat_;
   bool madeFlat(Id id) const { return id < madeFlat_.size() && madeFlat_[id]; }
   void markMadeFlat(Id id);
+  // Interns a sum or Hadamard product whose operands are already canonical,
+  // sorted and distinct, and marks it so.
+  Id internMade(Kind kind, Shape shape, std::span<const Id> operands) {
+    Id made = intern(kind, 0, shape, operands);
+    markMadeFlat(made);
+    return made;
+  }
   std::unordered_map<Id, Growth> growths_;  // of the nodes internGrown made
   mutable PairMemo containsMemo_;
   mutable PairMemo compareMemo_;

@@ -16,18 +16,14 @@ void Matcher::tick() {
 void Matcher::begin(const Rule& rule) {
   rule_ = &rule;
   if (rule.variables.size() > kMaxVars) throw std::logic_error("rule " + rule.name + " has too many variables");
-  for (std::size_t i = 0; i < rule.variables.size(); ++i) {
-    vars_[i].set = false;
-    vars_[i].differential = Bound::Differential::Any;
-  }
-  // The rewriter refuses a binding that breaks these guards (guardsHold):
+  // The rewriter refuses a binding that breaks the d(·) guards (guardsHold):
   // refusing it when it is made spares trying the rest of the match with it
   // (<A, B .* C> with differential(B) against a product of k factors tries
   // one factor for B, not k, each leaving the k - 1 others to C).
-  for (const GuardUse& g : rule.where) {
-    if (g.presupposed) continue;
-    if (g.guard == Guard::Differential) vars_[varIndex(g.variable)].differential = Bound::Differential::Has;
-    if (g.guard == Guard::NoDifferential || g.guard == Guard::Constant) vars_[varIndex(g.variable)].differential = Bound::Differential::Lacks;
+  const bool known = rule.differentialNeed.size() == rule.variables.size();
+  for (std::size_t i = 0; i < rule.variables.size(); ++i) {
+    vars_[i].set = false;
+    vars_[i].differential = known ? rule.differentialNeed[i] : Rule::DifferentialNeed::Any;
   }
   dimCount_ = 0;
   trail_.clear();

@@ -84,9 +84,9 @@ class Matcher {
     Id runOf = kNoId;  // the AC node whose operands the run is, in its order
     Shape shape;
     // What the rule's guards say of a d(·) in the term (differential(B), nodifferential(B), constant(B)).
-    enum class Differential : std::uint8_t { Any, Has, Lacks } differential = Differential::Any;
+    Rule::DifferentialNeed differential = Rule::DifferentialNeed::Any;
     bool allows(bool hasDifferential) const {
-      return differential == Differential::Any || hasDifferential == (differential == Differential::Has);
+      return differential == Rule::DifferentialNeed::Any || hasDifferential == (differential == Rule::DifferentialNeed::Has);
     }
   };
 

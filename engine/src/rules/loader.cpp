@@ -257,6 +257,14 @@ void RuleSet::add(Rule rule) {
   if (const Rule* dup = find(rule.name))
     throw Error(Error::Category::Rule, rule.location() + ": rule '" + rule.name + "': duplicate name (first defined at " +
                                            dup->location() + ")");
+  rule.differentialNeed.assign(rule.variables.size(), Rule::DifferentialNeed::Any);
+  for (const GuardUse& g : rule.where) {
+    auto v = std::find(rule.variables.begin(), rule.variables.end(), g.variable);
+    if (g.presupposed || v == rule.variables.end()) continue;
+    Rule::DifferentialNeed& need = rule.differentialNeed[v - rule.variables.begin()];
+    if (g.guard == Guard::Differential) need = Rule::DifferentialNeed::Has;
+    if (g.guard == Guard::NoDifferential || g.guard == Guard::Constant) need = Rule::DifferentialNeed::Lacks;
+  }
   byName_.insert(NameIndex::hash(rule.name), static_cast<std::uint32_t>(rules_.size()));
   rules_.push_back(std::move(rule));
   indexes_.clear();

@@ -197,7 +197,6 @@ Id Arena::internGrown(Id from, std::span<const Id> kids, std::span<const Id> add
   return grown;
 }
 
-
 namespace {
 const std::string kTimes = "\u00B7";  // the middle dot joining the factors of a product's name
 }  // namespace

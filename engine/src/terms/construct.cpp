@@ -396,9 +396,7 @@ Id Arena::makeRunOf(Id node, std::span<const Id> operands) {
   Shape s = shape(node);
   for (Id o : operands)
     if (shape(o) != s) return make(k, operands);  // a scalar among matrices: the general pass decides
-  Id made = intern(k, 0, s, operands);
-  markMadeFlat(made);
-  return made;
+  return internMade(k, s, operands);
 }
 
 // Transposing is one to one and keeps coefficients ((c*T)' = c*T'), so the
@@ -424,9 +422,7 @@ Id Arena::transposeMadeSum(Id sum) {
   if (!plain) return make(Kind::Add, terms);
   sortOperands(*this, terms);
   Shape s = shape(sum);
-  Id made = intern(Kind::Add, 0, {s.cols, s.rows}, terms);
-  markMadeFlat(made);
-  return made;
+  return internMade(Kind::Add, {s.cols, s.rows}, terms);
 }
 
 Id Arena::makeAdd(std::span<const Id> kids) {
@@ -466,9 +462,7 @@ Id Arena::makeAdd(std::span<const Id> kids) {
   if (constant != 0) terms.push_back(numberNode(*this, constant));  // constants last: "alpha + 1"
   if (terms.empty()) return zero(result);
   if (terms.size() == 1) return terms[0];
-  Id sum = intern(Kind::Add, 0, result, terms);
-  markMadeFlat(sum);
-  return sum;
+  return internMade(Kind::Add, result, terms);
 }
 
 Id Arena::makeScale(std::span<const Id> kids) {
@@ -675,8 +669,7 @@ Id Arena::makeHadamard(std::span<const Id> kids) {
   if (rest.empty() && !result.isScalar()) rest.push_back(ones(result));
   if (rest.empty()) return makeScale(scalars);
   sortOperands(*this, rest);
-  Id product = rest.size() == 1 ? rest[0] : intern(Kind::Hadamard, 0, result, rest);
-  if (rest.size() > 1) markMadeFlat(product);
+  Id product = rest.size() == 1 ? rest[0] : internMade(Kind::Hadamard, result, rest);
   if (scalars.empty()) return product;
   scalars.push_back(product);
   return makeScale(scalars);
