@@ -78,7 +78,7 @@ nlohmann::json stepsJson(const Arena& a, const Derivation& d) {
 
 int simplifyCommand(const Args& args) {
   Arena& arena = processArena();
-  RuleSet rules = loadRules(arena, args.ruleLayers);
+  const RuleSet& rules = processRules(args.ruleLayers);
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
   SimplifyResult r = simplify(arena, rules, p.terms[0], p.facts, args.budget(), args.steps);
   if (args.steps) printDerivation(arena, r.derivation, std::cout);
@@ -89,7 +89,7 @@ int simplifyCommand(const Args& args) {
 // Exit status: 0 equal, 1 different, 3 not proven (2 is bad input).
 int equivCommand(const Args& args) {
   Arena& arena = processArena();
-  RuleSet rules = loadRules(arena, args.ruleLayers);
+  const RuleSet& rules = processRules(args.ruleLayers);
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0], args.expressions[1]}, true);
   EquivalenceOptions options;
   options.budget = args.budget();
@@ -159,7 +159,7 @@ void requireAgreement(const Arena& arena, const NumericCheck& check, Id shown, c
 
 int derivativeCommand(const Args& args, Derivative kind) {
   Arena& arena = processArena();
-  RuleSet rules = loadRules(arena, args.ruleLayers);
+  const RuleSet& rules = processRules(args.ruleLayers);
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
   Id f = p.terms[0];
   const std::vector<GuardUse>& facts = p.facts;

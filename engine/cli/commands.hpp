@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,22 +25,30 @@ ParseOptions declarations(const std::vector<std::string>& vars);
 // An expression argument: "-" reads it from standard input (for inputs past
 // the shell's argument limit), at most 1 MB as any expression.
 std::string expressionText(const std::string& argument);
-// The arena of this run: never destroyed, since the process ends with the
-// command and freeing millions of nodes after a budget error takes seconds.
-inline Arena*& processArenaSlot() {
-  static Arena* arena = new Arena;
-  return arena;
+// The arena of this run and the rules loaded into it: never destroyed, since
+// the process ends with the command (freeing millions of nodes after a budget
+// error takes seconds, and the rules' thousands of allocations a tenth of a
+// millisecond).
+struct ProcessState {
+  Arena arena;
+  std::unique_ptr<RuleSet> rules;
+};
+inline ProcessState*& processStateSlot() {
+  static ProcessState* state = new ProcessState;
+  return state;
 }
-inline Arena& processArena() { return *processArenaSlot(); }
+inline Arena& processArena() { return processStateSlot()->arena; }
 // Between the jobs of `matcalc batch`: a fresh arena for the next job.
 inline void resetProcessArena() {
-  delete processArenaSlot();
-  processArenaSlot() = new Arena;
+  delete processStateSlot();
+  processStateSlot() = new ProcessState;
 }
 
 // The standard rules (RuleSet::standard: $MATCALC_RULES if set, else those
 // compiled in), with the rules of each --rules DIR layered on top.
 RuleSet loadRules(Arena& arena, const std::vector<std::string>& layers);
+// The same, loaded into processArena() and kept with it.
+const RuleSet& processRules(const std::vector<std::string>& layers);
 inline constexpr const char* kRulesHelp =
     "more rules: the *.yaml of DIR, added to the standard ones (repeatable; $MATCALC_RULES=DIR1:DIR2 replaces the standard ones)";
 

@@ -63,6 +63,12 @@ RuleSet loadRules(Arena& arena, const std::vector<std::string>& layers) {
   return rules;
 }
 
+const RuleSet& processRules(const std::vector<std::string>& layers) {
+  ProcessState& state = *processStateSlot();
+  state.rules = std::make_unique<RuleSet>(loadRules(state.arena, layers));
+  return *state.rules;
+}
+
 void addExpressionCommands(CLI::App& app, Commands& commands) {
   struct ParseArgs {
     std::string expression;
