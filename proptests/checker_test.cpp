@@ -140,7 +140,17 @@ TEST(StandardRules, TheSnapshotIsTheRulesDirectory) {
     EXPECT_EQ(a.order, b.order);
     EXPECT_EQ(a.where.size(), b.where.size());
     EXPECT_EQ(a.variables.size(), b.variables.size());
+    // What the matcher asks of each variable's d(·), worked out as the rule is added.
+    EXPECT_EQ(a.differentialNeed, b.differentialNeed) << a.name;
+    EXPECT_EQ(b.differentialNeed.size(), b.variables.size()) << a.name;
   }
+  // <A, B .* C> with differential(B): B must hold a d(·), A and C may.
+  const Rule* adjoint = standard.find("hadamard-adjoint");
+  ASSERT_NE(adjoint, nullptr);
+  for (std::size_t i = 0; i < adjoint->variables.size(); ++i)
+    EXPECT_EQ(adjoint->differentialNeed[i], toText(arena, adjoint->variables[i]) == "B" ? Rule::DifferentialNeed::Has
+                                                                                      : Rule::DifferentialNeed::Any)
+        << toText(arena, adjoint->variables[i]);
   // And they rewrite alike: the same normal form, in either arena.
   Id f = parse(arena, "tr(inv(X)*S) + log(det(X))");
   Id g = parse(fromYaml, "tr(inv(X)*S) + log(det(X))");
