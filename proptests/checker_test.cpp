@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <set>
 
 #include "matcalc/calculus.hpp"
 #include "matcalc/parse.hpp"
@@ -143,6 +144,10 @@ TEST(StandardRules, TheSnapshotIsTheRulesDirectory) {
     // What the matcher asks of each variable's d(·), worked out as the rule is added.
     EXPECT_EQ(a.differentialNeed, b.differentialNeed) << a.name;
     EXPECT_EQ(b.differentialNeed.size(), b.variables.size()) << a.name;
+    // Whether it distributes over all of a sum's terms at once, worked out likewise.
+    EXPECT_EQ(bool(a.distribution), bool(b.distribution)) << a.name;
+    if (a.distribution && b.distribution)
+      EXPECT_EQ(toText(fromYaml, a.distribution.image), toText(arena, b.distribution.image)) << a.name;
   }
   // <A, B .* C> with differential(B): B must hold a d(·), A and C may.
   const Rule* adjoint = standard.find("hadamard-adjoint");
@@ -156,6 +161,51 @@ TEST(StandardRules, TheSnapshotIsTheRulesDirectory) {
   Id g = parse(fromYaml, "tr(inv(X)*S) + log(det(X))");
   EXPECT_EQ(toText(arena, before), "tr(B) + x'*A*x");  // the terms already there are untouched
   EXPECT_EQ(toText(arena, simplify(arena, standard, f).normal), toText(fromYaml, simplify(fromYaml, yaml, g).normal));
+}
+
+}  // namespace
+}  // namespace matcalc
+
+namespace matcalc {
+namespace {
+
+// The rules Ctx[B + C] -> Ctx[B] + Ctx[C] the rewriter applies to all of a
+// sum's terms at once, and some it must not: a guard on B or C, a sum that
+// is not of two plain variables, or a right-hand side that is not the split.
+TEST(StandardRules, DistributionOverSumsIsRecognisedStructurally) {
+  Arena arena;
+  RuleSet rules;
+  rules.loadDirectory(arena, MATCALC_RULES_DIR);
+  std::set<std::string> distributing;
+  for (const Rule& r : rules.rules())
+    if (r.distribution) distributing.insert(r.name);
+  const std::set<std::string> expected{
+      "hadamard-distribute-sum", "hadamard-division-distribute-sum",  // a guard on C, not on the sum's A and B
+      "inner-sum-left", "inner-sum-right", "kron-distributes-left", "kron-distributes-right", "product-distribute-left",
+      "product-distribute-right", "scalar-distribute", "scalar-sum-distribute", "sum-of-sum", "trace-sum", "vec-of-sum"};
+  EXPECT_EQ(distributing, expected);
+  // Not: differential(B) (inner-sum-adjoint); a right-hand side that is not
+  // the split (logsumexp-shift, matrix-power-of-sum); builtin rules.
+  for (const char* name : {"inner-sum-adjoint", "logsumexp-shift", "matrix-power-of-sum", "diff-sum", "transpose-sum"}) {
+    ASSERT_NE(rules.find(name), nullptr) << name;
+    EXPECT_FALSE(rules.find(name)->distribution) << name;
+  }
+  const Rule& left = *rules.find("product-distribute-left");
+  EXPECT_EQ(toText(arena, left.distribution.image), "A*B");
+
+  // (A1 + … + A5)*(B1 + … + B5): one step distributes over the five B's,
+  // then one per (A1 + … + A5)*Bj, not one per term: 6 steps, not 24. The
+  // normal form has the 25 products, and is exactly the input's value.
+  Id f = parse(arena, "(A1 + A2 + A3 + A4 + A5)*(B1 + B2 + B3 + B4 + B5)");
+  SimplifyResult r = simplify(arena, rules, f);
+  std::size_t distributions = 0;
+  for (const auto& stage : r.derivation.stages)
+    for (const auto& step : stage.steps)
+      if (step.rule->name.rfind("product-distribute", 0) == 0) ++distributions;
+  EXPECT_EQ(distributions, 6u);
+  ASSERT_EQ(arena.kind(r.normal), Kind::Add);
+  EXPECT_EQ(arena.kids(r.normal).size(), 25u);
+  EXPECT_EQ(compareExactly(arena, f, r.normal).verdict, Equivalence::Verdict::Equal);
 }
 
 }  // namespace

@@ -81,6 +81,8 @@ class Job {
   const detail::Deadline& deadline() const { return *deadline_; }
   // Throws Error(Budget) past the deadline or the node budget.
   void check(const Arena& arena) const;
+  // The node budget alone (no clock reading): cheap enough for every step.
+  void checkSize(const Arena& arena) const;
 
  private:
   Budget budget_;

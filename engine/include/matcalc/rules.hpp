@@ -62,6 +62,14 @@ struct Rule {
   // binding against it when the binding is made.
   enum class DifferentialNeed : std::uint8_t { Any, Has, Lacks };
   std::vector<DifferentialNeed> differentialNeed;
+  // Set by RuleSet::add for a rule Ctx[B + C] -> Ctx[B] + Ctx[C] with no
+  // guard on B or C: the rewriter distributes Ctx over all of a sum's terms
+  // in one step (src/rewrite/distribution.hpp). image is Ctx[first] in rhs.
+  struct Distribution {
+    Id first = kNoId, rest = kNoId, image = kNoId;
+    explicit operator bool() const { return image != kNoId; }
+  };
+  Distribution distribution;
   Order order = Order::Rpo;
   std::uint32_t scope = 0;  // the arena scope of its pattern variables
   std::string file;
@@ -89,8 +97,9 @@ class RuleSet {
   void loadFile(Arena& arena, const std::string& path);
   // Every *.yaml under dir, in name order.
   void loadDirectory(Arena& arena, const std::string& dir);
-  // Adds a rule made elsewhere (a snapshot); throws Error(Rule) on a duplicate name.
-  void add(Rule rule);
+  // Adds a rule made elsewhere (a snapshot) whose terms are in `arena`;
+  // throws Error(Rule) on a duplicate name.
+  void add(const Arena& arena, Rule rule);
   void reserve(std::size_t more) { rules_.reserve(rules_.size() + more); }
 
   // The standard rules: those of $MATCALC_RULES (directories separated by

@@ -458,4 +458,30 @@ Id Matcher::instantiate(Id pattern) {
   return a_.make(n.kind, std::span<const Id>(kids.data(), kids.size()));
 }
 
+Id Matcher::instantiateOverSum(const Rule::Distribution& d) {
+  std::vector<Id> operands;
+  for (Id var : {d.first, d.rest}) {
+    const Bound& b = vars_[varIndex(var)];
+    if (b.term == kNoId) operands.insert(operands.end(), b.run.begin(), b.run.end());  // a run of the sum's operands
+    else if (a_.kind(b.term) == Kind::Add) operands.insert(operands.end(), a_.kids(b.term).begin(), a_.kids(b.term).end());
+    else operands.push_back(b.term);
+  }
+  // The image once per operand, with `first` bound to it in turn.
+  Bound& first = vars_[varIndex(d.first)];
+  Bound saved = first;
+  std::vector<Id> images;
+  images.reserve(operands.size());
+  try {
+    for (Id t : operands) {
+      first.term = t;
+      images.push_back(instantiate(d.image));
+    }
+  } catch (...) {
+    first = std::move(saved);
+    throw;
+  }
+  first = std::move(saved);
+  return a_.make(Kind::Add, images);
+}
+
 }  // namespace matcalc::detail

@@ -73,6 +73,10 @@ class Matcher {
   Shape boundShape(Id var) const;
   // The pattern with its variables and dimensions replaced; throws Error(Shape).
   Id instantiate(Id pattern);
+  // For a rule that distributes over a sum (Rule::distribution): the sum of
+  // its image instantiated once per operand of the sum its first and rest
+  // variables were bound to; throws Error(Shape).
+  Id instantiateOverSum(const Rule::Distribution& d);
 
  private:
   using Next = FnRef<bool()>;

@@ -205,9 +205,13 @@ Job::~Job() {
   arena_.limits().deadlineSeconds = previous_.deadlineSeconds;
 }
 
-void Job::check(const Arena& arena) const {
+void Job::checkSize(const Arena& arena) const {
   if (arena.footprint() - startNodes_ > budget_.maxNewNodes)
     throw Error(Error::Category::Budget, "the job made more than " + std::to_string(budget_.maxNewNodes) + " new terms and operands");
+}
+
+void Job::check(const Arena& arena) const {
+  checkSize(arena);
   deadline_->check();
 }
 
@@ -410,7 +414,7 @@ Rewriter::Applied Rewriter::applyAtRoot(Id term, const std::vector<const Rule*>&
       if (!guardsHold(*rule, m)) return false;
       Id r;
       try {
-        r = matcher_->instantiate(rule->rhs);
+        r = rule->distribution ? matcher_->instantiateOverSum(rule->distribution) : matcher_->instantiate(rule->rhs);
         if (closedWord) {  // the rest of a cyclic word follows the rewritten run
           std::vector<Id> word{r};
           word.insert(word.end(), before.begin(), before.end());
@@ -472,7 +476,9 @@ void Rewriter::record(const Rule* rule, Id before, Id after) {
   if (steps_.size() > job_.budget().maxSteps)
     throw Error(Error::Category::Budget, "rewriting took more than " + std::to_string(job_.budget().maxSteps) +
                                              " steps (last rule: " + rule->name + ")");
+  // One step may build a whole sum (distributing over n terms at once).
   if ((steps_.size() & 63) == 0) job_.check(arena_);
+  else job_.checkSize(arena_);
 }
 
 // The whole term as far as rewriting has got: finished sub-terms by their

@@ -14,6 +14,7 @@
 #include "matcalc/rules.hpp"
 #include "matcalc/walk.hpp"
 #include "yaml_support.hpp"
+#include "../rewrite/distribution.hpp"
 #include "../rewrite/order.hpp"
 #include "matcalc/rewrite.hpp"
 
@@ -245,7 +246,7 @@ void RuleSet::loadFile(Arena& arena, const std::string& path) {
     if (rule.variables.size() > 16) fail(where, spec.name, "more than 16 pattern variables");
     if (std::string why = detail::orientationProblem(arena, rule); !why.empty()) fail(where, spec.name, why);
 
-    add(std::move(rule));
+    add(arena, std::move(rule));
   }
 }
 
@@ -253,7 +254,7 @@ void RuleSet::loadDirectory(Arena& arena, const std::string& dir) {
   for (const std::string& f : yamlFilesIn(dir)) loadFile(arena, f);
 }
 
-void RuleSet::add(Rule rule) {
+void RuleSet::add(const Arena& arena, Rule rule) {
   if (const Rule* dup = find(rule.name))
     throw Error(Error::Category::Rule, rule.location() + ": rule '" + rule.name + "': duplicate name (first defined at " +
                                            dup->location() + ")");
@@ -265,6 +266,7 @@ void RuleSet::add(Rule rule) {
     if (g.guard == Guard::Differential) need = Rule::DifferentialNeed::Has;
     if (g.guard == Guard::NoDifferential || g.guard == Guard::Constant) need = Rule::DifferentialNeed::Lacks;
   }
+  rule.distribution = detail::distributionOf(arena, rule);
   byName_.insert(NameIndex::hash(rule.name), static_cast<std::uint32_t>(rules_.size()));
   rules_.push_back(std::move(rule));
   indexes_.clear();

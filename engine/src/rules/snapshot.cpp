@@ -190,7 +190,7 @@ void restore(Arena& a, RuleSet& rules, std::string_view bytes) {
     rule.order = static_cast<Order>(r.u32());
     rule.scope = scope(r.u32());
     rule.line = static_cast<int>(r.u32());
-    rules.add(std::move(rule));
+    rules.add(a, std::move(rule));
   }
 }
 
