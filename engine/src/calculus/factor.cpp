@@ -252,9 +252,23 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
   };
   std::vector<Candidate> candidates;
   // Each term's Hadamard operands, worked out once (a product of several
-  // factors is one operand).
+  // factors is one operand). Two terms share one only if a term is a
+  // Hadamard product or two terms have the same matrix part; otherwise none
+  // is common, and making each term's product to find that out would cost
+  // most of the factoring of a long sum of products.
   std::vector<Ids> operands(terms.size());
-  if (!shape.isScalar())
+  auto mayShareOperands = [&] {
+    boost::container::small_vector<std::uint64_t, 16> parts;
+    for (const Term& t : terms) {
+      if (t.factors.size() == 1 && a.kind(t.factors[0]) == Kind::Hadamard) return true;
+      std::uint64_t h = 1469598103934665603ull;
+      for (Id f : t.factors) h = (h ^ f) * 1099511628211ull;
+      parts.push_back(h);
+    }
+    std::sort(parts.begin(), parts.end());
+    return std::adjacent_find(parts.begin(), parts.end()) != parts.end();  // the same part, or a hash collision
+  };
+  if (!shape.isScalar() && mayShareOperands())
     for (std::size_t i = 0; i < terms.size(); ++i) operands[i] = hadamardFactors(a, terms[i]);
   auto has = [&](std::size_t i, Id f, int side) {
     const Term& t = terms[i];
