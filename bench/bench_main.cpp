@@ -228,6 +228,6 @@ BENCHMARK(BM_GradTraceSum)->UseManualTime()->RangeMultiplier(2)->Range(1, 1024)-
 BENCHMARK_CAPTURE(BM_GradNested, exp, "exp")->UseManualTime()->RangeMultiplier(2)->Range(1, 512)->Unit(benchmark::kMicrosecond)->Complexity();
 BENCHMARK_CAPTURE(BM_GradNested, sin, "sin")->UseManualTime()->RangeMultiplier(2)->Range(1, 512)->Unit(benchmark::kMicrosecond)->Complexity();
 BENCHMARK_CAPTURE(BM_GradNested, tanh, "tanh")->UseManualTime()->RangeMultiplier(2)->Range(1, 512)->Unit(benchmark::kMicrosecond)->Complexity();
-BENCHMARK(BM_SimplifyProductOfSums)->UseManualTime()->DenseRange(1, 8)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SimplifyProductOfSums)->UseManualTime()->DenseRange(1, 10)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
