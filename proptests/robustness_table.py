@@ -2,7 +2,9 @@
 time and peak memory (measured per run with wait4). Exit 2 must come with a
 one-line message and never 'internal error'; nothing may crash.
 usage: robustness_table.py MATCALC [--list]"""
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -10,6 +12,7 @@ import time
 
 matcalc = sys.argv[1]
 tmp = tempfile.mkdtemp(prefix="matcalc-robustness-")
+atexit.register(shutil.rmtree, tmp, ignore_errors=True)  # its files are up to megabytes
 
 
 def file(name, text, mode="w"):
