@@ -73,6 +73,18 @@ TEST(Parser, ErrorsPointAtTheOffendingToken) {
   EXPECT_NE(std::string(parseError("tr + A").what()).find("is a function"), std::string::npos);
 }
 
+// Habits of handwriting get a hint: juxtaposition for a product, x^T for x'.
+TEST(Parser, HandwrittenHabitsGetAHint) {
+  for (const char* text : {"x'x", "2x'*x", "(A + B)(A - B)"}) {
+    std::string what = parseError(text).what();
+    EXPECT_NE(what.find("a product needs '*'"), std::string::npos) << text << ": " << what;
+  }
+  EXPECT_EQ(std::string(parseError("x + )").what()).find("a product needs"), std::string::npos);
+  EXPECT_NE(shapeError("x^T*A*x").find("for a transpose write x'"), std::string::npos);
+  EXPECT_NE(shapeError("(A*x)^T*b").find("for a transpose write (A*x)'"), std::string::npos);
+  EXPECT_NE(shapeError("X^k").find("use .^ for an elementwise power"), std::string::npos);
+}
+
 TEST(Parser, ShapeErrorsNameTheSubExpressionAndBothShapes) {
   std::string m = shapeError("x'*A*x + x*y");
   EXPECT_NE(m.find("'x*y'"), std::string::npos) << m;

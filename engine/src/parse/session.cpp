@@ -472,8 +472,12 @@ struct ParseSession::Impl {
         long k = 0;
         if (!integerLiteral(t, a.kids[1], k)) {
           // A rule may raise to a scalar pattern variable: d(A^beta) with integer(beta).
-          if (options.scope == 0 || !in[1].isScalar())
-            throw Error(Error::Category::Shape, "shape error in '" + spanText(t, node) + "': a matrix power needs an integer exponent (use .^ for an elementwise power)");
+          if (options.scope == 0 || !in[1].isScalar()) {
+            // x^T is the transpose in print; here T is a variable.
+            std::string hint = spanText(t, a.kids[1]) == "T" ? " (for a transpose write " + spanText(t, a.kids[0]) + "')"
+                                                             : " (use .^ for an elementwise power)";
+            throw Error(Error::Category::Shape, "shape error in '" + spanText(t, node) + "': a matrix power needs an integer exponent" + hint);
+          }
           e.kind = Kind::MatPow;
           e.exponent = 0;
           e.symbolicExponent = true;

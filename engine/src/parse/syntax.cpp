@@ -42,7 +42,9 @@ class Parser {
     tree_.root = additive();
     if (peek().type != Token::Type::End) {
       if (peek().text == ")") fail("unmatched ')'", peek());
-      fail("unexpected '" + peek().text + "'", peek());
+      // x'x, 2x, A(x + y): an operand right after another.
+      bool operand = peek().type == Token::Type::Name || peek().type == Token::Type::Number || peek().text == "(";
+      fail("unexpected '" + peek().text + "'" + (operand ? " (a product needs '*')" : ""), peek());
     }
     return std::move(tree_);
   }
