@@ -80,6 +80,10 @@ TEST(Parser, HandwrittenHabitsGetAHint) {
     EXPECT_NE(what.find("a product needs '*'"), std::string::npos) << text << ": " << what;
   }
   EXPECT_EQ(std::string(parseError("x + )").what()).find("a product needs"), std::string::npos);
+  EXPECT_NE(std::string(parseError("A(x + y)").what()).find("for a product write A*("), std::string::npos);
+  EXPECT_NE(std::string(parseError("W1(x)").what()).find("for a product write W1*("), std::string::npos);
+  EXPECT_NE(std::string(parseError("trace(X)").what()).find("did you mean tr?"), std::string::npos);
+  EXPECT_EQ(std::string(parseError("foo(X)").what()).find("for a product"), std::string::npos);
   EXPECT_NE(shapeError("x^T*A*x").find("for a transpose write x'"), std::string::npos);
   EXPECT_NE(shapeError("(A*x)^T*b").find("for a transpose write (A*x)'"), std::string::npos);
   EXPECT_NE(shapeError("X^k").find("use .^ for an elementwise power"), std::string::npos);

@@ -2,6 +2,7 @@
 // dimension variables; a symbolic dimension never unifies with the literal 1,
 // so whether a sub-expression is a scalar is known as soon as it is parsed,
 // which decides `*` (scaling or matrix product), `^` and diag.
+#include <cctype>
 #include <algorithm>
 #include <boost/container/small_vector.hpp>
 #include <map>
@@ -60,7 +61,11 @@ std::string suggestion(const std::string& name) {
   if (name.size() > 40) return "";
   for (const auto& [known, kind] : functionTable())
     if (std::size_t d = distance(name, known); d < bestDistance && d < known.size()) best = known, bestDistance = d;
-  return best.empty() ? "" : " (did you mean " + best + "?)";
+  if (!best.empty()) return " (did you mean " + best + "?)";
+  // A(x + y), W1(x): a variable's name, handwritten juxtaposition.
+  bool variableLike = name.size() <= 3 && std::isalpha(static_cast<unsigned char>(name[0])) &&
+                      std::all_of(name.begin() + 1, name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '_'; });
+  return variableLike ? " (for a product write " + name + "*(…))" : "";
 }
 
 }  // namespace
