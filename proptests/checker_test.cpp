@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -146,8 +147,9 @@ TEST(StandardRules, TheSnapshotIsTheRulesDirectory) {
     EXPECT_EQ(b.differentialNeed.size(), b.variables.size()) << a.name;
     // Whether it distributes over all of a sum's terms at once, worked out likewise.
     EXPECT_EQ(bool(a.distribution), bool(b.distribution)) << a.name;
-    if (a.distribution && b.distribution)
+    if (a.distribution && b.distribution) {
       EXPECT_EQ(toText(fromYaml, a.distribution.image), toText(arena, b.distribution.image)) << a.name;
+    }
   }
   // <A, B .* C> with differential(B): B must hold a d(·), A and C may.
   const Rule* adjoint = standard.find("hadamard-adjoint");
@@ -206,6 +208,33 @@ TEST(StandardRules, DistributionOverSumsIsRecognisedStructurally) {
   ASSERT_EQ(arena.kind(r.normal), Kind::Add);
   EXPECT_EQ(arena.kids(r.normal).size(), 25u);
   EXPECT_EQ(compareExactly(arena, f, r.normal).verdict, Equivalence::Verdict::Equal);
+}
+
+}  // namespace
+}  // namespace matcalc
+
+namespace matcalc {
+namespace {
+
+// The fuzzers' dictionaries (fuzz/*.dict) hold every function of the kinds
+// list, every guard and every order, so a new kind reaches the fuzzers too.
+TEST(Fuzzing, DictionariesNameEveryFunctionGuardAndOrder) {
+  auto lines = [](const std::string& name) {
+    std::ifstream in(std::string(MATCALC_RULES_DIR) + "/../fuzz/" + name);
+    std::set<std::string> out;
+    for (std::string line; std::getline(in, line);) out.insert(line);
+    EXPECT_FALSE(out.empty()) << name;
+    return out;
+  };
+  std::set<std::string> expression = lines("expression.dict"), yaml = lines("yaml.dict");
+  for (const KindInfo& k : kKindInfo)
+    if ((k.form == Form::Function || k.form == Form::Elementwise) && !k.surface.empty()) {
+      EXPECT_TRUE(expression.count("\"" + std::string(k.surface) + "(\"")) << k.surface;
+    }
+  for (int g = 0; g <= static_cast<int>(Guard::NoDifferential); ++g)
+    EXPECT_TRUE(yaml.count("\"" + std::string(guardName(static_cast<Guard>(g))) + "(\"")) << guardName(static_cast<Guard>(g));
+  for (Order o : {Order::Rpo, Order::Ordered, Order::Gradient, Order::Builtin})
+    EXPECT_TRUE(yaml.count("\"" + std::string(orderName(o)) + "\"")) << orderName(o);
 }
 
 }  // namespace
