@@ -2,6 +2,7 @@
 // (docs/reduction-order.md), and the load-time checks against them.
 #pragma once
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,11 @@ int precedence(Kind kind);
 // s > t in the recursive path order with multiset status; pattern variables
 // (symbols of scope `scope`) are variables, every other leaf a constant.
 // `counters` are variables known to be positive integers: beta > beta - c.
+// The comparison can take time quadratic in the sides (a product of n
+// factors against one of n): past kMaxRpoComparisons steps (comparisons and
+// operands sorted; the standard rules take at most a few hundred) it throws
+// Error(Rule).
+inline constexpr std::size_t kMaxRpoComparisons = 200'000;
 bool rpoGreater(const Arena& arena, Id s, Id t, std::uint32_t scope, const std::vector<Id>& counters = {});
 
 // Ordered rewriting's ground order: smaller size first, then the arena's
@@ -68,15 +74,14 @@ PathMeasure isolationMeasure(const Arena& arena, Id t, Pred isCarrier) {
 // removed, m keeps something and each element left in n has a bigger one in m.
 template <class T, class Greater>
 bool multisetGreaterBy(std::vector<T> m, std::vector<T> n, Greater greater) {
-  for (auto it = n.begin(); it != n.end();) {
-    auto same = std::find(m.begin(), m.end(), *it);
-    if (same != m.end()) {
-      m.erase(same);
-      it = n.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  // The common elements, removed by sorting (a side may have thousands).
+  std::sort(m.begin(), m.end());
+  std::sort(n.begin(), n.end());
+  std::vector<T> mOnly, nOnly;
+  std::set_difference(m.begin(), m.end(), n.begin(), n.end(), std::back_inserter(mOnly));
+  std::set_difference(n.begin(), n.end(), m.begin(), m.end(), std::back_inserter(nOnly));
+  m = std::move(mOnly);
+  n = std::move(nOnly);
   if (m.empty()) return false;
   for (const T& t : n)
     if (std::none_of(m.begin(), m.end(), [&](const T& s) { return greater(s, t); })) return false;
