@@ -1,6 +1,7 @@
 #include "distribution.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <vector>
 
 namespace matcalc::detail {
@@ -20,30 +21,35 @@ bool replaced(const Arena& a, Id p, Id r, Id sum, Id by) {
       if (!replaced(a, pk[i], rk[i], sum, by)) return false;
     return true;
   }
-  // One operand holds the sum (it occurs once); the others are the same.
-  std::vector<Id> others(rk.begin(), rk.end());
+  // One operand holds the sum (it occurs once); the others are the same:
+  // r's operands less p's others (as multisets, sorted: a pattern may be long)
+  // leave the one that holder became.
+  std::vector<Id> same, all(rk.begin(), rk.end()), left;
   Id holder = kNoId;
   for (Id k : pk) {
-    if (a.contains(k, sum)) {
-      holder = k;
-      continue;
-    }
-    auto it = std::find(others.begin(), others.end(), k);
-    if (it == others.end()) return false;
-    others.erase(it);
+    if (a.contains(k, sum)) holder = k;
+    else same.push_back(k);
   }
-  return others.size() == 1 && holder != kNoId && replaced(a, holder, others[0], sum, by);
+  std::sort(same.begin(), same.end());
+  std::sort(all.begin(), all.end());
+  std::set_difference(all.begin(), all.end(), same.begin(), same.end(), std::back_inserter(left));
+  return holder != kNoId && left.size() == 1 && replaced(a, holder, left[0], sum, by);
 }
 
-// How many times `sub` occurs in the tree of t.
+// How many times `sub` occurs in the tree of t, counting up to 2.
 std::size_t occurrences(const Arena& a, Id t, Id sub) {
   if (t == sub) return 1;
+  if (!a.contains(t, sub)) return 0;
   std::size_t n = 0;
-  for (Id k : a.kids(t)) n += occurrences(a, k, sub);
+  for (Id k : a.kids(t))
+    if ((n += occurrences(a, k, sub)) > 1) break;
   return n;
 }
 
+// The distinct sums in t, up to two (a rule with two is not the form sought,
+// and a left-hand side of a million sums is not walked to the end).
 void sumsIn(const Arena& a, Id t, std::vector<Id>& out) {
+  if (out.size() > 1 || !a.hasKind(t, Kind::Add)) return;
   if (a.kind(t) == Kind::Add && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
   for (Id k : a.kids(t)) sumsIn(a, k, out);
 }
