@@ -603,13 +603,14 @@ struct ParseSession::Impl {
   // Chains of one associative operator, as the parser leaves them (left-deep:
   // ((a + b) - c) + d), are made as one node from all their operands: made
   // pairwise, a sum of k terms would be sorted k times. The chains: + and -,
-  // * between matrices, and .*.
-  enum class Chain { None, Sum, Product, Hadamard };
+  // * between matrices, * by scalars, and .*.
+  enum class Chain { None, Sum, Product, Scale, Hadamard };
   Chain chainOf(std::size_t which, int node) const {
     const detail::Ast& a = trees[which].nodes[node];
     if (options.raw || a.tag != detail::Ast::Tag::Binary) return Chain::None;
     if (a.text == "+" || a.text == "-") return Chain::Sum;
     if (a.text == "*" && elabs[which][node].kind == Kind::Mul) return Chain::Product;
+    if (a.text == "*" && elabs[which][node].kind == Kind::Scale) return Chain::Scale;
     if (a.text == ".*") return Chain::Hadamard;
     return Chain::None;
   }
@@ -642,7 +643,10 @@ struct ParseSession::Impl {
       }
       operands.push_back(ids[left]);
       std::reverse(operands.begin(), operands.end());
-      Kind kind = c == Chain::Sum ? Kind::Add : c == Chain::Product ? Kind::Mul : Kind::Hadamard;
+      Kind kind = c == Chain::Sum       ? Kind::Add
+                  : c == Chain::Product ? Kind::Mul
+                  : c == Chain::Scale   ? Kind::Scale
+                                        : Kind::Hadamard;
       try {
         return arena.make(kind, operands);
       } catch (const Error& err) {
