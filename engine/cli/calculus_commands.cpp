@@ -55,6 +55,7 @@ struct Parsed {
   std::vector<GuardUse> facts;
 };
 Parsed parseWithAssumptions(Arena& arena, const Args& args, const std::vector<std::string>& texts, bool sameShape = false) {
+  startDeadline(arena, args.deadline);
   ParseSession session(arena, declarations(args.vars));
   for (const std::string& t : texts) session.add(expressionText(t));
   if (sameShape) session.requireSameShape(0, 1);  // also sizes a bare I, ones or zeros from the other side

@@ -2,6 +2,7 @@
 // the handler of the one chosen.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -38,6 +39,12 @@ inline ProcessState*& processStateSlot() {
   return state;
 }
 inline Arena& processArena() { return processStateSlot()->arena; }
+// The command's deadline, from its start: constructing terms checks it, so
+// that parsing an input built to be slow to build stops in time too.
+inline void startDeadline(Arena& arena, double seconds) {
+  arena.limits().deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<long long>(seconds * 1e6));
+  arena.limits().deadlineSeconds = seconds;
+}
 // Between the jobs of `matcalc batch`: a fresh arena for the next job.
 inline void resetProcessArena() {
   delete processStateSlot();

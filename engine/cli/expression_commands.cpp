@@ -82,6 +82,7 @@ void addExpressionCommands(CLI::App& app, Commands& commands) {
   parse->callback([&commands, args] {
     commands.chosen = [args] {
       Arena arena;
+      startDeadline(arena, Budget{}.seconds);
       Id term = matcalc::parse(arena, expressionText(args->expression), declarations(args->vars));
       std::cout << "text:  " << toText(arena, term) << "\n"
                 << "shape: " << arena.shapeText(arena.shape(term)) << "\n"

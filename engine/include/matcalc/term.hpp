@@ -68,6 +68,10 @@ struct ArenaLimits {
   std::uint32_t maxDepth = 1500;       // nesting depth of any term
   std::size_t maxNodes = 20'000'000;   // distinct nodes in the arena
   std::size_t maxOperands = 100'000;   // operands of one node (a sum of this many terms is a runaway expansion)
+  // Nodes and operand slots together (about 4 bytes a slot): built one step
+  // at a time, x ./ a1 ./ … ./ ak or a product alternating scalars and
+  // matrices makes k nodes of up to k operands each, quadratic in the input.
+  std::size_t maxFootprint = 60'000'000;
   // Checked every 1024 new nodes, so that no constructor runs on past a
   // job's deadline (a Job sets it for its lifetime).
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();

@@ -136,6 +136,8 @@ namespace {
     throw Error(Error::Category::Budget, "the job made more than " + std::to_string(limits_.maxNodes) + " distinct terms");
   if (kids.size() > limits_.maxOperands)
     throw Error(Error::Category::Budget, "a term with more than " + std::to_string(limits_.maxOperands) + " operands (a runaway expansion)");
+  if (records_.size() + operandSlots_ + kids.size() > limits_.maxFootprint)
+    throw Error(Error::Category::Budget, "the terms made hold more than " + std::to_string(limits_.maxFootprint) + " nodes and operands");
   if (f.depth > limits_.maxDepth)
     throw Error(Error::Category::Budget, "the term is nested deeper than " + std::to_string(limits_.maxDepth) + " levels");
 
