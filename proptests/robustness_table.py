@@ -105,6 +105,18 @@ CASES = [
     ("a high power beside a product of five dimensions (numeric)", ["equiv", "tanh(X^1777*kron(kron(kron(kron(A, B), C), D), E))", "tanh(kron(kron(kron(kron(A, B), C), D), E)*X^1777)"], 2, 5, 200),
     ("a high power beside a product of five dimensions (exact)", ["equiv", "X^1777*kron(kron(kron(kron(A, B), C), D), E)", "kron(kron(kron(kron(A, B), C), D), E)*X^1777"], 1, 5, 200),
     ("a Fréchet derivative with a direction of another shape", ["simplify", "dexpm(X, x)"], 2, 5, 200),
+    # Built one link at a time these made k nodes of up to k operands: a
+    # product of 20000 scalars took 45 s and 890 MB before its chain was
+    # made as one node; where a chain cannot be, the arena's footprint limit
+    # and the command's deadline (which now covers parsing) stop it.
+    ("a product of 20000 scalar traces", ["simplify", "-"], 0, 10, 300, "*".join(f"tr(A^{i})" for i in range(1, 20000))),
+    ("x ./ a1 ./ … ./ a19999", ["simplify", "-"], 2, 10, 500, "x" + "".join(f"./a{i}" for i in range(1, 20000))),
+    ("scalars and matrices alternating, 20000 links", ["simplify", "-"], 2, 12, 500, "*".join(f"tr(A{i})*B" for i in range(1, 10000))),
+    # Orienting it compared every factor of one side with every factor of the
+    # other (26 s for 6000 factors); the path order now stops after 200 000 steps.
+    ("a rule whose sides are products of 6000 traces", ["rules", "check", rule_file("big-order.yaml",
+        "*".join(f"tr(A^{i})" for i in range(1, 6000)) + "*(B + C)",
+        "*".join(f"tr(A^{i})" for i in range(1, 6000)) + "*B + " + "*".join(f"tr(A^{i})" for i in range(1, 6000)) + "*C")], 2, 10, 400),
     ("sqrtm of a vector", ["grad", "--wrt", "x", "sum(sqrtm(x))"], 2, 5, 200),
 ]
 
