@@ -1,8 +1,9 @@
 #include "distribution.hpp"
 
 #include <algorithm>
-#include <iterator>
 #include <vector>
+
+#include "order.hpp"
 
 namespace matcalc::detail {
 
@@ -22,17 +23,14 @@ bool replaced(const Arena& a, Id p, Id r, Id sum, Id by) {
     return true;
   }
   // One operand holds the sum (it occurs once); the others are the same:
-  // r's operands less p's others (as multisets, sorted: a pattern may be long)
-  // leave the one that holder became.
-  std::vector<Id> same, all(rk.begin(), rk.end()), left;
+  // r's operands less p's others leave the one that holder became.
+  std::vector<Id> same;
   Id holder = kNoId;
   for (Id k : pk) {
     if (a.contains(k, sum)) holder = k;
     else same.push_back(k);
   }
-  std::sort(same.begin(), same.end());
-  std::sort(all.begin(), all.end());
-  std::set_difference(all.begin(), all.end(), same.begin(), same.end(), std::back_inserter(left));
+  std::vector<Id> left = multisetMinus(std::vector<Id>(rk.begin(), rk.end()), std::move(same));
   return holder != kNoId && left.size() == 1 && replaced(a, holder, left[0], sum, by);
 }
 

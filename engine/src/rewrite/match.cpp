@@ -466,21 +466,19 @@ Id Matcher::instantiateOverSum(const Rule::Distribution& d) {
     else if (a_.kind(b.term) == Kind::Add) operands.insert(operands.end(), a_.kids(b.term).begin(), a_.kids(b.term).end());
     else operands.push_back(b.term);
   }
-  // The image once per operand, with `first` bound to it in turn.
-  Bound& first = vars_[varIndex(d.first)];
-  Bound saved = first;
+  // The image once per operand, with `first` bound to it in turn (its term
+  // alone changes; restored however this ends).
+  struct Restore {
+    Id& term;
+    Id saved;
+    ~Restore() { term = saved; }
+  } restore{vars_[varIndex(d.first)].term, vars_[varIndex(d.first)].term};
   std::vector<Id> images;
   images.reserve(operands.size());
-  try {
-    for (Id t : operands) {
-      first.term = t;
-      images.push_back(instantiate(d.image));
-    }
-  } catch (...) {
-    first = std::move(saved);
-    throw;
+  for (Id t : operands) {
+    restore.term = t;
+    images.push_back(instantiate(d.image));
   }
-  first = std::move(saved);
   return a_.make(Kind::Add, images);
 }
 

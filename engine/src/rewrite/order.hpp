@@ -72,16 +72,20 @@ PathMeasure isolationMeasure(const Arena& arena, Id t, Pred isCarrier) {
 }
 // m > n in the multiset extension of `greater`: once common elements are
 // removed, m keeps something and each element left in n has a bigger one in m.
-template <class T, class Greater>
-bool multisetGreaterBy(std::vector<T> m, std::vector<T> n, Greater greater) {
-  // The common elements, removed by sorting (a side may have thousands).
+// m less n as multisets, sorted (by sorting: a side may have thousands).
+template <class T>
+std::vector<T> multisetMinus(std::vector<T> m, std::vector<T> n) {
   std::sort(m.begin(), m.end());
   std::sort(n.begin(), n.end());
-  std::vector<T> mOnly, nOnly;
-  std::set_difference(m.begin(), m.end(), n.begin(), n.end(), std::back_inserter(mOnly));
-  std::set_difference(n.begin(), n.end(), m.begin(), m.end(), std::back_inserter(nOnly));
+  std::vector<T> out;
+  std::set_difference(m.begin(), m.end(), n.begin(), n.end(), std::back_inserter(out));
+  return out;
+}
+template <class T, class Greater>
+bool multisetGreaterBy(std::vector<T> m, std::vector<T> n, Greater greater) {
+  std::vector<T> mOnly = multisetMinus(m, n);  // the common elements removed
+  n = multisetMinus(std::move(n), std::move(m));
   m = std::move(mOnly);
-  n = std::move(nOnly);
   if (m.empty()) return false;
   for (const T& t : n)
     if (std::none_of(m.begin(), m.end(), [&](const T& s) { return greater(s, t); })) return false;
