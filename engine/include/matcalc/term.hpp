@@ -261,7 +261,8 @@ class Arena {
   std::vector<std::vector<Dim>> dimProducts_;  // a product's factors (empty for a plain dimension), kept, not re-read from its name
   NameIndex dimIndex_;  // by name, into dimNames_
   Dim findDim(std::string_view name) const;  // NameIndex::kNone if none
-  std::unordered_map<Id, Id> transposeMemo_;
+  std::vector<Id> transposeOf_;  // by id: the transpose made, kNoId until asked
+  Id knownTranspose(Id t) const { return t < transposeOf_.size() ? transposeOf_[t] : kNoId; }
   // By id: 1 for a sum or Hadamard product that makeAdd or makeHadamard
   // returned, whose operands are therefore canonical, sorted and distinct.
   std::vector<std::uint8_t> madeFlat_;

@@ -406,8 +406,8 @@ Id Arena::transposeMadeSum(Id sum) {
   // Grown from a sum whose transpose is known: that transpose grown by the
   // new terms' (a nested exp chain's exponent gains a term per level).
   if (const Growth* g = growth(sum)) {
-    if (auto it = transposeMemo_.find(g->from); it != transposeMemo_.end() && madeFlat(it->second)) {
-      Ids parts{it->second};
+    if (Id known = knownTranspose(g->from); known != kNoId && madeFlat(known)) {
+      Ids parts{known};
       for (Id a : g->added) parts.push_back(transpose(a));
       return makeAdd(parts);
     }
@@ -733,8 +733,9 @@ std::pair<Id, long> Arena::powerOf(Id f) {
     case Kind::Inverse: return {kids(f)[0], -1};
     case Kind::Transpose: {
       auto [b, e] = powerOf(kids(f)[0]);
+      if (e == 1) return {f, 1};
       Id bt = transpose(b);
-      if (kind(bt) == Kind::Mul || e == 1) return {f, 1};
+      if (kind(bt) == Kind::Mul) return {f, 1};
       return {bt, e};
     }
     default: return {f, 1};
@@ -752,9 +753,11 @@ Id Arena::power(Id base, long e) {
 
 void Arena::combinePowers(Ids& factors, bool cyclic) {
   boost::container::small_vector<std::pair<Id, long>, 8> stack;
+  bool merged = false;  // else stack holds each factor's powerOf, unchanged
   for (Id f : factors) {
     auto p = powerOf(f);
     if (!stack.empty() && stack.back().first == p.first) {
+      merged = true;
       stack.back().second += p.second;
       if (stack.back().second == 0) stack.pop_back();
     } else {
@@ -762,13 +765,12 @@ void Arena::combinePowers(Ids& factors, bool cyclic) {
     }
   }
   while (cyclic && stack.size() >= 2 && stack.front().first == stack.back().first) {
+    merged = true;
     stack.front().second += stack.back().second;
     stack.pop_back();
     if (stack.front().second == 0) stack.erase(stack.begin());
   }
-  bool changed = stack.size() != factors.size();
-  for (std::size_t i = 0; !changed && i < stack.size(); ++i) changed = powerOf(factors[i]) != stack[i];
-  if (!changed) return;
+  if (!merged) return;
   factors.clear();
   for (auto [b, e] : stack) {
     Id f = power(b, e);

@@ -10,9 +10,10 @@ namespace matcalc {
 
 Id Arena::transpose(Id t) {
   if (shape(t).isScalar()) return t;  // a scalar is its own transpose
-  if (auto it = transposeMemo_.find(t); it != transposeMemo_.end()) return it->second;
+  if (Id known = knownTranspose(t); known != kNoId) return known;
   Id out = transposeUncached(t);
-  transposeMemo_.emplace(t, out);
+  if (transposeOf_.size() <= t) transposeOf_.resize(std::max<std::size_t>(2 * transposeOf_.size(), size()), kNoId);
+  transposeOf_[t] = out;
   return out;
 }
 
