@@ -49,6 +49,10 @@ class SmallRational {
     return true;
   }
   bool operator==(long v) const { return big_ ? *big_ == v : d_ == 1 && n_ == v; }
+  bool operator==(const SmallRational& o) const {  // small values are in lowest terms
+    if (!big_ && !o.big_) return n_ == o.n_ && d_ == o.d_;
+    return toMpq() == o.toMpq();
+  }
   int sign() const { return big_ ? sgn(*big_) : (n_ > 0) - (n_ < 0); }
   SmallRational operator-() const {
     if (big_) return SmallRational(mpq_class(-*big_));

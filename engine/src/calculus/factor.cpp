@@ -5,6 +5,7 @@
 #include <numeric>
 #include <boost/container/small_vector.hpp>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "matcalc/small_rational.hpp"
 #include "present.hpp"
@@ -139,24 +140,32 @@ SmallRational commonCoefficient(const std::vector<Term>& terms) {
 }
 
 // The sums being factored, outermost first: a group that comes back as one
-// of them is left as it is, so factoring cannot recurse forever.
-using InProgress = std::vector<Id>;
+// of them is left as it is, so factoring cannot recurse forever. Settled:
+// sums whose terms had no common factor, which factoring again leaves as they are.
+struct InProgress {
+  std::vector<Id> open;
+  std::unordered_set<Id> settled;
+};
 Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open);
 
 // Factor a sum until nothing changes: A*(A + B) + B*(A + B) -> (A + B)*(A + B).
-Id factorFully(Arena& a, Id sum, Shape shape, InProgress& open) {
+Id factorFully(Arena& a, Id sum, Shape shape, InProgress& progress) {
+  auto& open = progress.open;
   if (std::find(open.begin(), open.end(), sum) != open.end() || open.size() > 16) return sum;
+  if (progress.settled.count(sum)) return sum;
   open.push_back(sum);
   struct Pop {
-    InProgress& open;
+    std::vector<Id>& open;
     ~Pop() { open.pop_back(); }
   } pop{open};
   for (int round = 0; round < 4 && a.kind(sum) == Kind::Add; ++round) {
     std::vector<Term> terms;
     for (Id k : Ids(a.kids(sum).begin(), a.kids(sum).end())) terms.push_back(split(a, k));
-    Id next = factorSum(a, std::move(terms), shape, open);
+    Id next = factorSum(a, std::move(terms), shape, progress);
+    bool settled = progress.settled.count(next) > 0;
     if (next == sum) break;
     sum = next;
+    if (settled) break;
   }
   return sum;
 }
@@ -313,7 +322,17 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
   if (candidates.empty()) {
     std::vector<Id> parts;
     for (const Term& t : terms) parts.push_back(join(a, t));
-    return a.make(Kind::Add, parts);
+    Id sum = a.make(Kind::Add, parts);
+    // Factoring it again would split its terms anew: when that gives back
+    // these terms, it finds nothing either.
+    auto same = [&](const Term& t, Id joined) {
+      Term again = split(a, joined);
+      return again.coefficient == t.coefficient && again.scalars == t.scalars && again.factors == t.factors;
+    };
+    bool resplitSame = a.kind(sum) == Kind::Add && a.kids(sum).size() == terms.size();
+    for (std::size_t i = 0; resplitSame && i < terms.size(); ++i) resplitSame = same(terms[i], parts[i]);
+    if (resplitSame) open.settled.insert(sum);
+    return sum;
   }
   // Among factors as common, one that leaves no identity behind:
   // lambda*w + X'*(X*w - y) rather than (lambda*I + X'*X)*w - X'*y.
