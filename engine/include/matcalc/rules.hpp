@@ -84,11 +84,22 @@ struct RuleIndex {
   std::vector<std::vector<const Rule*>> byHead;
   std::vector<const Rule*> acrossWrap;
   // The rules whose left-hand side could match t at its root: by its head,
-  // and by the kinds of its first two operands where the pattern fixes them.
+  // by the kinds of its first two operands where the pattern fixes them, and
+  // by the kinds t holds (a pattern's kinds other than its variables' must
+  // occur in t: the matcher's own first test, made once per kind set).
   const std::vector<const Rule*>& candidates(const Arena& arena, Id t) const;
 
  private:
-  mutable std::unordered_map<std::uint32_t, std::vector<const Rule*>> byKids_;
+  struct Key {
+    std::uint32_t headAndKids;
+    std::uint64_t kinds;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const { return std::hash<std::uint64_t>{}(k.kinds * 0x9E3779B97F4A7C15ull ^ k.headAndKids); }
+  };
+  mutable std::unordered_map<Key, std::vector<const Rule*>, KeyHash> byKids_;  // node-based: references stay valid
+  static constexpr std::size_t kMaxKeys = 4096;  // an index shared by many jobs stays small
 };
 
 class RuleSet {

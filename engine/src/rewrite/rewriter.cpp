@@ -225,21 +225,23 @@ const std::vector<const Rule*>& RuleIndex::candidates(const Arena& a, Id t) cons
   auto kids = a.kids(t);
   if (all.size() < 4 || kids.empty()) return all;
   auto kindAt = [&](std::size_t i) { return i < kids.size() ? static_cast<std::uint32_t>(a.kind(kids[i])) + 1 : 0u; };
-  std::uint32_t key = (static_cast<std::uint32_t>(head) << 16) | (kindAt(0) << 8) | kindAt(1);
-  auto [it, added] = byKids_.try_emplace(key);
-  if (!added) return it->second;
+  std::uint64_t have = a.facts(t).kinds | kindBit(Kind::Symbol);  // pattern variables are symbols
+  Key key{(static_cast<std::uint32_t>(head) << 16) | (kindAt(0) << 8) | kindAt(1), have};
+  if (auto it = byKids_.find(key); it != byKids_.end()) return it->second;
+  if (byKids_.size() >= kMaxKeys) return all;  // the filter only saves time
+  std::vector<const Rule*>& out = byKids_[key];
   // Only ordered product and AC patterns match operands out of place: they keep every rule.
   bool positional = head != Kind::Mul && !isAC(head);
   for (const Rule* r : all) {
     auto pk = a.kids(r->lhs);
-    bool fits = true;
-    for (std::size_t i = 0; positional && i < 2 && i < pk.size() && i < kids.size(); ++i) {
+    bool fits = (a.facts(r->lhs).kinds & ~have) == 0;
+    for (std::size_t i = 0; fits && positional && i < 2 && i < pk.size() && i < kids.size(); ++i) {
       bool variable = a.kind(pk[i]) == Kind::Symbol && a.symbolOf(pk[i]).scope == r->scope;
       if (!variable && a.kind(pk[i]) != a.kind(kids[i])) fits = false;
     }
-    if (fits) it->second.push_back(r);
+    if (fits) out.push_back(r);
   }
-  return it->second;
+  return out;
 }
 
 namespace {
