@@ -266,8 +266,11 @@ class ClosedCanonicaliser {
       y = reflected(x);
     }
     const Word& pick = better(y, x) ? y : x;
-    if (!b.empty()) return pick.size() == 1 ? pick[0] : a_.raw(Kind::Mul, pick);
-    return a_.raw(Kind::Trace, {pick.size() == 1 ? pick[0] : a_.raw(Kind::Mul, pick)});
+    // A rotation or reflection of a closed word chains as the word does: its
+    // product's shape is known without checking it again.
+    Id product = pick.size() == 1 ? pick[0] : a_.intern(Kind::Mul, 0, {a_.shape(pick.front()).rows, a_.shape(pick.back()).cols}, pick);
+    if (!b.empty()) return product;
+    return a_.raw(Kind::Trace, {product});
   }
 
   Arena& a_;
@@ -297,6 +300,8 @@ Id Arena::closedWord(std::span<const Id> word) {
     }
   }
   if (scalars.empty()) return number(1);
+  // One word alone (a trace or a 1×1 product) is already what makeScale would return.
+  if (scalars.size() == 1 && (kind(scalars[0]) == Kind::Mul || kind(scalars[0]) == Kind::Trace)) return scalars[0];
   return makeScale(scalars);
 }
 
