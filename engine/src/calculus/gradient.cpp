@@ -51,21 +51,26 @@ struct Pair {
 // free of d(·) goes to G (<G, c*T> = <c*G, T>); an inner product is itself.
 void pairsOf(Arena& a, Id u, Id g, std::vector<Pair>& out) {
   if (a.isZero(u)) return;
+  const Id one = a.number(1);
   switch (a.kind(u)) {
     case Kind::Add:
       for (Id k : boost::container::small_vector<Id, 8>(a.kids(u).begin(), a.kids(u).end())) pairsOf(a, k, g, out);
       return;
     case Kind::Inner:
       if (!a.hasKind(a.kids(u)[0], Kind::Differential)) {
-        out.push_back({a.make(Kind::Scale, {g, a.kids(u)[0]}), a.kids(u)[1]});
+        out.push_back({g == one ? a.kids(u)[0] : a.make(Kind::Scale, {g, a.kids(u)[0]}), a.kids(u)[1]});
         return;
       }
       break;
     case Kind::Scale: {
-      std::vector<Id> coefficient{g}, carrier;
+      boost::container::small_vector<Id, 8> coefficient, carrier;
+      if (g != one) coefficient.push_back(g);
       for (Id k : a.kids(u)) (a.hasKind(k, Kind::Differential) ? carrier : coefficient).push_back(k);
       if (carrier.size() == 1) {
-        pairsOf(a, carrier[0], a.make(Kind::Scale, coefficient), out);
+        Id c = coefficient.empty()       ? one
+               : coefficient.size() == 1 ? coefficient[0]  // a scaled term's factors are canonical
+                                         : a.make(Kind::Scale, std::span<const Id>(coefficient.data(), coefficient.size()));
+        pairsOf(a, carrier[0], c, out);
         return;
       }
       break;
@@ -89,14 +94,15 @@ class Isolation {
       if (a_.isZero(g)) continue;
       Id pair = a_.raw(Kind::Inner, {g, t});
       std::uint32_t height = a_.facts(t).height;
+      std::vector<Pair> parts;  // of the result accepted last
       Rewriter::Applied step = r_.applyAtRoot(pair, rules_.candidates(a_, pair), [&](Id result) {
-        std::vector<Pair> parts;
+        parts.clear();
         pairsOf(a_, result, a_.number(1), parts);
         return schedule_.lowers(parts, height);
       });
       if (!step.rule)
         throw Error(Error::Category::Unsupported, "could not bring '" + toText(a_, pair) + "' to the form <G, " + toText(a_, dx_) + ">");
-      add(step.result);
+      for (const Pair& p : parts) schedule_.add(p.g, p.t);
       steps_.push_back({step.rule, pair, step.result, record_ ? state() : kNoId});
     }
     return schedule_.done();
