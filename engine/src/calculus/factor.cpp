@@ -202,13 +202,28 @@ Term without(Arena& a, const Term& t, Id f, int side) {
 // Terms with one matrix part collect their scalar parts: c*B*x - B*x and
 // c*B'*x - B'*x become (c - 1)*B*x and (c - 1)*B'*x, whose common scalar
 // factor step 2 then takes out.
+// A hash of a term's matrix part: terms with equal parts have equal hashes.
+std::uint64_t matrixPartHash(const Term& t) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (Id f : t.factors) h = (h ^ f) * 1099511628211ull;
+  return h;
+}
+
+// Whether two terms may have the same matrix part (equal hashes).
+bool mayShareMatrixPart(const std::vector<Term>& terms) {
+  boost::container::small_vector<std::uint64_t, 16> hashes;
+  for (const Term& t : terms) hashes.push_back(matrixPartHash(t));
+  std::sort(hashes.begin(), hashes.end());
+  return std::adjacent_find(hashes.begin(), hashes.end()) != hashes.end();
+}
+
 std::vector<Term> collectByMatrixPart(Arena& a, std::vector<Term> terms) {
+  if (!mayShareMatrixPart(terms)) return terms;  // nothing to collect (the common case, without allocating)
   std::vector<Ids> parts;
   std::vector<std::size_t> group;
   std::unordered_multimap<std::uint64_t, std::size_t> byHash;
   for (const Term& t : terms) {
-    std::uint64_t h = 1469598103934665603ull;
-    for (Id f : t.factors) h = (h ^ f) * 1099511628211ull;
+    std::uint64_t h = matrixPartHash(t);
     std::size_t i = parts.size();
     auto range = byHash.equal_range(h);
     for (auto it = range.first; it != range.second; ++it)
@@ -267,15 +282,9 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
   // most of the factoring of a long sum of products.
   std::vector<Ids> operands(terms.size());
   auto mayShareOperands = [&] {
-    boost::container::small_vector<std::uint64_t, 16> parts;
-    for (const Term& t : terms) {
+    for (const Term& t : terms)
       if (t.factors.size() == 1 && a.kind(t.factors[0]) == Kind::Hadamard) return true;
-      std::uint64_t h = 1469598103934665603ull;
-      for (Id f : t.factors) h = (h ^ f) * 1099511628211ull;
-      parts.push_back(h);
-    }
-    std::sort(parts.begin(), parts.end());
-    return std::adjacent_find(parts.begin(), parts.end()) != parts.end();  // the same part, or a hash collision
+    return mayShareMatrixPart(terms);  // the same part, or a hash collision
   };
   if (!shape.isScalar() && mayShareOperands())
     for (std::size_t i = 0; i < terms.size(); ++i) operands[i] = hadamardFactors(a, terms[i]);
