@@ -143,6 +143,8 @@ class RuleMatch {
  public:
   explicit RuleMatch(detail::Matcher& m) : m_(m) {}
   Id term(Id var);
+  // The operands var is bound to, or its term: what the term holds, without making it.
+  std::span<const Id> parts(Id var) const;
   bool hasDifferential(Id var) const;
   Shape shape(Id var) const;
 

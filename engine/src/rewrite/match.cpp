@@ -178,6 +178,12 @@ bool Matcher::boundHasDifferential(Id var) const {
 
 Shape Matcher::boundShape(Id var) const { return vars_[varIndex(var)].shape; }
 
+std::span<const Id> Matcher::boundParts(Id var) const {
+  const Bound& b = vars_[varIndex(var)];
+  if (b.term != kNoId) return {&b.term, 1};
+  return {b.run.data(), b.run.size()};
+}
+
 bool Matcher::match(Id p, Id s, Next k) {
   tick();
   if (isVar(p)) {

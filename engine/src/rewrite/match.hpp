@@ -70,6 +70,8 @@ class Matcher {
   Id term(Id var);
   // Guards that need no term: shape and structure.
   bool boundHasDifferential(Id var) const;
+  // The operands a variable is bound to (a run not yet made into a term), or its term.
+  std::span<const Id> boundParts(Id var) const;
   Shape boundShape(Id var) const;
   // The pattern with its variables and dimensions replaced; throws Error(Shape).
   Id instantiate(Id pattern);

@@ -216,6 +216,7 @@ void Job::check(const Arena& arena) const {
 }
 
 Id RuleMatch::term(Id var) { return m_.term(var); }
+std::span<const Id> RuleMatch::parts(Id var) const { return m_.boundParts(var); }
 bool RuleMatch::hasDifferential(Id var) const { return m_.boundHasDifferential(var); }
 Shape RuleMatch::shape(Id var) const { return m_.boundShape(var); }
 
@@ -283,17 +284,19 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m, bool commit) {
       case Guard::NoDifferential: ok = !m.hasDifferential(g.variable); break;
       case Guard::Constant: {
         if (m.hasDifferential(g.variable)) break;
-        Id t = m.term(g.variable);
-        if (facts_.everythingVaries) {
+        // Decided on the operands of a run (a term holds what they hold), so
+        // that a refused split of a product does not make its factors' product.
+        auto constant = [&](Id t) {
+          if (!facts_.everythingVaries)
+            return std::none_of(facts_.varying.begin(), facts_.varying.end(), [&](Id v) { return a.contains(t, v); });
           // No variable, or only variables declared constant.
-          ok = !a.hasKind(t, Kind::Symbol) || facts_.constants.count(t);
-          if (!ok && !facts_.constants.empty()) {
-            std::vector<Id> vars = variablesOf(a, t);
-            ok = std::all_of(vars.begin(), vars.end(), [&](Id v) { return facts_.constants.count(v) > 0; });
-          }
-        } else {
-          ok = std::none_of(facts_.varying.begin(), facts_.varying.end(), [&](Id v) { return a.contains(t, v); });
-        }
+          if (!a.hasKind(t, Kind::Symbol) || facts_.constants.count(t)) return true;
+          if (facts_.constants.empty()) return false;
+          std::vector<Id> vars = variablesOf(a, t);
+          return std::all_of(vars.begin(), vars.end(), [&](Id v) { return facts_.constants.count(v) > 0; });
+        };
+        auto parts = m.parts(g.variable);
+        ok = std::all_of(parts.begin(), parts.end(), constant);
         break;
       }
       case Guard::Symmetric: {
