@@ -117,7 +117,7 @@ class Arena {
   Node node(Id id) const { return {records_[id].kind, records_[id].payload, records_[id].shape, kids(id)}; }
   Kind kind(Id id) const { return records_[id].kind; }
   Shape shape(Id id) const { return records_[id].shape; }
-  std::span<const Id> kids(Id id) const;
+  std::span<const Id> kids(Id id) const;  // inline, below the class: every pass reads operands
   const NodeFacts& facts(Id id) const { return facts_[id]; }
   // A sum or Hadamard product made from the made node `from` by inserting
   // the operands `added` (internGrown): a pass that knows `from` and the
@@ -283,6 +283,12 @@ class Arena {
   std::uint32_t freshRound_ = 0;  // freshDim(): every name of the rounds before is taken
   ArenaLimits limits_;
 };
+
+inline std::span<const Id> Arena::kids(Id id) const {
+  const Record& r = records_[id];
+  if (r.count == 0) return {};
+  return {kidChunks_[r.chunk].data() + r.offset, r.count};
+}
 
 // The number of distinct nodes of a term (its size as a DAG).
 std::size_t dagSize(const Arena& arena, Id term);

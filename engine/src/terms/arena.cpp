@@ -62,12 +62,6 @@ Arena::Arena() {
   table_.assign(1024, kNoId);
 }
 
-std::span<const Id> Arena::kids(Id id) const {
-  const Record& r = records_[id];
-  if (r.count == 0) return {};
-  return {kidChunks_[r.chunk].data() + r.offset, r.count};
-}
-
 bool Arena::sameNode(Id id, Kind kind, std::uint32_t payload, Shape shape, std::span<const Id> kids) const {
   const Record& r = records_[id];
   if (r.kind != kind || r.payload != payload || !(r.shape == shape) || r.count != kids.size()) return false;
