@@ -146,7 +146,7 @@ struct InProgress {
   std::vector<Id> open;
   std::unordered_set<Id> settled;
 };
-Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open);
+Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& progress);
 
 // Factor a sum until nothing changes: A*(A + B) + B*(A + B) -> (A + B)*(A + B).
 Id factorFully(Arena& a, Id sum, Shape shape, InProgress& progress) {
@@ -199,9 +199,6 @@ Term without(Arena& a, const Term& t, Id f, int side) {
   return r;
 }
 
-// Terms with one matrix part collect their scalar parts: c*B*x - B*x and
-// c*B'*x - B'*x become (c - 1)*B*x and (c - 1)*B'*x, whose common scalar
-// factor step 2 then takes out.
 // A hash of a term's matrix part: terms with equal parts have equal hashes.
 std::uint64_t matrixPartHash(const Term& t) {
   std::uint64_t h = 1469598103934665603ull;
@@ -217,6 +214,9 @@ bool mayShareMatrixPart(const std::vector<Term>& terms) {
   return std::adjacent_find(hashes.begin(), hashes.end()) != hashes.end();
 }
 
+// Terms with one matrix part collect their scalar parts: c*B*x - B*x and
+// c*B'*x - B'*x become (c - 1)*B*x and (c - 1)*B'*x, whose common scalar
+// factor step 2 then takes out.
 std::vector<Term> collectByMatrixPart(Arena& a, std::vector<Term> terms) {
   if (!mayShareMatrixPart(terms)) return terms;  // nothing to collect (the common case, without allocating)
   std::vector<Ids> parts;
@@ -252,14 +252,14 @@ std::vector<Term> collectByMatrixPart(Arena& a, std::vector<Term> terms) {
   return out.empty() ? terms : out;
 }
 
-Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
+Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& progress) {
   if (terms.size() > 1 && !shape.isScalar()) terms = collectByMatrixPart(a, std::move(terms));
   if (terms.size() == 1) return join(a, terms[0]);
   // 1. A numeric factor common to every term.
   SmallRational c = commonCoefficient(terms);
   if (c != 1) {
     for (Term& t : terms) t.coefficient /= c;
-    return a.make(Kind::Scale, {numberNode(a, c), factorSum(a, std::move(terms), shape, open)});
+    return a.make(Kind::Scale, {numberNode(a, c), factorSum(a, std::move(terms), shape, progress)});
   }
   // 2. The factor shared by most terms: a scalar, a leftmost or a rightmost factor.
   struct Candidate {
@@ -340,7 +340,7 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
     };
     bool resplitSame = a.kind(sum) == Kind::Add && a.kids(sum).size() == terms.size();
     for (std::size_t i = 0; resplitSame && i < terms.size(); ++i) resplitSame = same(terms[i], parts[i]);
-    if (resplitSame) open.settled.insert(sum);
+    if (resplitSame) progress.settled.insert(sum);
     return sum;
   }
   // Among factors as common, one that leaves no identity behind:
@@ -357,13 +357,13 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
   if (best.side == -1) innerShape.rows = a.shape(best.factor).cols;
   if (best.side == +1) innerShape.cols = a.shape(best.factor).rows;
   for (Term& t : inside) t.shape = innerShape;
-  Id group = factorFully(a, factorSum(a, std::move(inside), innerShape, open), innerShape, open);
+  Id group = factorFully(a, factorSum(a, std::move(inside), innerShape, progress), innerShape, progress);
   Id grouped = best.side == 0          ? a.make(Kind::Scale, {best.factor, group})
                : best.side == kHadamard ? a.make(Kind::Hadamard, {best.factor, group})
                : best.side < 0          ? a.make(Kind::Mul, {best.factor, group})
                                         : a.make(Kind::Mul, {group, best.factor});
   if (outside.empty()) return grouped;
-  Id rest = factorSum(a, std::move(outside), shape, open);
+  Id rest = factorSum(a, std::move(outside), shape, progress);
   return a.make(Kind::Add, {grouped, rest});
 }
 
@@ -371,8 +371,8 @@ Id factorSum(Arena& a, std::vector<Term> terms, Shape shape, InProgress& open) {
 }  // namespace
 
 Id factorSumForDisplay(Arena& a, Id sum) {
-  InProgress open;
-  return factorFully(a, sum, a.shape(sum), open);
+  InProgress progress;
+  return factorFully(a, sum, a.shape(sum), progress);
 }
 
 }  // namespace matcalc::detail
