@@ -116,6 +116,21 @@ TEST(Equivalence, RationalIdentitiesAreDecidedByExactEvaluation) {
   EXPECT_EQ(exp.method, Equivalence::Method::NormalForm);
 }
 
+// A Kronecker product of four factors is 1296 wide at sizes up to 6, past
+// the exact evaluator's bound: it draws the sizes again from 1 and 2 rather
+// than leave the sides to floating point (where an expanded power cancels).
+TEST(Equivalence, WideKroneckerProductsAreComparedExactlyAtSmallerSizes) {
+  Parsed p({"kron(kron(kron(A, B), C), D)*(tr(E) + 1)^2", "kron(kron(kron(A, B), C), D)*(tr(E)^2 + 2*tr(E) + 1)",
+            "kron(kron(kron(A, B), C), D)*(tr(E)^2 + 3*tr(E) + 1)"});
+  auto& [arena, rules, t] = p;
+  Equivalence same = compareExactly(arena, t[0], t[1]);
+  EXPECT_EQ(same.method, Equivalence::Method::Exact);
+  EXPECT_EQ(same.verdict, Equivalence::Verdict::Equal);
+  Equivalence other = compareExactly(arena, t[0], t[2]);
+  EXPECT_EQ(other.method, Equivalence::Method::Exact);
+  EXPECT_EQ(other.verdict, Equivalence::Verdict::Different);
+}
+
 // Elementwise functions at 0 fold to their values, and an argument without
 // transposes is not flipped: exp(0*x) is no longer shown as exp(zeros)'.
 TEST(Simplify, ElementwiseFunctionsAtZeroFold) {

@@ -100,9 +100,9 @@ int equivCommand(const Args& args) {
       if (e.method == Equivalence::Method::NormalForm) {
         std::cout << "equal: one normal form\n";
       } else {
-        std::cout << fmt::format("equal: exact rational evaluation agrees at {} random points (dimension sizes 1 to 6); "
+        std::cout << fmt::format("equal: exact rational evaluation agrees at {} random points (dimension sizes 1 to {}); "
                                  "unequal sides would agree at all of them with probability below {:.1e} (Schwartz-Zippel)\n",
-                                 e.points, std::max(e.falsePassBound, 1e-300));
+                                 e.points, e.largestSize, std::max(e.falsePassBound, 1e-300));
       }
       return 0;
     case Equivalence::Verdict::Different:

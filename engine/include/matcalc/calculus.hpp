@@ -91,9 +91,15 @@ struct Equivalence {
   enum class Method { NormalForm, Exact, Numeric } method = Method::Numeric;
   int points = 0;                 // points evaluated
   double falsePassBound = 0;      // Exact: at most this chance that unequal sides (at the sizes drawn) agreed everywhere
+  int largestSize = 6;            // Exact: sizes were drawn from 1 to this (2 where sizes up to 6 cost too much)
   double largestDifference = 0;   // Numeric: the largest relative difference seen
   std::string detail;             // the normal form, or where the sides differ
 };
+// Whether every operation of t is rational (no exp, log, abs …; integer
+// exponents): what compareExactly can evaluate.
+bool isRationalFunction(const Arena& arena, Id t);
+// Whether u's own operation is (its operands aside).
+bool isRationalOperation(const Arena& arena, Id u);
 // Exact evaluation at random integer points, where both sides are rational
 // functions of the entries (Method::Exact, Equal or Different); otherwise
 // Verdict::NotProven with Method::Numeric, and nothing evaluated.

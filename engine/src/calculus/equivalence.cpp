@@ -20,26 +20,24 @@ namespace matcalc {
 
 namespace {
 
+constexpr std::uint64_t kRationalKinds =
+    kindBit(Kind::Symbol) | kindBit(Kind::Number) | kindBit(Kind::Identity) | kindBit(Kind::Zero) | kindBit(Kind::Ones) |
+    kindBit(Kind::Add) | kindBit(Kind::Scale) | kindBit(Kind::Mul) | kindBit(Kind::Hadamard) | kindBit(Kind::HadamardDiv) |
+    kindBit(Kind::HadamardPow) | kindBit(Kind::Pow) | kindBit(Kind::MatPow) | kindBit(Kind::Transpose) | kindBit(Kind::Inner) |
+    kindBit(Kind::Inverse) | kindBit(Kind::Trace) | kindBit(Kind::Det) | kindBit(Kind::Sum) | kindBit(Kind::DiagMatrix) |
+    kindBit(Kind::DiagVector) | kindBit(Kind::Kron) | kindBit(Kind::Vec) | kindBit(Kind::Commutation);
+
 // Every operation of the term is rational (no exp, log, abs, relu …), with
 // integer exponents.
 bool rational(const Arena& a, Id t) {
-  constexpr std::uint64_t allowed =
-      kindBit(Kind::Symbol) | kindBit(Kind::Number) | kindBit(Kind::Identity) | kindBit(Kind::Zero) | kindBit(Kind::Ones) |
-      kindBit(Kind::Add) | kindBit(Kind::Scale) | kindBit(Kind::Mul) | kindBit(Kind::Hadamard) | kindBit(Kind::HadamardDiv) |
-      kindBit(Kind::HadamardPow) | kindBit(Kind::Pow) | kindBit(Kind::MatPow) | kindBit(Kind::Transpose) | kindBit(Kind::Inner) |
-      kindBit(Kind::Inverse) | kindBit(Kind::Trace) | kindBit(Kind::Det) | kindBit(Kind::Sum) | kindBit(Kind::DiagMatrix) |
-      kindBit(Kind::DiagVector) | kindBit(Kind::Kron) | kindBit(Kind::Vec) | kindBit(Kind::Commutation);
-  if (a.facts(t).kinds & ~allowed) return false;
+  if (a.facts(t).kinds & ~kRationalKinds) return false;
   std::vector<Id> stack{t};
   std::unordered_map<Id, bool> seen;
   while (!stack.empty()) {
     Id u = stack.back();
     stack.pop_back();
     if (!seen.emplace(u, true).second) continue;
-    Kind k = a.kind(u);
-    if ((k == Kind::Pow || k == Kind::HadamardPow) &&
-        (a.kind(a.kids(u)[1]) != Kind::Number || a.numberOf(a.kids(u)[1]).get_den() != 1))
-      return false;
+    if (!isRationalOperation(a, u)) return false;
     for (Id c : a.kids(u)) stack.push_back(c);
   }
   return true;
@@ -171,6 +169,15 @@ std::string showDifference(const Matrix<mpq_class>& x, const Matrix<mpq_class>& 
 
 }  // namespace
 
+bool isRationalOperation(const Arena& a, Id u) {
+  Kind k = a.kind(u);
+  if (!(kindBit(k) & kRationalKinds)) return false;
+  return !((k == Kind::Pow || k == Kind::HadamardPow) &&
+           (a.kind(a.kids(u)[1]) != Kind::Number || a.numberOf(a.kids(u)[1]).get_den() != 1));
+}
+
+bool isRationalFunction(const Arena& a, Id t) { return rational(a, t); }
+
 Equivalence compareExactly(const Arena& a, Id x, Id y, const std::vector<GuardUse>& assumptions,
                            const EquivalenceOptions& options) {
   Equivalence out;
@@ -222,25 +229,37 @@ Equivalence compareExactly(const Arena& a, Id x, Id y, const std::vector<GuardUs
   };
   double worst = 0;
   int attempts = 0;
+  std::uniform_int_distribution<long> smallerDimension(1, 2);
+  bool fullSizes = false;  // some draw had sizes up to 6
   for (int draw = 0; draw < options.sizeDraws; ++draw) {
     std::unordered_map<Dim, Eigen::Index> sizes;
-    for (Dim d : dims)
-      if (d != kOne) sizes[d] = dimension(rng);
-    DegreeBound degrees(a, sizes);
-    Degree dx = degrees.of(x), dy = degrees.of(y);
-    double degree = std::max(dx.num + dy.den, dy.num + dx.den) + dx.den + dy.den;  // also the points where a side is undefined
-    double perPoint = std::min(1.0, degree / (2.0 * static_cast<double>(range) + 1));
+    double degree = 0, perPoint = 1, cost = 0;
     // Entries of degree D have about 31·D bits, and a product of n×n
     // matrices makes n³ of them: X^1777 at n = 216 would take hours. Past a
-    // bound the sides are left to the floating-point comparison.
-    double side = 1;
-    for (Id t : {x, y})
-      forEachNode(a, t, [&](Id u) {
-        side = std::max({side, static_cast<double>(sizeOfDim(a, a.shape(u).rows, sizes)),
-                         static_cast<double>(sizeOfDim(a, a.shape(u).cols, sizes))});
-        return true;
-      });
-    if (degree * side * side * side > 1e7) return Equivalence{};
+    // bound the sizes are drawn again from 1 and 2 (a Kronecker product of
+    // four factors of sizes up to 6 is 1296 wide); past it still, the sides
+    // are left to the floating-point comparison.
+    for (auto* sizeOf : {&dimension, &smallerDimension}) {
+      for (Dim d : dims)
+        if (d != kOne) sizes[d] = (*sizeOf)(rng);
+      DegreeBound degrees(a, sizes);
+      Degree dx = degrees.of(x), dy = degrees.of(y);
+      degree = std::max(dx.num + dy.den, dy.num + dx.den) + dx.den + dy.den;  // also the points where a side is undefined
+      perPoint = std::min(1.0, degree / (2.0 * static_cast<double>(range) + 1));
+      double side = 1;
+      for (Id t : {x, y})
+        forEachNode(a, t, [&](Id u) {
+          side = std::max({side, static_cast<double>(sizeOfDim(a, a.shape(u).rows, sizes)),
+                           static_cast<double>(sizeOfDim(a, a.shape(u).cols, sizes))});
+          return true;
+        });
+      cost = degree * side * side * side;
+      if (cost <= 1e7) {
+        fullSizes = fullSizes || sizeOf == &dimension;
+        break;
+      }
+    }
+    if (cost > 1e7) return Equivalence{};
     int good = 0;
     while (good < options.pointsPerDraw) {
       if (++attempts > 50 * options.sizeDraws * options.pointsPerDraw)
@@ -279,6 +298,7 @@ Equivalence compareExactly(const Arena& a, Id x, Id y, const std::vector<GuardUs
   out.verdict = Equivalence::Verdict::Equal;
   out.method = Equivalence::Method::Exact;
   out.falsePassBound = worst;
+  out.largestSize = fullSizes ? 6 : 2;
   return out;
 }
 
