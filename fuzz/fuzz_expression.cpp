@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -58,6 +59,28 @@ bool holdsUnsizedConstant(const matcalc::Arena& a, matcalc::Id t) {
     return !unsized;
   });
   return unsized;
+}
+
+// t with each maximal subterm that is not a rational function of the
+// entries (tr(A)^(1/3), exp(X)) replaced by a fresh variable of its shape,
+// the same subterm by the same variable in every term abstracted with one
+// `atoms`. Sides equal as rational functions of those variables and the
+// entries are equal; sides that differ so may still be equal.
+matcalc::Id opaque(matcalc::Arena& a, matcalc::Id t, std::map<matcalc::Id, matcalc::Id>& atoms) {
+  using namespace matcalc;
+  if (isRationalFunction(a, t)) return t;
+  if (!isRationalOperation(a, t)) {
+    auto [it, added] = atoms.try_emplace(t, kNoId);
+    if (added) {
+      Shape s = a.shape(t);
+      VarKind kind = s.isScalar() ? VarKind::Scalar : s.cols == kOne ? VarKind::Vector : VarKind::Matrix;
+      it->second = a.symbol("\u27E8opaque " + std::to_string(atoms.size()) + "\u27E9", kind, s);
+    }
+    return it->second;
+  }
+  std::vector<Id> kids;
+  for (Id k : a.kids(t)) kids.push_back(opaque(a, k, atoms));
+  return a.make(a.kind(t), kids);
 }
 
 }  // namespace
@@ -117,6 +140,20 @@ int pipeline(const std::uint8_t* data, std::size_t size) {
       // ((tr(I) - tr(A))^31 expanded): where both are rational, exact
       // arithmetic decides.
       Equivalence exact = compareExactly(arena, t, s.display);
+      if (exact.method != Equivalence::Method::Exact) {
+        // A non-rational part (tr(A)^(2111/100) + (tr(I) - tr(A))^31 expanded)
+        // keeps exact arithmetic out: the parts both sides share are taken
+        // as opaque, and sides found equal so are equal.
+        try {
+          std::map<Id, Id> atoms;
+          Id ot = opaque(arena, t, atoms), os = opaque(arena, s.display, atoms);
+          if (!atoms.empty()) {
+            Equivalence abstracted = compareExactly(arena, ot, os);
+            if (abstracted.method == Equivalence::Method::Exact && abstracted.verdict == Equivalence::Verdict::Equal) exact = abstracted;
+          }
+        } catch (const Error&) {  // not decided so: the finding stands
+        }
+      }
       if (exact.method != Equivalence::Method::Exact || exact.verdict == Equivalence::Verdict::Different)
         finding("'" + text + "' simplifies to '" + toText(arena, s.display) + "', which differs (" +
                 (exact.method == Equivalence::Method::Exact ? exact.detail : same.worst) + ")");
