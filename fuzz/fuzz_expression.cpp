@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
-#include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "matcalc/big_stack.hpp"
@@ -64,23 +64,28 @@ bool holdsUnsizedConstant(const matcalc::Arena& a, matcalc::Id t) {
 // t with each maximal subterm that is not a rational function of the
 // entries (tr(A)^(1/3), exp(X)) replaced by a fresh variable of its shape,
 // the same subterm by the same variable in every term abstracted with one
-// `atoms`. Sides equal as rational functions of those variables and the
-// entries are equal; sides that differ so may still be equal.
-matcalc::Id opaque(matcalc::Arena& a, matcalc::Id t, std::map<matcalc::Id, matcalc::Id>& atoms) {
+// `memo`. Sides equal as rational functions of those variables and the
+// entries are equal; sides that differ so may still be equal. One pass,
+// memoised by id, so a shared subterm is visited once.
+matcalc::Id opaque(matcalc::Arena& a, matcalc::Id t, std::unordered_map<matcalc::Id, matcalc::Id>& memo) {
   using namespace matcalc;
-  if (isRationalFunction(a, t)) return t;
+  if (auto it = memo.find(t); it != memo.end()) return it->second;
+  Id out = t;
   if (!isRationalOperation(a, t)) {
-    auto [it, added] = atoms.try_emplace(t, kNoId);
-    if (added) {
-      Shape s = a.shape(t);
-      VarKind kind = s.isScalar() ? VarKind::Scalar : s.cols == kOne ? VarKind::Vector : VarKind::Matrix;
-      it->second = a.symbol("\u27E8opaque " + std::to_string(atoms.size()) + "\u27E9", kind, s);
+    Shape s = a.shape(t);
+    VarKind kind = s.isScalar() ? VarKind::Scalar : s.cols == kOne ? VarKind::Vector : VarKind::Matrix;
+    out = a.symbol("\u27E8opaque " + std::to_string(memo.size()) + "\u27E9", kind, s);
+  } else {
+    std::vector<Id> kids;
+    bool changed = false;
+    for (Id k : a.kids(t)) {
+      kids.push_back(opaque(a, k, memo));
+      changed |= kids.back() != k;
     }
-    return it->second;
+    if (changed) out = a.make(a.kind(t), kids);
   }
-  std::vector<Id> kids;
-  for (Id k : a.kids(t)) kids.push_back(opaque(a, k, atoms));
-  return a.make(a.kind(t), kids);
+  memo.emplace(t, out);
+  return out;
 }
 
 }  // namespace
@@ -145,9 +150,9 @@ int pipeline(const std::uint8_t* data, std::size_t size) {
         // keeps exact arithmetic out: the parts both sides share are taken
         // as opaque, and sides found equal so are equal.
         try {
-          std::map<Id, Id> atoms;
-          Id ot = opaque(arena, t, atoms), os = opaque(arena, s.display, atoms);
-          if (!atoms.empty()) {
+          std::unordered_map<Id, Id> memo;
+          Id ot = opaque(arena, t, memo), os = opaque(arena, s.display, memo);
+          if (ot != t || os != s.display) {
             Equivalence abstracted = compareExactly(arena, ot, os);
             if (abstracted.method == Equivalence::Method::Exact && abstracted.verdict == Equivalence::Verdict::Equal) exact = abstracted;
           }
