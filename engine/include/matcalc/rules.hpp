@@ -1,7 +1,9 @@
 // Rules as data: loaded from rules/*.yaml (format: docs/rule-format.md).
 #pragma once
 #include <memory>
+#include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <unordered_map>
 #include <string>
 #include <vector>
@@ -80,6 +82,16 @@ struct Rule {
 // The rules one phase of rewriting tries, by the kind at the head of their
 // left-hand side (and the product rules also tried across the end of a
 // closed word); built once per rule set and phase.
+// A lock of the caches a const object fills in lazily: one per object, not
+// taken along by a copy or a move (a const RuleSet may serve several threads,
+// each working in its own copy of the arena; docs/architecture.md).
+struct CacheLock {
+  mutable std::shared_mutex mutex;
+  CacheLock() = default;
+  CacheLock(const CacheLock&) noexcept {}
+  CacheLock& operator=(const CacheLock&) noexcept { return *this; }
+};
+
 struct RuleIndex {
   std::vector<std::vector<const Rule*>> byHead;
   std::vector<const Rule*> acrossWrap;
@@ -99,6 +111,7 @@ struct RuleIndex {
     std::size_t operator()(const Key& k) const { return std::hash<std::uint64_t>{}(k.kinds * 0x9E3779B97F4A7C15ull ^ k.headAndKids); }
   };
   mutable std::unordered_map<Key, std::vector<const Rule*>, KeyHash> byKids_;  // node-based: references stay valid
+  CacheLock lock_;  // byKids_ is filled by const calls
   static constexpr std::size_t kMaxKeys = 4096;  // an index shared by many jobs stays small
 };
 
@@ -111,7 +124,24 @@ class RuleSet {
   // Adds a rule made elsewhere (a snapshot) whose terms are in `arena`;
   // throws Error(Rule) on a duplicate name.
   void add(const Arena& arena, Rule rule);
-  void reserve(std::size_t more) { rules_.reserve(rules_.size() + more); }
+  void reserve(std::size_t more) {
+    rules_.reserve(rules_.size() + more);
+    indexes_.clear();  // they point into rules_, which may have moved
+  }
+
+  RuleSet() = default;
+  // A copy makes its indexes anew: the original's point into the original's rules.
+  RuleSet(const RuleSet& other) : rules_(other.rules_), byName_(other.byName_) {}
+  RuleSet& operator=(const RuleSet& other) {
+    if (this != &other) {
+      rules_ = other.rules_;
+      byName_ = other.byName_;
+      indexes_.clear();
+    }
+    return *this;
+  }
+  RuleSet(RuleSet&&) noexcept = default;  // a moved vector keeps its elements where they are
+  RuleSet& operator=(RuleSet&&) noexcept = default;
 
   // The standard rules: those of $MATCALC_RULES (directories separated by
   // ':', layered in order) when it is set, else the rules/ compiled into the
@@ -122,17 +152,26 @@ class RuleSet {
   const Rule* find(const std::string& name) const;
 
   // The index of phase `key`, made by `build` the first time (rewrite.cpp).
+  // Safe to call from several threads at once.
   template <class Build>
   const RuleIndex& index(int key, Build build) const {
-    if (indexes_.size() <= static_cast<std::size_t>(key)) indexes_.resize(key + 1);
-    if (!indexes_[key]) indexes_[key] = std::make_shared<RuleIndex>(build());
-    return *indexes_[key];
+    auto at = static_cast<std::size_t>(key);
+    {
+      std::shared_lock read(lock_.mutex);
+      if (at < indexes_.size() && indexes_[at]) return *indexes_[at];
+    }
+    auto made = std::make_shared<const RuleIndex>(build());
+    std::unique_lock write(lock_.mutex);
+    if (indexes_.size() <= at) indexes_.resize(at + 1);
+    if (!indexes_[at]) indexes_[at] = std::move(made);  // unless another thread made it first
+    return *indexes_[at];
   }
 
  private:
   std::vector<Rule> rules_;
   NameIndex byName_;  // into rules_
   mutable std::vector<std::shared_ptr<const RuleIndex>> indexes_;  // cleared when a rule is added
+  CacheLock lock_;  // indexes_ is filled by const calls
 };
 
 // The pattern variables of a term (symbols), in first-seen order.

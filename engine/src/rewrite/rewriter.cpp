@@ -228,9 +228,12 @@ const std::vector<const Rule*>& RuleIndex::candidates(const Arena& a, Id t) cons
   auto kindAt = [&](std::size_t i) { return i < kids.size() ? static_cast<std::uint32_t>(a.kind(kids[i])) + 1 : 0u; };
   std::uint64_t have = a.facts(t).kinds | kindBit(Kind::Symbol);  // pattern variables are symbols
   Key key{(static_cast<std::uint32_t>(head) << 16) | (kindAt(0) << 8) | kindAt(1), have};
-  if (auto it = byKids_.find(key); it != byKids_.end()) return it->second;
-  if (byKids_.size() >= kMaxKeys) return all;  // the filter only saves time
-  std::vector<const Rule*>& out = byKids_[key];
+  {
+    std::shared_lock read(lock_.mutex);
+    if (auto it = byKids_.find(key); it != byKids_.end()) return it->second;
+    if (byKids_.size() >= kMaxKeys) return all;  // the filter only saves time
+  }
+  std::vector<const Rule*> out;
   // Only ordered product and AC patterns match operands out of place: they keep every rule.
   bool positional = head != Kind::Mul && !isAC(head);
   for (const Rule* r : all) {
@@ -242,7 +245,8 @@ const std::vector<const Rule*>& RuleIndex::candidates(const Arena& a, Id t) cons
     }
     if (fits) out.push_back(r);
   }
-  return out;
+  std::unique_lock write(lock_.mutex);
+  return byKids_.try_emplace(key, std::move(out)).first->second;  // another thread's equal list, if it was first
 }
 
 namespace {
