@@ -203,6 +203,34 @@ TEST(Parser, RowsOfOnesPrintAndReadBack) {
   EXPECT_EQ(toText(arena, parse(arena, "alpha - 1 ./ X.^0")), "alpha*ones - 1");
 }
 
+// Found by fuzz_expression: `d(1 - 0'*I)*zetaA` holds an n×n ones, printed
+// `d(ones)*zetaA`, which read back with a row of ones: another term. The text
+// form writes a row of ones as ones', so an unprimed ones whose rows nothing
+// fixes is refused, not read as a row (the gradient of sum(X*Y) by X, printed
+// ones*Y', has an n×p ones whose n is X's, and X is not in it).
+TEST(Parser, AnUnprimedOnesWhoseRowsNothingFixesIsRefused) {
+  for (const char* text : {"ones*x", "ones*Y'", "d(ones)*zetaA", "ones*x'"}) {
+    Arena arena;
+    try {
+      parse(arena, text);
+      ADD_FAILURE() << text << " was read";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.category(), Error::Category::Shape) << text;
+      EXPECT_NE(std::string(e.what()).find("the size of 'ones' cannot be inferred"), std::string::npos) << e.what();
+    }
+  }
+  Arena arena;
+  Id t = parse(arena, "d(1 - 0'*I)*zetaA");
+  EXPECT_EQ(arena.shape(t), arena.shape(parse(arena, "zetaA")));
+  EXPECT_THROW(parse(arena, toText(arena, t)), Error);  // the size of its ones is not in the text
+  // Rows fixed by what ones stands beside, or a row written ones': read as before.
+  for (const char* text : {"ones'*x", "x'*A*ones", "tr(ones*exp(X))", "(ones'*x)*A", "X + ones", "ones'*X*w"}) {
+    Arena fresh;
+    Id u = parse(fresh, text);
+    EXPECT_EQ(parse(fresh, toText(fresh, u)), u) << text;
+  }
+}
+
 // Beside an operand that cannot be a scalar, one sized only by free
 // dimensions of ones is a broadcast scalar: in nj - x'*A*ones the ones is a
 // column, and in nj - ones'*v a row (not an n×n matrix: the same numbers,

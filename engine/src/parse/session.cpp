@@ -382,14 +382,17 @@ struct ParseSession::Impl {
         if (a.text == "I") {
           e.kind = Kind::Identity;
           Var n = fresh();
-          identities.push_back({n, which, node, -1});
+          identities.push_back({n, which, node, -1, false});
           return e.shape = {n, n};
         }
         if (a.text == "ones" || a.text == "zeros") {
           e.kind = a.text == "ones" ? Kind::Ones : Kind::Zero;
           Var r = fresh(kOne, true), c = fresh(kOne, true);
-          identities.push_back({r, which, node, c});
-          identities.push_back({c, which, node, r});
+          // The text form writes a row of ones as ones': an unprimed ones
+          // has as many rows as something fixes, never 1 by default
+          // (ones*Y' read as ones'*Y' was another term than the one printed).
+          identities.push_back({r, which, node, c, a.text == "zeros"});
+          identities.push_back({c, which, node, r, true});
           return e.shape = {r, c};
         }
         // d alone is a variable (Cookbook eq. 78's D*x + d); d(…) is the differential.
@@ -516,6 +519,7 @@ struct ParseSession::Impl {
     std::size_t which;
     int node;
     Var other;  // ones, zeros: the other dimension (-1 for I)
+    bool oneByDefault;  // 1 when nothing fixes it but the other dimension is fixed
   };
   std::vector<IdentityUse> identities;
 
@@ -555,7 +559,7 @@ struct ParseSession::Impl {
       // A dimension of ones or zeros that nothing fixes, when the other one
       // is fixed, is 1: ones'*X*w is a row of ones, A*ones a column.
       bool otherFixed = use.other >= 0 && fixed(use.other);
-      if (otherFixed && flexible[root] && unify(root, 0)) continue;
+      if (otherFixed && use.oneByDefault && flexible[root] && unify(root, 0)) continue;
       const detail::AstTree& t = trees[use.which];
       int outer = use.node;  // the smallest enclosing expression, for context
       for (std::size_t i = 0; i < t.nodes.size(); ++i)
