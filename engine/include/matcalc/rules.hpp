@@ -79,9 +79,6 @@ struct Rule {
   std::string location() const { return file + ":" + std::to_string(line); }
 };
 
-// The rules one phase of rewriting tries, by the kind at the head of their
-// left-hand side (and the product rules also tried across the end of a
-// closed word); built once per rule set and phase.
 // A lock of the caches a const object fills in lazily: one per object, not
 // taken along by a copy or a move (a const RuleSet may serve several threads,
 // each working in its own copy of the arena; docs/architecture.md).
@@ -92,6 +89,9 @@ struct CacheLock {
   CacheLock& operator=(const CacheLock&) noexcept { return *this; }
 };
 
+// The rules one phase of rewriting tries, by the kind at the head of their
+// left-hand side (and the product rules also tried across the end of a
+// closed word); built once per rule set and phase.
 struct RuleIndex {
   std::vector<std::vector<const Rule*>> byHead;
   std::vector<const Rule*> acrossWrap;
