@@ -209,16 +209,8 @@ TEST(Parser, RowsOfOnesPrintAndReadBack) {
 // fixes is refused, not read as a row (the gradient of sum(X*Y) by X, printed
 // ones*Y', has an n×p ones whose n is X's, and X is not in it).
 TEST(Parser, AnUnprimedOnesWhoseRowsNothingFixesIsRefused) {
-  for (const char* text : {"ones*x", "ones*Y'", "d(ones)*zetaA", "ones*x'"}) {
-    Arena arena;
-    try {
-      parse(arena, text);
-      ADD_FAILURE() << text << " was read";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.category(), Error::Category::Shape) << text;
-      EXPECT_NE(std::string(e.what()).find("the size of 'ones' cannot be inferred"), std::string::npos) << e.what();
-    }
-  }
+  for (const char* text : {"ones*x", "ones*Y'", "d(ones)*zetaA", "ones*x'"})
+    EXPECT_NE(shapeError(text).find("the size of 'ones' cannot be inferred"), std::string::npos) << text;
   Arena arena;
   Id t = parse(arena, "d(1 - 0'*I)*zetaA");
   EXPECT_EQ(arena.shape(t), arena.shape(parse(arena, "zetaA")));
