@@ -61,30 +61,90 @@ bool holdsUnsizedConstant(const matcalc::Arena& a, matcalc::Id t) {
   return unsized;
 }
 
+// The fractional powers of one base on both sides, b^(p/q), read as integer
+// powers of one variable r = b^g, g = gcd of the numerators / lcm of the
+// denominators b is raised to: b^(11/100) and b^(11/50) are r and r^2, b^(4211/100)
+// alone is r (taking b^g positive, as where those powers are defined).
+// Bases are compared by their normal forms: one side's base may be the
+// other's simplified.
+struct Abstraction {
+  const matcalc::RuleSet& rules;
+  matcalc::Budget budget;
+  std::unordered_map<matcalc::Id, matcalc::Id> memo;     // term -> abstracted term
+  std::unordered_map<matcalc::Id, matcalc::Id> normal;   // base -> its normal form
+  std::unordered_map<matcalc::Id, mpq_class> rootOf;     // normal form of a base -> g
+  std::unordered_map<matcalc::Id, matcalc::Id> roots;    // normal form of a base -> its root's variable
+};
+
+matcalc::Id normalBase(matcalc::Arena& a, matcalc::Id base, Abstraction& ab) {
+  auto [it, added] = ab.normal.try_emplace(base, base);
+  if (added) try {
+      it->second = matcalc::simplify(a, ab.rules, base, {}, ab.budget).normal;
+    } catch (const matcalc::Error&) {  // compared as it is
+    }
+  return it->second;
+}
+
+bool fractionalPower(matcalc::Arena& a, matcalc::Id t) {
+  using namespace matcalc;
+  Kind k = a.kind(t);
+  return (k == Kind::Pow || k == Kind::HadamardPow) && a.kind(a.kids(t)[1]) == Kind::Number &&
+         a.numberOf(a.kids(t)[1]).get_den() != 1;
+}
+
+void collectRoots(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
+  matcalc::forEachNode(a, t, [&](matcalc::Id u) {
+    if (fractionalPower(a, u)) {
+      const mpq_class& e = a.numberOf(a.kids(u)[1]);
+      auto [it, added] = ab.rootOf.try_emplace(normalBase(a, a.kids(u)[0], ab), abs(e));
+      mpq_class& g = it->second;
+      mpz_class num, den;
+      mpz_gcd(num.get_mpz_t(), g.get_num_mpz_t(), e.get_num_mpz_t());
+      mpz_lcm(den.get_mpz_t(), g.get_den_mpz_t(), e.get_den_mpz_t());
+      g = mpq_class(num, den);
+      g.canonicalize();
+    }
+    return true;
+  });
+}
+
+matcalc::Id variableLike(matcalc::Arena& a, matcalc::Id t, std::size_t n) {
+  using namespace matcalc;
+  Shape s = a.shape(t);
+  VarKind kind = s.isScalar() ? VarKind::Scalar : s.cols == kOne ? VarKind::Vector : VarKind::Matrix;
+  return a.symbol("\u27E8opaque " + std::to_string(n) + "\u27E9", kind, s);
+}
+
 // t with each maximal subterm that is not a rational function of the
 // entries (tr(A)^(1/3), exp(X)) replaced by a fresh variable of its shape,
 // the same subterm by the same variable in every term abstracted with one
-// `memo`. Sides equal as rational functions of those variables and the
-// entries are equal; sides that differ so may still be equal. One pass,
-// memoised by id, so a shared subterm is visited once.
-matcalc::Id opaque(matcalc::Arena& a, matcalc::Id t, std::unordered_map<matcalc::Id, matcalc::Id>& memo) {
+// Abstraction, and fractional powers by integer powers of roots (above).
+// Sides equal as rational functions of those variables and the entries are
+// equal; sides that differ so may still be equal. One pass, memoised by id,
+// so a shared subterm is visited once.
+matcalc::Id opaque(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
   using namespace matcalc;
-  if (auto it = memo.find(t); it != memo.end()) return it->second;
+  if (auto it = ab.memo.find(t); it != ab.memo.end()) return it->second;
   Id out = t;
-  if (!isRationalOperation(a, t)) {
-    Shape s = a.shape(t);
-    VarKind kind = s.isScalar() ? VarKind::Scalar : s.cols == kOne ? VarKind::Vector : VarKind::Matrix;
-    out = a.symbol("\u27E8opaque " + std::to_string(memo.size()) + "\u27E9", kind, s);
+  if (fractionalPower(a, t)) {
+    Id base = normalBase(a, a.kids(t)[0], ab);
+    auto [root, added] = ab.roots.try_emplace(base, kNoId);
+    if (added) root->second = variableLike(a, base, ab.memo.size() + ab.roots.size());
+    mpq_class exponent = a.numberOf(a.kids(t)[1]) / ab.rootOf.at(base);
+    exponent.canonicalize();
+    out = a.make(a.kind(t), {root->second, a.number(exponent)});
+  } else if (!isRationalOperation(a, t)) {
+    out = variableLike(a, t, ab.memo.size() + ab.roots.size());
   } else {
     std::vector<Id> kids;
     bool changed = false;
     for (Id k : a.kids(t)) {
-      kids.push_back(opaque(a, k, memo));
+      kids.push_back(opaque(a, k, ab));
       changed |= kids.back() != k;
     }
     if (changed) out = a.make(a.kind(t), kids);
   }
-  memo.emplace(t, out);
+  ab.memo.emplace(t, out);
   return out;
 }
 
@@ -150,8 +210,10 @@ int pipeline(const std::uint8_t* data, std::size_t size) {
         // keeps exact arithmetic out: the parts both sides share are taken
         // as opaque, and sides found equal so are equal.
         try {
-          std::unordered_map<Id, Id> memo;
-          Id ot = opaque(arena, t, memo), os = opaque(arena, s.display, memo);
+          Abstraction ab{rules, budget, {}, {}, {}, {}};
+          collectRoots(arena, t, ab);
+          collectRoots(arena, s.display, ab);
+          Id ot = opaque(arena, t, ab), os = opaque(arena, s.display, ab);
           if (ot != t || os != s.display) {
             Equivalence abstracted = compareExactly(arena, ot, os);
             if (abstracted.method == Equivalence::Method::Exact && abstracted.verdict == Equivalence::Verdict::Equal) exact = abstracted;
