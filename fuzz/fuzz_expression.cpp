@@ -74,6 +74,7 @@ struct Abstraction {
   std::unordered_map<matcalc::Id, matcalc::Id> normal;   // base -> its normal form
   std::unordered_map<matcalc::Id, mpq_class> rootOf;     // normal form of a base -> g
   std::unordered_map<matcalc::Id, matcalc::Id> roots;    // normal form of a base -> its root's variable
+  std::unordered_map<matcalc::Id, matcalc::Id> atoms;    // normal form of another non-rational term -> its variable
 };
 
 matcalc::Id normalBase(matcalc::Arena& a, matcalc::Id base, Abstraction& ab) {
@@ -117,8 +118,8 @@ matcalc::Id variableLike(matcalc::Arena& a, matcalc::Id t, std::size_t n) {
 
 // t with each maximal subterm that is not a rational function of the
 // entries (tr(A)^(1/3), exp(X)) replaced by a fresh variable of its shape,
-// the same subterm by the same variable in every term abstracted with one
-// Abstraction, and fractional powers by integer powers of roots (above).
+// subterms with one normal form by the same variable in every term
+// abstracted with one Abstraction, and fractional powers by integer powers of roots (above).
 // Sides equal as rational functions of those variables and the entries are
 // equal; sides that differ so may still be equal. One pass, memoised by id,
 // so a shared subterm is visited once.
@@ -129,12 +130,15 @@ matcalc::Id opaque(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
   if (fractionalPower(a, t)) {
     Id base = normalBase(a, a.kids(t)[0], ab);
     auto [root, added] = ab.roots.try_emplace(base, kNoId);
-    if (added) root->second = variableLike(a, base, ab.memo.size() + ab.roots.size());
+    if (added) root->second = variableLike(a, base, ab.memo.size() + ab.roots.size() + ab.atoms.size());
     mpq_class exponent = a.numberOf(a.kids(t)[1]) / ab.rootOf.at(base);
     exponent.canonicalize();
     out = a.make(a.kind(t), {root->second, a.number(exponent)});
   } else if (!isRationalOperation(a, t)) {
-    out = variableLike(a, t, ab.memo.size() + ab.roots.size());
+    // By its normal form: sqrtm(B) on one side is sqrtm(B expanded) on the other.
+    auto [atom, added] = ab.atoms.try_emplace(normalBase(a, t, ab), kNoId);
+    if (added) atom->second = variableLike(a, t, ab.memo.size() + ab.roots.size() + ab.atoms.size());
+    out = atom->second;
   } else {
     std::vector<Id> kids;
     bool changed = false;
@@ -210,7 +214,7 @@ int pipeline(const std::uint8_t* data, std::size_t size) {
         // keeps exact arithmetic out: the parts both sides share are taken
         // as opaque, and sides found equal so are equal.
         try {
-          Abstraction ab{rules, budget, {}, {}, {}, {}};
+          Abstraction ab{rules, budget, {}, {}, {}, {}, {}};
           collectRoots(arena, t, ab);
           collectRoots(arena, s.display, ab);
           Id ot = opaque(arena, t, ab), os = opaque(arena, s.display, ab);
