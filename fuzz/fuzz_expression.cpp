@@ -71,33 +71,27 @@ struct Abstraction {
   const matcalc::RuleSet& rules;
   matcalc::Budget budget;
   std::unordered_map<matcalc::Id, matcalc::Id> memo;     // term -> abstracted term
-  std::unordered_map<matcalc::Id, matcalc::Id> normal;   // base -> its normal form
+  std::unordered_map<matcalc::Id, matcalc::Id> normal;   // subterm -> its normal form
   std::unordered_map<matcalc::Id, mpq_class> rootOf;     // normal form of a base -> g
   std::unordered_map<matcalc::Id, matcalc::Id> roots;    // normal form of a base -> its root's variable
   std::unordered_map<matcalc::Id, matcalc::Id> atoms;    // normal form of another non-rational term -> its variable
+  std::size_t variables = 0;                              // opaque variables made so far
 };
 
-matcalc::Id normalBase(matcalc::Arena& a, matcalc::Id base, Abstraction& ab) {
-  auto [it, added] = ab.normal.try_emplace(base, base);
+matcalc::Id normalForm(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
+  auto [it, added] = ab.normal.try_emplace(t, t);
   if (added) try {
-      it->second = matcalc::simplify(a, ab.rules, base, {}, ab.budget).normal;
+      it->second = matcalc::simplify(a, ab.rules, t, {}, ab.budget).normal;
     } catch (const matcalc::Error&) {  // compared as it is
     }
   return it->second;
 }
 
-bool fractionalPower(matcalc::Arena& a, matcalc::Id t) {
-  using namespace matcalc;
-  Kind k = a.kind(t);
-  return (k == Kind::Pow || k == Kind::HadamardPow) && a.kind(a.kids(t)[1]) == Kind::Number &&
-         a.numberOf(a.kids(t)[1]).get_den() != 1;
-}
-
 void collectRoots(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
   matcalc::forEachNode(a, t, [&](matcalc::Id u) {
-    if (fractionalPower(a, u)) {
-      const mpq_class& e = a.numberOf(a.kids(u)[1]);
-      auto [it, added] = ab.rootOf.try_emplace(normalBase(a, a.kids(u)[0], ab), abs(e));
+    if (const mpq_class* exponent = matcalc::fractionalExponent(a, u)) {
+      const mpq_class& e = *exponent;
+      auto [it, added] = ab.rootOf.try_emplace(normalForm(a, a.kids(u)[0], ab), abs(e));
       mpq_class& g = it->second;
       mpz_class num, den;
       mpz_gcd(num.get_mpz_t(), g.get_num_mpz_t(), e.get_num_mpz_t());
@@ -109,11 +103,11 @@ void collectRoots(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
   });
 }
 
-matcalc::Id variableLike(matcalc::Arena& a, matcalc::Id t, std::size_t n) {
+matcalc::Id variableLike(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
   using namespace matcalc;
   Shape s = a.shape(t);
   VarKind kind = s.isScalar() ? VarKind::Scalar : s.cols == kOne ? VarKind::Vector : VarKind::Matrix;
-  return a.symbol("\u27E8opaque " + std::to_string(n) + "\u27E9", kind, s);
+  return a.symbol("\u27E8opaque " + std::to_string(ab.variables++) + "\u27E9", kind, s);
 }
 
 // t with each maximal subterm that is not a rational function of the
@@ -127,17 +121,17 @@ matcalc::Id opaque(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
   using namespace matcalc;
   if (auto it = ab.memo.find(t); it != ab.memo.end()) return it->second;
   Id out = t;
-  if (fractionalPower(a, t)) {
-    Id base = normalBase(a, a.kids(t)[0], ab);
+  if (const mpq_class* power = fractionalExponent(a, t)) {
+    Id base = normalForm(a, a.kids(t)[0], ab);
     auto [root, added] = ab.roots.try_emplace(base, kNoId);
-    if (added) root->second = variableLike(a, base, ab.memo.size() + ab.roots.size() + ab.atoms.size());
-    mpq_class exponent = a.numberOf(a.kids(t)[1]) / ab.rootOf.at(base);
+    if (added) root->second = variableLike(a, base, ab);
+    mpq_class exponent = *power / ab.rootOf.at(base);
     exponent.canonicalize();
     out = a.make(a.kind(t), {root->second, a.number(exponent)});
   } else if (!isRationalOperation(a, t)) {
     // By its normal form: sqrtm(B) on one side is sqrtm(B expanded) on the other.
-    auto [atom, added] = ab.atoms.try_emplace(normalBase(a, t, ab), kNoId);
-    if (added) atom->second = variableLike(a, t, ab.memo.size() + ab.roots.size() + ab.atoms.size());
+    auto [atom, added] = ab.atoms.try_emplace(normalForm(a, t, ab), kNoId);
+    if (added) atom->second = variableLike(a, t, ab);
     out = atom->second;
   } else {
     std::vector<Id> kids;

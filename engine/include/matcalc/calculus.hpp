@@ -100,6 +100,9 @@ struct Equivalence {
 bool isRationalFunction(const Arena& arena, Id t);
 // Whether u's own operation is (its operands aside).
 bool isRationalOperation(const Arena& arena, Id u);
+// u's exponent when u is a matrix or elementwise power by a number that is
+// not an integer (b^(1/2)), else null: one way an operation is not rational.
+const mpq_class* fractionalExponent(const Arena& arena, Id u);
 // Exact evaluation at random integer points, where both sides are rational
 // functions of the entries (Method::Exact, Equal or Different); otherwise
 // Verdict::NotProven with Method::Numeric, and nothing evaluated.

@@ -172,8 +172,16 @@ std::string showDifference(const Matrix<mpq_class>& x, const Matrix<mpq_class>& 
 bool isRationalOperation(const Arena& a, Id u) {
   Kind k = a.kind(u);
   if (!(kindBit(k) & kRationalKinds)) return false;
-  return !((k == Kind::Pow || k == Kind::HadamardPow) &&
-           (a.kind(a.kids(u)[1]) != Kind::Number || a.numberOf(a.kids(u)[1]).get_den() != 1));
+  if (k != Kind::Pow && k != Kind::HadamardPow) return true;
+  return a.kind(a.kids(u)[1]) == Kind::Number && !fractionalExponent(a, u);
+}
+
+const mpq_class* fractionalExponent(const Arena& a, Id u) {
+  Kind k = a.kind(u);
+  if (k != Kind::Pow && k != Kind::HadamardPow) return nullptr;
+  Id e = a.kids(u)[1];
+  if (a.kind(e) != Kind::Number || a.numberOf(e).get_den() == 1) return nullptr;
+  return &a.numberOf(e);
 }
 
 bool isRationalFunction(const Arena& a, Id t) { return rational(a, t); }
