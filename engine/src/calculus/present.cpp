@@ -18,20 +18,30 @@ class Presenter {
  public:
   explicit Presenter(Arena& a) : a_(a) {}
 
+  // Each pass names the kinds without which it changes nothing (a sum of
+  // krons needs a kron): subterms holding none of them are skipped whole.
   Id run(Id t) {
-    Id u = pass(t, readableMemo_, [&](Id n) { return readable(n); });
-    u = pass(u, factorMemo_, [&](Id n) { return factored(n); });
-    u = pass(u, kronMemo_, [&](Id n) { return kronsCollected(n); });
-    u = pass(u, tracesMemo_, [&](Id n) { return tracesOfSums(n); });
-    u = pass(u, signsMemo_, [&](Id n) { return pairedSigns(n); });
-    u = pass(u, quotientMemo_, [&](Id n) { return quotients(n); });
-    return pass(u, transposeMemo_, [&](Id n) { return transposedSums(n); });
+    using K = Kind;
+    Id u = pass(t, readableMemo_, kinds({K::Pow, K::Inner, K::Mul, K::Trace}), [&](Id n) { return readable(n); });
+    u = pass(u, factorMemo_, kinds({K::Add}), [&](Id n) { return factored(n); });
+    u = pass(u, kronMemo_, kinds({K::Kron}), [&](Id n) { return kronsCollected(n); });
+    u = pass(u, tracesMemo_, kinds({K::Trace, K::Scale}), [&](Id n) { return tracesOfSums(n); });
+    u = pass(u, signsMemo_, kinds({K::Mul}), [&](Id n) { return pairedSigns(n); });
+    u = pass(u, quotientMemo_, kinds({K::HadamardPow, K::HadamardDiv, K::Hadamard}), [&](Id n) { return quotients(n); });
+    return pass(u, transposeMemo_, kinds({K::Transpose}), [&](Id n) { return transposedSums(n); });
   }
 
  private:
+  static std::uint64_t kinds(std::initializer_list<Kind> ks) {
+    std::uint64_t bits = 0;
+    for (Kind k : ks) bits |= kindBit(k);
+    return bits;
+  }
+
   // Bottom-up: every kid through the pass first, then `here` on the rebuilt node.
   template <class F>
-  Id pass(Id t, IdMap& memo, F here) {
+  Id pass(Id t, IdMap& memo, std::uint64_t needs, F here) {
+    if (!(a_.facts(t).kinds & needs)) return t;
     if (Id known = memo.get(t); known != kNoId) return known;
     const Node n = a_.node(t);
     Id out = t;
@@ -39,7 +49,7 @@ class Presenter {
       boost::container::small_vector<Id, 8> kids;
       bool changed = false;
       for (Id k : n.kids) {
-        kids.push_back(pass(k, memo, here));
+        kids.push_back(pass(k, memo, needs, here));
         changed = changed || kids.back() != k;
       }
       Id rebuilt = changed ? rebuild(t, std::span<const Id>(kids.data(), kids.size())) : t;
