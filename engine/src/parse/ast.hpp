@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "lexer.hpp"
 #include "matcalc/small_rational.hpp"
 
 namespace matcalc::detail {
@@ -14,6 +15,7 @@ struct Ast {
   SmallRational value;  // Number
   boost::container::small_vector<int, 2> kids;
   std::size_t begin = 0, end = 0;  // source span
+  Op op = Op::None;  // Binary: the operator `text` spells
 };
 
 struct AstTree {

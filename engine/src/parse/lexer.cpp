@@ -7,8 +7,28 @@
 
 namespace matcalc::detail {
 
+namespace {
+Op singleCharacterOp(unsigned char c) {
+  switch (c) {
+    case '+': return Op::Plus;
+    case '-': return Op::Minus;
+    case '*': return Op::Times;
+    case '/': return Op::Divide;
+    case '\'': return Op::Prime;
+    case '^': return Op::Caret;
+    case '(': return Op::Open;
+    case ')': return Op::Close;
+    case '<': return Op::Less;
+    case '>': return Op::Greater;
+    case ',': return Op::Comma;
+    default: return Op::None;
+  }
+}
+}  // namespace
+
 std::vector<Token> tokenize(const std::string& s) {
   std::vector<Token> out;
+  out.reserve(s.size() / 2 + 2);
   std::size_t i = 0;
   auto digit = [&](std::size_t k) { return k < s.size() && std::isdigit(static_cast<unsigned char>(s[k])); };
   while (i < s.size()) {
@@ -35,13 +55,14 @@ std::vector<Token> tokenize(const std::string& s) {
       }
       out.push_back({Token::Type::Number, s.substr(start, i - start), start});
     } else if (c == '.' && i + 1 < s.size() && (s[i + 1] == '*' || s[i + 1] == '/' || s[i + 1] == '^')) {
-      out.push_back({Token::Type::Op, s.substr(i, 2), start});
+      Op op = s[i + 1] == '*' ? Op::HadamardTimes : s[i + 1] == '/' ? Op::HadamardDivide : Op::HadamardCaret;
+      out.push_back({Token::Type::Op, s.substr(i, 2), start, op});
       i += 2;
-    } else if (std::string("+-*/'^()<>,").find(static_cast<char>(c)) != std::string::npos) {
-      out.push_back({Token::Type::Op, std::string(1, static_cast<char>(c)), start});
+    } else if (Op op = singleCharacterOp(c); op != Op::None) {
+      out.push_back({Token::Type::Op, std::string(1, static_cast<char>(c)), start, op});
       ++i;
     } else if (s.compare(i, 3, "\u2297") == 0) {  // ⊗, the Kronecker product as an operator
-      out.push_back({Token::Type::Op, "\u2297", start});
+      out.push_back({Token::Type::Op, "\u2297", start, Op::Kron});
       i += 3;
     } else {
       if (c >= 0x80) throw ParseError("unexpected non-ASCII character", s, start);

@@ -421,18 +421,19 @@ struct ParseSession::Impl {
         return e.shape = applyRule(e.kind, t, node, kids, ins);
       case Tag::Binary: break;
     }
-    const std::string& op = a.text;
+    using detail::Op;
+    Op op = a.op;
     // A dimension of ones that nothing fixes yet may be 1 (ones'*exp(x) is a scalar).
     auto canBeOne = [&](Var v) { v = find(v); return v == 0 || (flexible[v] && rigid[v] == kOne); };
     auto flexibleOne = [&](Var v) { return canBeOne(v) && unify(v, 0); };
     auto cannotBeOne = [&](Var v) { return !canBeOne(v); };
-    if (op == "*" && !in[0].isScalar() && !in[1].isScalar()) {
+    if (op == Op::Times && !in[0].isScalar() && !in[1].isScalar()) {
       // (ones'*x)*A: a column can multiply A only if A is a row; when A cannot
       // be, the column's free dimension is 1 and it scales A (and mirrored).
       if (find(in[0].cols) == 0 && cannotBeOne(in[1].rows) && flexibleOne(in[0].rows)) in[0] = {0, 0};
       else if (find(in[1].rows) == 0 && cannotBeOne(in[0].cols) && flexibleOne(in[1].cols)) in[1] = {0, 0};
     }
-    if ((op == "+" || op == "-" || op == ".*" || op == "./") && !in[0].isScalar() && !in[1].isScalar()) {
+    if ((op == Op::Plus || op == Op::Minus || op == Op::HadamardTimes || op == Op::HadamardDivide) && !in[0].isScalar() && !in[1].isScalar()) {
       // nj - x'*A*ones, nj - ones'*v: beside an operand that cannot be a
       // scalar, one whose every dimension is a free dimension of ones (or
       // 1) is a broadcast scalar. Its value is the same either way (ones of
@@ -459,12 +460,12 @@ struct ParseSession::Impl {
           break;
         }
     }
-    if (op == "+" || op == "-") e.kind = Kind::Add;
-    else if (op == "*") e.kind = in[0].isScalar() || in[1].isScalar() ? Kind::Scale : Kind::Mul;
-    else if (op == ".*") e.kind = Kind::Hadamard;
-    else if (op == "./") e.kind = Kind::HadamardDiv;
-    else if (op == ".^") e.kind = Kind::HadamardPow;
-    else if (op == "/") {
+    if (op == Op::Plus || op == Op::Minus) e.kind = Kind::Add;
+    else if (op == Op::Times) e.kind = in[0].isScalar() || in[1].isScalar() ? Kind::Scale : Kind::Mul;
+    else if (op == Op::HadamardTimes) e.kind = Kind::Hadamard;
+    else if (op == Op::HadamardDivide) e.kind = Kind::HadamardDiv;
+    else if (op == Op::HadamardCaret) e.kind = Kind::HadamardPow;
+    else if (op == Op::Divide) {
       // ones'*exp(x) divides.
       if (!in[1].isScalar() && flexibleOne(in[1].rows) && flexibleOne(in[1].cols)) in[1] = {0, 0};
       if (!in[1].isScalar())
@@ -473,7 +474,7 @@ struct ParseSession::Impl {
                                                 ", and only a scalar divides: use inv(…) or ./" + scalarHint(t, a.kids[1]));
       e.kind = Kind::Scale;
       return e.shape = in[0];
-    } else if (op == "^") {
+    } else if (op == Op::Caret) {
       if (in[0].isScalar()) {
         e.kind = Kind::Pow;
       } else {
@@ -612,10 +613,11 @@ struct ParseSession::Impl {
   Chain chainOf(std::size_t which, int node) const {
     const detail::Ast& a = trees[which].nodes[node];
     if (options.raw || a.tag != detail::Ast::Tag::Binary) return Chain::None;
-    if (a.text == "+" || a.text == "-") return Chain::Sum;
-    if (a.text == "*" && elabs[which][node].kind == Kind::Mul) return Chain::Product;
-    if (a.text == "*" && elabs[which][node].kind == Kind::Scale) return Chain::Scale;
-    if (a.text == ".*") return Chain::Hadamard;
+    using detail::Op;
+    if (a.op == Op::Plus || a.op == Op::Minus) return Chain::Sum;
+    if (a.op == Op::Times && elabs[which][node].kind == Kind::Mul) return Chain::Product;
+    if (a.op == Op::Times && elabs[which][node].kind == Kind::Scale) return Chain::Scale;
+    if (a.op == Op::HadamardTimes) return Chain::Hadamard;
     return Chain::None;
   }
 
@@ -643,7 +645,7 @@ struct ParseSession::Impl {
       int left = node;
       for (; chainOf(which, left) == c; left = t.nodes[left].kids[0]) {
         Id right = ids[t.nodes[left].kids[1]];
-        operands.push_back(t.nodes[left].text == "-" ? arena.make(Kind::Scale, {arena.number(-1), right}) : right);
+        operands.push_back(t.nodes[left].op == detail::Op::Minus ? arena.make(Kind::Scale, {arena.number(-1), right}) : right);
       }
       operands.push_back(ids[left]);
       std::reverse(operands.begin(), operands.end());
@@ -660,7 +662,6 @@ struct ParseSession::Impl {
     }
     boost::container::small_vector<Id, 2> kids;
     for (int k : a.kids) kids.push_back(ids[k]);
-    Shape shape{finalDim(e.shape.rows, named), finalDim(e.shape.cols, named)};
     auto mk = [&](Kind kind, std::initializer_list<Id> list) {
       std::span<const Id> ks(list.begin(), list.size());
       try {
@@ -675,17 +676,20 @@ struct ParseSession::Impl {
         long v;
         return a.value.smallInteger(v) ? arena.number(v) : arena.number(a.value.toMpq());
       }
-      case detail::Ast::Tag::Name:
+      case detail::Ast::Tag::Name: {
+        // Only a leaf's shape is given; an operation's follows from its operands.
+        Shape shape{finalDim(e.shape.rows, named), finalDim(e.shape.cols, named)};
         if (e.kind == Kind::Identity) return arena.identity(shape.rows);
         if (e.kind == Kind::Ones) return arena.ones(shape);
         if (e.kind == Kind::Zero) return arena.zero(shape);
         return arena.symbol(a.text, symbols.at(a.text).kind, shape, options.scope);
+      }
       case detail::Ast::Tag::Neg: return mk(Kind::Scale, {arena.number(-1), kids[0]});
       default: break;
     }
     if (a.tag == detail::Ast::Tag::Binary) {
-      if (a.text == "-") return mk(Kind::Add, {kids[0], mk(Kind::Scale, {arena.number(-1), kids[1]})});
-      if (a.text == "/") return mk(Kind::Scale, {kids[0], mk(Kind::Pow, {kids[1], arena.number(-1)})});
+      if (a.op == detail::Op::Minus) return mk(Kind::Add, {kids[0], mk(Kind::Scale, {arena.number(-1), kids[1]})});
+      if (a.op == detail::Op::Divide) return mk(Kind::Scale, {kids[0], mk(Kind::Pow, {kids[1], arena.number(-1)})});
       if (e.kind == Kind::Inverse) return mk(Kind::Inverse, {kids[0]});
       if (e.kind == Kind::MatPow) return mk(Kind::MatPow, {kids[0], e.symbolicExponent ? kids[1] : arena.number(e.exponent)});
     }

@@ -35,15 +35,18 @@ mpq_class decimal(const std::string& text) {
 
 class Parser {
  public:
-  explicit Parser(const std::string& source) : tokens_(tokenize(source)) { tree_.source = source; }
+  explicit Parser(const std::string& source) : tokens_(tokenize(source)) {
+    tree_.source = source;
+    tree_.nodes.reserve(tokens_.size());  // a node per token at most
+  }
 
   AstTree run() {
     if (peek().type == Token::Type::End) fail("empty expression", peek());
     tree_.root = additive();
     if (peek().type != Token::Type::End) {
-      if (peek().text == ")") fail("unmatched ')'", peek());
+      if (at(Op::Close)) fail("unmatched ')'", peek());
       // x'x, 2x, A(x + y): an operand right after another.
-      bool operand = peek().type == Token::Type::Name || peek().type == Token::Type::Number || peek().text == "(";
+      bool operand = peek().type == Token::Type::Name || peek().type == Token::Type::Number || at(Op::Open);
       fail("unexpected '" + peek().text + "'" + (operand ? " (a product needs '*')" : ""), peek());
     }
     return std::move(tree_);
@@ -51,7 +54,7 @@ class Parser {
 
  private:
   const Token& peek() const { return tokens_[i_]; }
-  bool at(const char* op) const { return peek().type == Token::Type::Op && peek().text == op; }
+  bool at(Op op) const { return peek().op == op; }
   const Token& next() { return tokens_[i_++]; }
   [[noreturn]] void fail(const std::string& msg, const Token& t) { throw ParseError(msg, tree_.source, t.pos); }
 
@@ -59,14 +62,14 @@ class Parser {
     tree_.nodes.push_back(std::move(node));
     return static_cast<int>(tree_.nodes.size() - 1);
   }
-  int binary(const std::string& op, int a, int b) {
-    return add({Ast::Tag::Binary, op, 0, {a, b}, tree_.nodes[a].begin, tree_.nodes[b].end});
+  int binary(const Token& op, int a, int b) {
+    return add({Ast::Tag::Binary, op.text, 0, {a, b}, tree_.nodes[a].begin, tree_.nodes[b].end, op.op});
   }
 
   int additive() {
     int left = multiplicative();
-    while (at("+") || at("-")) {
-      std::string op = next().text;
+    while (at(Op::Plus) || at(Op::Minus)) {
+      const Token& op = next();
       left = binary(op, left, multiplicative());
     }
     return left;
@@ -74,10 +77,10 @@ class Parser {
 
   int multiplicative() {
     int left = unary();
-    while (at("*") || at("/") || at(".*") || at("./") || at("\u2297")) {
-      std::string op = next().text;
+    while (at(Op::Times) || at(Op::Divide) || at(Op::HadamardTimes) || at(Op::HadamardDivide) || at(Op::Kron)) {
+      const Token& op = next();
       int right = unary();
-      if (op == "\u2297")  // A ⊗ B is kron(A, B), at the precedence of *, as in Julia
+      if (op.op == Op::Kron)  // A ⊗ B is kron(A, B), at the precedence of *, as in Julia
         left = add({Ast::Tag::Call, "kron", 0, {left, right}, tree_.nodes[left].begin, tree_.nodes[right].end});
       else
         left = binary(op, left, right);
@@ -99,10 +102,10 @@ class Parser {
 
   int unary() {
     Nested nested(*this, peek());
-    if (at("-") || at("+")) {
+    if (at(Op::Minus) || at(Op::Plus)) {
       const Token& t = next();
       int operand = unary();
-      if (t.text == "+") return operand;
+      if (t.op == Op::Plus) return operand;
       return add({Ast::Tag::Neg, "-", 0, {operand}, t.pos, tree_.nodes[operand].end});
     }
     return power();
@@ -110,8 +113,8 @@ class Parser {
 
   int power() {
     int base = postfix();
-    while (at("^") || at(".^")) {
-      std::string op = next().text;
+    while (at(Op::Caret) || at(Op::HadamardCaret)) {
+      const Token& op = next();
       base = binary(op, base, exponent());
     }
     return base;
@@ -119,10 +122,10 @@ class Parser {
 
   int exponent() {  // "X^-1": a sign may follow ^ directly
     Nested nested(*this, peek());
-    if (at("-") || at("+")) {
+    if (at(Op::Minus) || at(Op::Plus)) {
       const Token& t = next();
       int operand = exponent();
-      if (t.text == "+") return operand;
+      if (t.op == Op::Plus) return operand;
       return add({Ast::Tag::Neg, "-", 0, {operand}, t.pos, tree_.nodes[operand].end});
     }
     return postfix();
@@ -130,17 +133,17 @@ class Parser {
 
   int postfix() {
     int operand = primary();
-    while (at("'")) {
+    while (at(Op::Prime)) {
       const Token& t = next();
       operand = add({Ast::Tag::Transpose, "'", 0, {operand}, tree_.nodes[operand].begin, t.pos + 1});
     }
     return operand;
   }
 
-  void expect(const char* op, const Token& opener, const std::string& what) {
+  void expect(Op op, const char* spelt, const Token& opener, const std::string& what) {
     if (!at(op)) {
       std::string found = peek().type == Token::Type::End ? "end of input" : "'" + peek().text + "'";
-      fail("expected '" + std::string(op) + "' to close " + what + " at column " + std::to_string(opener.pos + 1) +
+      fail("expected '" + std::string(spelt) + "' to close " + what + " at column " + std::to_string(opener.pos + 1) +
                ", found " + found,
            peek());
     }
@@ -162,36 +165,36 @@ class Parser {
       }
       case Token::Type::Name: {
         next();
-        if (at("(")) {
+        if (at(Op::Open)) {
           const Token& open = next();
-          if (at(")")) fail("'" + t.text + "' needs an argument", peek());
+          if (at(Op::Close)) fail("'" + t.text + "' needs an argument", peek());
           Ast call{Ast::Tag::Call, t.text, 0, {additive()}, t.pos, 0};
-          while (at(",")) {  // the number of arguments is checked against the function's
+          while (at(Op::Comma)) {  // the number of arguments is checked against the function's
             next();
             call.kids.push_back(additive());
           }
-          expect(")", open, "'" + t.text + "('");
+          expect(Op::Close, ")", open, "'" + t.text + "('");
           call.end = tokens_[i_ - 1].pos + 1;
           return add(std::move(call));
         }
         return add({Ast::Tag::Name, t.text, 0, {}, t.pos, t.pos + t.text.size()});
       }
       case Token::Type::Op:
-        if (t.text == "(") {
+        if (t.op == Op::Open) {
           next();
           int inner = additive();
-          expect(")", t, "'('");
+          expect(Op::Close, ")", t, "'('");
           tree_.nodes[inner].begin = t.pos;  // keep the parentheses in the span
           tree_.nodes[inner].end = tokens_[i_ - 1].pos + 1;
           return inner;
         }
-        if (t.text == "<") {
+        if (t.op == Op::Less) {
           next();
           int a = additive();
-          if (!at(",")) fail("expected ',' in the inner product <A, B> opened at column " + std::to_string(t.pos + 1), peek());
+          if (!at(Op::Comma)) fail("expected ',' in the inner product <A, B> opened at column " + std::to_string(t.pos + 1), peek());
           next();
           int b = additive();
-          expect(">", t, "'<'");
+          expect(Op::Greater, ">", t, "'<'");
           return add({Ast::Tag::Inner, "<>", 0, {a, b}, t.pos, tokens_[i_ - 1].pos + 1});
         }
         fail("unexpected '" + t.text + "'", t);
