@@ -145,6 +145,34 @@ TEST(Simplify, ElementwiseFunctionsAtZeroFold) {
   EXPECT_EQ(toText(arena, t[4]), "exp(zeros)");
 }
 
+// A number to a small integer power folds (2^3 is 8) only while the result
+// stays moderate: folded eight times, 99722^12^42^12^42^12^42^12^42 had
+// hundreds of millions of digits, computed past any deadline. The result is
+// a power of a folded number, equal to 99722^(12^4*42^4), and reads back.
+TEST(Simplify, NumberPowersFoldWhileTheyStayModerate) {
+  Parsed p({"99722^12^42^12^42^12^42^12^42", "2^3", "(2/3)^-5"});
+  auto& [arena, rules, t] = p;
+  Id r = simplify(arena, rules, t[0]).normal;
+  ASSERT_EQ(arena.kind(r), Kind::Pow) << toText(arena, r);
+  Id base = arena.kids(r)[0], exponent = arena.kids(r)[1];
+  ASSERT_EQ(arena.kind(base), Kind::Number);
+  ASSERT_EQ(arena.kind(exponent), Kind::Number);
+  mpz_class total, folded;  // 99722^total = base^exponent, base = 99722^folded
+  mpz_ui_pow_ui(total.get_mpz_t(), 12 * 42, 4);
+  mpq_class e = arena.numberOf(exponent);
+  ASSERT_EQ(e.get_den(), 1);
+  ASSERT_EQ(total % e.get_num(), 0);
+  folded = total / e.get_num();
+  ASSERT_TRUE(folded.fits_ulong_p());
+  mpz_class expected;
+  mpz_ui_pow_ui(expected.get_mpz_t(), 99722, folded.get_ui());
+  EXPECT_EQ(arena.numberOf(base), mpq_class(expected));
+  EXPECT_LE(mpz_sizeinbase(expected.get_mpz_t(), 2), std::size_t{1} << 14);
+  EXPECT_EQ(parse(arena, toText(arena, r)), r);
+  EXPECT_EQ(toText(arena, t[1]), "8");
+  EXPECT_EQ(arena.numberOf(t[2]), mpq_class(243, 32));
+}
+
 // kron distributes over sums in normal forms, as products do, so both
 // spellings meet; shown, the sums are collected back inside the kron.
 TEST(Equivalence, KronOfSumsHasOneNormalForm) {

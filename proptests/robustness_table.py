@@ -119,6 +119,11 @@ CASES = [
         "*".join(f"tr(A^{i})" for i in range(1, 6000)) + "*(B + C)",
         "*".join(f"tr(A^{i})" for i in range(1, 6000)) + "*B + " + "*".join(f"tr(A^{i})" for i in range(1, 6000)) + "*C")], 2, 10, 400),
     ("sqrtm of a vector", ["grad", "--wrt", "x", "sum(sqrtm(x))"], 2, 5, 200),
+    # Each number power folded multiplied the digits: the 8th fold was
+    # computed exactly, past any deadline (and a 1.3-million-digit result
+    # printed longer than the parser reads back). Folds now stop at 16384 bits.
+    ("a power of a number folded eight times", ["simplify", "99722^12^42^12^42^12^42^12^42"], 0, 5, 200),
+    ("powers of numbers folded four times, summed", ["simplify", "12^7-99712^7-9972^7-99722^12^42^7-99722^12^42^12^42^7"], 0, 5, 200),
 ]
 
 

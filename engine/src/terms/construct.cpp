@@ -696,10 +696,16 @@ Id Arena::makePow(Id base, Id exponent) {
     if (e == 0) return number(1);
   }
   if (isNumber(base, 1)) return base;
-  // Fold a number to an integer power: 2^3 -> 8.
+  // Fold a number to an integer power: 2^3 -> 8, while the result stays
+  // moderate: each fold of a power of a power multiplies the digits, and
+  // 99722^12^42^12^42^12 would be computed exactly, hundreds of millions of
+  // digits, past any deadline (GMP cannot be interrupted). It stays a power.
+  constexpr std::size_t kMaxFoldedBits = 1 << 14;
   if (kind(base) == Kind::Number && integerExponent && mpz_fits_slong_p(numberOf(exponent).get_num_mpz_t())) {
     long e = numberOf(exponent).get_num().get_si();
-    if (e > -64 && e < 64) {
+    const mpq_class& b = numberOf(base);
+    std::size_t bits = mpz_sizeinbase(b.get_num_mpz_t(), 2) + mpz_sizeinbase(b.get_den_mpz_t(), 2);
+    if (e > -64 && e < 64 && bits * static_cast<std::size_t>(std::labs(e)) <= kMaxFoldedBits) {
       mpq_class r = 1;
       for (long i = 0; i < std::labs(e); ++i) r *= numberOf(base);
       return number(e < 0 ? mpq_class(1 / r) : r);
