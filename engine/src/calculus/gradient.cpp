@@ -211,9 +211,9 @@ void requireDifferentiable(const Arena& a, const RuleSet& rules, Id f, Id x) {
   if (rules.rules().empty()) throw Error(Error::Category::Usage, "no rules are loaded: nothing can be differentiated");
 }
 
-std::vector<std::string> assumedDomains(const Arena& a, Id f, const Rewriter& differentiate) {
+std::vector<std::string> assumedDomains(const Arena& a, const Setting& setting, const Rewriter& differentiate) {
   std::vector<std::string> out = differentiate.assumptions(), principal;
-  for (Id t : presuppositions(a, f).principal) principal.push_back("principal(" + toText(a, t) + ")");
+  for (Id t : setting.principal) principal.push_back("principal(" + toText(a, t) + ")");
   std::sort(principal.begin(), principal.end());  // a set's order is not the user's
   for (std::string& p : principal)
     if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
@@ -223,6 +223,7 @@ std::vector<std::string> assumedDomains(const Arena& a, Id f, const Rewriter& di
 Setting settingFor(const Arena& a, Id f, Id x, const std::vector<GuardUse>& assumptions) {
   Setting s;
   s.plain = presuppositions(a, f);
+  s.principal.assign(s.plain.principal.begin(), s.plain.principal.end());
   assume(s.plain, assumptions);
   s.varying = s.plain;
   s.varying.everythingVaries = false;
@@ -328,13 +329,12 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
 
   Job job(a, budget);
   Setting setting = settingFor(a, f, x, assumptions);
-  Facts& facts = setting.varying;
   Facts& plain = setting.plain;
   Id dx = a.make(Kind::Differential, {x});
   GradientResult out{};
 
   // 1. Push d inward: df, linear in d(X), sharing f's sub-terms.
-  Rewriter differentiate(a, rules, Phase::Differentiate, facts, job, recordSteps);
+  Rewriter differentiate(a, rules, Phase::Differentiate, std::move(setting.varying), job, recordSteps);
   Id df = differentiateOnce(a, differentiate, f, x, out.derivation);
 
   // 2. Isolate d(X): df = <G, d(X)>.
@@ -349,7 +349,7 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   // form within a small budget; show whichever reads shorter.
   // G holds where the differential rules' domains were assumed: so may its simplification.
   for (auto [guard, t] : differentiate.assumedFacts()) assume(a, plain, guard, t);
-  out.derivation.assumptions = assumedDomains(a, f, differentiate);
+  out.derivation.assumptions = assumedDomains(a, setting, differentiate);
   Id shown = simplifyDerivative(a, rules, plain, job, budget, g, recordSteps, "simplify the gradient", out.derivation, out.gradient);
   out.display = nameCommutations(a, present(a, shown), {x});
   if (recordSteps) nameCommutationsInSteps(a, out.derivation, x);

@@ -52,13 +52,14 @@ void requireDifferentiable(const Arena& a, const RuleSet& rules, Id f, Id x);
 // The facts of differentiating f by x: `varying` for the rules, `plain` for simplifying the result.
 struct Setting {
   Facts varying, plain;
+  std::vector<Id> principal;  // the principal(A) f itself presupposes, before any assumption
 };
 Setting settingFor(const Arena& a, Id f, Id x, const std::vector<GuardUse>& assumptions);
 
 // What a derivation assumed: the domains its differential rules asked for,
 // and those f's matrix functions presuppose (principal(A) for logm(A) and
 // sqrtm(A), which no rule asks for since the left-hand side presupposes it).
-std::vector<std::string> assumedDomains(const Arena& a, Id f, const Rewriter& differentiate);
+std::vector<std::string> assumedDomains(const Arena& a, const Setting& setting, const Rewriter& differentiate);
 
 // The isolation rules (order: gradient), by head: <G, T> pairs for gradients, vec(T) for Jacobians.
 const RuleIndex& isolationIndex(Arena& a, const RuleSet& rules);

@@ -28,7 +28,7 @@ Op singleCharacterOp(unsigned char c) {
 
 std::vector<Token> tokenize(const std::string& s) {
   std::vector<Token> out;
-  out.reserve(s.size() / 2 + 2);
+  out.reserve(std::min<std::size_t>(s.size() + 1, 1024));  // a token per character at most, and the end
   std::size_t i = 0;
   auto digit = [&](std::size_t k) { return k < s.size() && std::isdigit(static_cast<unsigned char>(s[k])); };
   while (i < s.size()) {
