@@ -77,6 +77,27 @@ TEST(Evaluate, TranscendentalHasNoExactValue) {
   EXPECT_EQ(evaluate(arena, parse(arena, "relu(x - 3/2) + abs(-x)"), b), mat<mpq_class>({{1}, {2}}) + Matrix<mpq_class>(mat<mpq_class>({{0}, {1}})) / 2);
 }
 
+// Exact powers by GMP's pow, refused (NotRational: the caller compares in
+// floating point) where the result would pass 4 million bits, which took
+// minutes past any deadline: 99722^504 (8 400 bits) to the 4000th.
+TEST(Evaluate, ExactPowersAreExactAndBounded) {
+  Arena arena;
+  Bindings<mpq_class> b;
+  auto scalar = [](const mpq_class& v) {
+    Matrix<mpq_class> m(1, 1);
+    m(0, 0) = v;
+    return m;
+  };
+  b.bind(arena, parse(arena, "alpha"), scalar(mpq_class(-2, 3)));
+  EXPECT_EQ(evaluate(arena, parse(arena, "alpha^5"), b), scalar(mpq_class(-32, 243)));
+  EXPECT_EQ(evaluate(arena, parse(arena, "alpha^-3"), b), scalar(mpq_class(-27, 8)));
+  mpz_class big;
+  mpz_ui_pow_ui(big.get_mpz_t(), 99722, 504);
+  b.bind(arena, parse(arena, "beta"), scalar(mpq_class(big)));
+  EXPECT_EQ(evaluate(arena, parse(arena, "beta^2"), b), scalar(mpq_class(big * big)));
+  EXPECT_THROW(evaluate(arena, parse(arena, "beta^4000"), b), NotRational);
+}
+
 TEST(Evaluate, DualNumbersGiveTheDirectionalDerivative) {
   // f = x'Ax; along direction v: df = x'(A + A')v.
   Arena arena;

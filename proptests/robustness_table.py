@@ -124,6 +124,9 @@ CASES = [
     # printed longer than the parser reads back). Folds now stop at 16384 bits.
     ("a power of a number folded eight times", ["simplify", "99722^12^42^12^42^12^42^12^42"], 0, 5, 200),
     ("powers of numbers folded four times, summed", ["simplify", "12^7-99712^7-9972^7-99722^12^42^7-99722^12^42^12^42^7"], 0, 5, 200),
+    # Compared exactly, the 4000th power of that 8400-bit number (64 million
+    # bits) took minutes; an exact power past 4 million bits is refused.
+    ("an exact power of an 8400-bit number", ["equiv", "(99722^12^42)^4000*x", "x"], 2, 5, 200),
 ]
 
 
