@@ -121,12 +121,16 @@ CASES = [
     ("sqrtm of a vector", ["grad", "--wrt", "x", "sum(sqrtm(x))"], 2, 5, 200),
     # Each number power folded multiplied the digits: the 8th fold was
     # computed exactly, past any deadline (and a 1.3-million-digit result
-    # printed longer than the parser reads back). Folds now stop at 16384 bits.
+    # printed longer than the parser reads back). Folds now stop at 4096 bits.
     ("a power of a number folded eight times", ["simplify", "99722^12^42^12^42^12^42^12^42"], 0, 5, 200),
     ("powers of numbers folded four times, summed", ["simplify", "12^7-99712^7-9972^7-99722^12^42^7-99722^12^42^12^42^7"], 0, 5, 200),
     # Compared exactly, the 4000th power of that 8400-bit number (64 million
     # bits) took minutes; an exact power past 4 million bits is refused.
     ("an exact power of an 8400-bit number", ["equiv", "(99722^12^42)^4000*x", "x"], 2, 5, 200),
+    # 3000 folded powers multiplied into one coefficient took 30 s and printed
+    # 7.5 MB: a number past 2^20 bits is a budget error where it is made.
+    ("a product of 3000 folded powers", ["simplify", "-"], 2, 5, 200, "*".join(f"{99722 + i}^12^20" for i in range(3000)) + "*x"),
+    ("a product of 3000 powers too large to fold", ["simplify", "-"], 0, 5, 300, "*".join(f"{99722 + i}^12^42" for i in range(3000)) + "*x"),
 ]
 
 

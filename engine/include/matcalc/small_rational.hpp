@@ -7,8 +7,20 @@
 #include <cstdint>
 #include <memory>
 #include <numeric>
+#include <string>
+
+#include "matcalc/error.hpp"
 
 namespace matcalc::detail {
+
+// A number is refused (Error(Budget)) when it is made past a million bits
+// (about 315 000 digits): GMP cannot be interrupted by a deadline, and a
+// product of a few thousand folded powers grew to 25 million bits in 30 s.
+inline constexpr std::size_t kMaxNumberBits = std::size_t{1} << 20;
+inline void requireModerateNumber(const mpq_class& q) {
+  if (mpz_sizeinbase(q.get_num_mpz_t(), 2) + mpz_sizeinbase(q.get_den_mpz_t(), 2) > kMaxNumberBits)
+    throw Error(Error::Category::Budget, "a number of more than " + std::to_string(kMaxNumberBits) + " bits (about 315 000 digits)");
+}
 
 class SmallRational {
  public:
@@ -19,6 +31,7 @@ class SmallRational {
       n_ = q.get_num().get_si();
       d_ = q.get_den().get_si();
     } else {
+      requireModerateNumber(q);
       big_ = std::make_unique<mpq_class>(q);
     }
   }

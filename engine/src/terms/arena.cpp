@@ -9,6 +9,7 @@
 
 #include "matcalc/id_map.hpp"
 #include "matcalc/print.hpp"
+#include "matcalc/small_rational.hpp"
 #include "matcalc/term.hpp"
 #include "matcalc/walk.hpp"
 
@@ -283,6 +284,7 @@ Id Arena::number(const mpq_class& value) {
   bool small = value.get_den() == 1 && value.get_num() >= -kSmallNumbers && value.get_num() <= kSmallNumbers;
   std::size_t slot = small ? static_cast<std::size_t>(value.get_num().get_si() + kSmallNumbers) : 0;
   if (small && smallNumbers_.size() > slot && smallNumbers_[slot] != kNoId) return smallNumbers_[slot];
+  detail::requireModerateNumber(value);
   std::string key = value.get_str();
   auto it = numberIndex_.find(key);
   std::uint32_t index;

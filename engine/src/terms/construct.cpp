@@ -699,8 +699,9 @@ Id Arena::makePow(Id base, Id exponent) {
   // Fold a number to an integer power: 2^3 -> 8, while the result stays
   // moderate: each fold of a power of a power multiplies the digits, and
   // 99722^12^42^12^42^12 would be computed exactly, hundreds of millions of
-  // digits, past any deadline (GMP cannot be interrupted). It stays a power.
-  constexpr std::size_t kMaxFoldedBits = 1 << 14;
+  // digits, past any deadline (GMP cannot be interrupted). It stays a power,
+  // and the text stays short: 10 characters fold to at most 1234 digits.
+  constexpr std::size_t kMaxFoldedBits = 1 << 12;
   if (kind(base) == Kind::Number && integerExponent && mpz_fits_slong_p(numberOf(exponent).get_num_mpz_t())) {
     long e = numberOf(exponent).get_num().get_si();
     const mpq_class& b = numberOf(base);
