@@ -209,12 +209,17 @@ TEST(Parser, RowsOfOnesPrintAndReadBack) {
 // fixes is refused, not read as a row (the gradient of sum(X*Y) by X, printed
 // ones*Y', has an n×p ones whose n is X's, and X is not in it).
 TEST(Parser, AnUnprimedOnesWhoseRowsNothingFixesIsRefused) {
-  for (const char* text : {"ones*x", "ones*Y'", "d(ones)*zetaA", "ones*x'"})
+  // Nor 1 by taking a column before it as a matrix: (ones'*v)*ones is a
+  // scalar times ones (n - n - x'*n.^8 printed so, and read back as 1×1).
+  for (const char* text : {"ones*x", "ones*Y'", "d(ones)*zetaA", "ones*x'", "(ones'*x)*ones", "-(ones'*(x .* n.^8))*ones"})
     EXPECT_NE(shapeError(text).find("the size of 'ones' cannot be inferred"), std::string::npos) << text;
   Arena arena;
   Id t = parse(arena, "d(1 - 0'*I)*zetaA");
   EXPECT_EQ(arena.shape(t), arena.shape(parse(arena, "zetaA")));
   EXPECT_THROW(parse(arena, toText(arena, t)), Error);  // the size of its ones is not in the text
+  Id broadcast = parse(arena, "n - n - x'*n.^8");
+  EXPECT_EQ(arena.shape(broadcast), arena.shape(parse(arena, "n")));
+  EXPECT_THROW(parse(arena, toText(arena, broadcast)), Error);
   // Rows fixed by what ones stands beside, or a row written ones': read as before.
   for (const char* text : {"ones'*x", "x'*A*ones", "tr(ones*exp(X))", "(ones'*x)*A", "X + ones", "ones'*X*w"}) {
     Arena fresh;

@@ -430,7 +430,10 @@ struct ParseSession::Impl {
     if (op == Op::Times && !in[0].isScalar() && !in[1].isScalar()) {
       // (ones'*x)*A: a column can multiply A only if A is a row; when A cannot
       // be, the column's free dimension is 1 and it scales A (and mirrored).
-      if (find(in[0].cols) == 0 && cannotBeOne(in[1].rows) && flexibleOne(in[0].rows)) in[0] = {0, 0};
+      // An unprimed ones is not a row here either: the text writes one as
+      // ones', so (ones'*v)*ones is a scalar times ones (whose size the text
+      // then lacks), not a product with a row of ones (1×1).
+      if (find(in[0].cols) == 0 && (cannotBeOne(in[1].rows) || unprimedOnesRows(in[1].rows)) && flexibleOne(in[0].rows)) in[0] = {0, 0};
       else if (find(in[1].rows) == 0 && cannotBeOne(in[0].cols) && flexibleOne(in[1].cols)) in[1] = {0, 0};
     }
     if ((op == Op::Plus || op == Op::Minus || op == Op::HadamardTimes || op == Op::HadamardDivide) && !in[0].isScalar() && !in[1].isScalar()) {
@@ -523,6 +526,14 @@ struct ParseSession::Impl {
     bool oneByDefault;  // 1 when nothing fixes it but the other dimension is fixed
   };
   std::vector<IdentityUse> identities;
+
+  // Whether v is the rows of an unprimed ones that nothing has fixed.
+  bool unprimedOnesRows(Var v) {
+    v = find(v);
+    if (v == 0 || rigid[v] != kOne) return false;
+    return std::any_of(identities.begin(), identities.end(),
+                       [&](const IdentityUse& use) { return use.other >= 0 && !use.oneByDefault && find(use.size) == v; });
+  }
 
   // A user's I must get its size from a variable: tr(I) alone has none.
   void requireSizedIdentities() {
