@@ -537,6 +537,7 @@ struct ParseSession::Impl {
 
   // A user's I must get its size from a variable: tr(I) alone has none.
   void requireSizedIdentities() {
+    if (identities.empty()) return;
     std::set<Var> anchored{0};
     for (const auto& [name, sym] : symbols) {
       anchored.insert(find(sym.shape.rows));

@@ -35,8 +35,8 @@ mpq_class decimal(const std::string& text) {
 
 class Parser {
  public:
-  explicit Parser(const std::string& source) : tokens_(tokenize(source)) {
-    tree_.source = source;
+  explicit Parser(std::string source) : tokens_(tokenize(source)) {
+    tree_.source = std::move(source);
     tree_.nodes.reserve(tokens_.size());  // a node per token at most
   }
 
