@@ -103,6 +103,23 @@ void collectRoots(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
   });
 }
 
+// A power whose exact value the evaluator refuses to compute (an exponent
+// past 4096, or a number's power past 2^22 bits): (1/11)^91109112 beside an
+// expanded (I - A)^32 kept exact arithmetic out, so it is abstracted too.
+bool hugePower(const matcalc::Arena& a, matcalc::Id t) {
+  using namespace matcalc;
+  Kind k = a.kind(t);
+  if (k != Kind::Pow && k != Kind::HadamardPow && k != Kind::MatPow) return false;
+  Id base = a.kids(t)[0], e = a.kids(t)[1];
+  if (a.kind(e) != Kind::Number) return false;
+  mpq_class n = abs(a.numberOf(e));
+  if (n > 4096) return true;
+  if (a.kind(base) != Kind::Number) return false;
+  const mpq_class& b = a.numberOf(base);
+  std::size_t bits = mpz_sizeinbase(b.get_num_mpz_t(), 2) + mpz_sizeinbase(b.get_den_mpz_t(), 2);
+  return bits * n.get_num().get_ui() > (std::size_t{1} << 22);
+}
+
 matcalc::Id variableLike(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
   using namespace matcalc;
   Shape s = a.shape(t);
@@ -111,7 +128,8 @@ matcalc::Id variableLike(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
 }
 
 // t with each maximal subterm that is not a rational function of the
-// entries (tr(A)^(1/3), exp(X)) replaced by a fresh variable of its shape,
+// entries (tr(A)^(1/3), exp(X)), or that exact arithmetic refuses (hugePower),
+// replaced by a fresh variable of its shape,
 // subterms with one normal form by the same variable in every term
 // abstracted with one Abstraction, and fractional powers by integer powers of roots (above).
 // Sides equal as rational functions of those variables and the entries are
@@ -128,7 +146,7 @@ matcalc::Id opaque(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
     mpq_class exponent = *power / ab.rootOf.at(base);
     exponent.canonicalize();
     out = a.make(a.kind(t), {root->second, a.number(exponent)});
-  } else if (!isRationalOperation(a, t)) {
+  } else if (!isRationalOperation(a, t) || hugePower(a, t)) {
     // By its normal form: sqrtm(B) on one side is sqrtm(B expanded) on the other.
     auto [atom, added] = ab.atoms.try_emplace(normalForm(a, t, ab), kNoId);
     if (added) atom->second = variableLike(a, t, ab);

@@ -220,8 +220,10 @@ TEST(Parser, AnUnprimedOnesWhoseRowsNothingFixesIsRefused) {
   Id broadcast = parse(arena, "n - n - x'*n.^8");
   EXPECT_EQ(arena.shape(broadcast), arena.shape(parse(arena, "n")));
   EXPECT_THROW(parse(arena, toText(arena, broadcast)), Error);
-  // Rows fixed by what ones stands beside, or a row written ones': read as before.
-  for (const char* text : {"ones'*x", "x'*A*ones", "tr(ones*exp(X))", "(ones'*x)*A", "X + ones", "ones'*X*w"}) {
+  // Rows fixed by what ones stands beside, or a row written ones': read as
+  // before. (d(E0^2 - pX'*anI)*X printed as (d(E0^2) - d((anI'*pX)*ones))*X,
+  // read back with its ones a broadcast 1×1, since a product stood beside it.)
+  for (const char* text : {"ones'*x", "x'*A*ones", "tr(ones*exp(X))", "(ones'*x)*A", "X + ones", "ones'*X*w", "d(E0^2 - pX'*anI)*X"}) {
     Arena fresh;
     Id u = parse(fresh, text);
     EXPECT_EQ(parse(fresh, toText(fresh, u)), u) << text;

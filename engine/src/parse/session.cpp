@@ -444,16 +444,21 @@ struct ParseSession::Impl {
       // broadcast scalar without its ones and must read back as one.
       auto scalarPossible = [&](const VShape& s) { return canBeOne(s.rows) && canBeOne(s.cols); };
       // Only where a matrix product contracts a dimension of ones: elsewhere
-      // (X + ones, X + d(ones)) the ones keeps the other operand's size.
-      auto contractsOnes = [&](int side) {
-        std::vector<int> stack{a.kids[side]};
+      // (X + ones, X + d(ones), X - d((a'*b)*ones), whose product holds no
+      // ones) the ones keeps the other operand's size.
+      auto holds = [&](int node, auto&& found) {
+        std::vector<int> stack{node};
         while (!stack.empty()) {
           int k = stack.back();
           stack.pop_back();
-          if (elabs[which][k].kind == Kind::Mul) return true;
+          if (found(k)) return true;
           stack.insert(stack.end(), t.nodes[k].kids.begin(), t.nodes[k].kids.end());
         }
         return false;
+      };
+      auto isOnes = [&](int k) { return elabs[which][k].kind == Kind::Ones; };
+      auto contractsOnes = [&](int side) {
+        return holds(a.kids[side], [&](int k) { return elabs[which][k].kind == Kind::Mul && holds(k, isOnes); });
       };
       for (int side : {0, 1})
         if (scalarPossible(in[side]) && !scalarPossible(in[1 - side]) && contractsOnes(side)) {
