@@ -103,6 +103,23 @@ void collectRoots(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
   });
 }
 
+// Whether t holds a number past 2^40 (numerator or denominator): an
+// expanded high power (11111111111*(tr(I) - tr(A))^55 has coefficients near
+// 10^26) cancels in floating point far beyond any tolerance, so a numeric
+// difference alone proves nothing there.
+bool holdsLargeNumber(const matcalc::Arena& a, matcalc::Id t) {
+  using namespace matcalc;
+  bool large = false;
+  forEachNode(a, t, [&](Id u) {
+    if (a.kind(u) == Kind::Number) {
+      const mpq_class& q = a.numberOf(u);
+      large |= mpz_sizeinbase(q.get_num_mpz_t(), 2) > 40 || mpz_sizeinbase(q.get_den_mpz_t(), 2) > 40;
+    }
+    return !large;
+  });
+  return large;
+}
+
 // A power whose exact value the evaluator refuses to compute (an exponent
 // past 4096, or a number's power past 2^22 bits): (1/11)^91109112 beside an
 // expanded (I - A)^32 kept exact arithmetic out, so it is abstracted too.
@@ -237,7 +254,9 @@ int pipeline(const std::uint8_t* data, std::size_t size) {
         } catch (const Error&) {  // not decided so: the finding stands
         }
       }
-      if (exact.method != Equivalence::Method::Exact || exact.verdict == Equivalence::Verdict::Different)
+      // Not decided exactly, and floating point cannot tell beside large numbers.
+      bool undecidable = exact.method != Equivalence::Method::Exact && (holdsLargeNumber(arena, t) || holdsLargeNumber(arena, s.display));
+      if (!undecidable && (exact.method != Equivalence::Method::Exact || exact.verdict == Equivalence::Verdict::Different))
         finding("'" + text + "' simplifies to '" + toText(arena, s.display) + "', which differs (" +
                 (exact.method == Equivalence::Method::Exact ? exact.detail : same.worst) + ")");
     }
