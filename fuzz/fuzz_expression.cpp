@@ -103,17 +103,21 @@ void collectRoots(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {
   });
 }
 
-// Whether t holds a number past 2^40 (numerator or denominator): an
-// expanded high power (11111111111*(tr(I) - tr(A))^55 has coefficients near
-// 10^26) cancels in floating point far beyond any tolerance, so a numeric
-// difference alone proves nothing there.
-bool holdsLargeNumber(const matcalc::Arena& a, matcalc::Id t) {
+// Whether t holds a number past 2^40 (numerator or denominator) or a power
+// of 16 or more: an expanded high power (11111111111*(tr(I) - tr(A))^55 has
+// coefficients near 10^26; norm2(v)^48 expanded as a polynomial in v's
+// parts, terms like (y'*y)^24) cancels in floating point far beyond any
+// tolerance, so a numeric difference alone proves nothing there.
+bool amplifiesRounding(const matcalc::Arena& a, matcalc::Id t) {
   using namespace matcalc;
   bool large = false;
   forEachNode(a, t, [&](Id u) {
-    if (a.kind(u) == Kind::Number) {
+    Kind k = a.kind(u);
+    if (k == Kind::Number) {
       const mpq_class& q = a.numberOf(u);
       large |= mpz_sizeinbase(q.get_num_mpz_t(), 2) > 40 || mpz_sizeinbase(q.get_den_mpz_t(), 2) > 40;
+    } else if ((k == Kind::Pow || k == Kind::HadamardPow || k == Kind::MatPow) && a.kind(a.kids(u)[1]) == Kind::Number) {
+      large |= abs(a.numberOf(a.kids(u)[1])) >= 16;
     }
     return !large;
   });
@@ -260,8 +264,8 @@ int pipeline(const std::uint8_t* data, std::size_t size) {
         } catch (const Error&) {  // not decided so: the finding stands
         }
       }
-      // Not decided exactly, and floating point cannot tell beside large numbers.
-      bool undecidable = exact.method != Equivalence::Method::Exact && (holdsLargeNumber(arena, t) || holdsLargeNumber(arena, s.display));
+      // Not decided exactly, and floating point cannot tell beside large numbers or powers.
+      bool undecidable = exact.method != Equivalence::Method::Exact && (amplifiesRounding(arena, t) || amplifiesRounding(arena, s.display));
       if (!undecidable && (exact.method != Equivalence::Method::Exact || exact.verdict == Equivalence::Verdict::Different))
         finding("'" + text + "' simplifies to '" + toText(arena, s.display) + "', which differs (" +
                 (exact.method == Equivalence::Method::Exact ? exact.detail : same.worst) + ")");
