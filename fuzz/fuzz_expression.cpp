@@ -14,6 +14,7 @@
 
 #include "matcalc/big_stack.hpp"
 #include "matcalc/calculus.hpp"
+#include "matcalc/eval.hpp"
 #include "matcalc/parse.hpp"
 #include "matcalc/print.hpp"
 #include "matcalc/rules.hpp"
@@ -124,21 +125,17 @@ bool amplifiesRounding(const matcalc::Arena& a, matcalc::Id t) {
   return large;
 }
 
-// A power whose exact value the evaluator refuses to compute (an exponent
-// past 4096, or a number's power past 2^22 bits): (1/11)^91109112 beside an
-// expanded (I - A)^32 kept exact arithmetic out, so it is abstracted too.
+// A power whose exact value the evaluator refuses to compute (exactPowerRefused):
+// (1/11)^91109112 beside an expanded (I - A)^32 kept exact arithmetic out,
+// so it is abstracted too.
 bool hugePower(const matcalc::Arena& a, matcalc::Id t) {
   using namespace matcalc;
   Kind k = a.kind(t);
   if (k != Kind::Pow && k != Kind::HadamardPow && k != Kind::MatPow) return false;
   Id base = a.kids(t)[0], e = a.kids(t)[1];
   if (a.kind(e) != Kind::Number) return false;
-  mpq_class n = abs(a.numberOf(e));
-  if (n > 4096) return true;
-  if (a.kind(base) != Kind::Number) return false;
-  const mpq_class& b = a.numberOf(base);
-  std::size_t bits = mpz_sizeinbase(b.get_num_mpz_t(), 2) + mpz_sizeinbase(b.get_den_mpz_t(), 2);
-  return bits * n.get_num().get_ui() > (std::size_t{1} << 22);
+  return a.kind(base) == Kind::Number ? exactPowerRefused(a.numberOf(base), a.numberOf(e))
+                                      : exactExponentRefused(a.numberOf(e));
 }
 
 matcalc::Id variableLike(matcalc::Arena& a, matcalc::Id t, Abstraction& ab) {

@@ -37,6 +37,12 @@ class NotRational : public Error {
   explicit NotRational(const std::string& what) : Error(Category::Eval, what + " has no exact rational value") {}
 };
 
+// Powers the exact evaluator refuses (NotRational) although they are
+// rational: an exponent past 4096, or a number's power past 2^22 bits, which
+// GMP would compute past any deadline (it cannot be interrupted).
+bool exactExponentRefused(const mpq_class& exponent);  // whatever the base
+bool exactPowerRefused(const mpq_class& base, const mpq_class& exponent);
+
 template <class S>
 struct Bindings {
   std::unordered_map<Id, Matrix<S>> values;      // by the symbol's term id

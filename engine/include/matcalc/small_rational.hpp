@@ -17,8 +17,12 @@ namespace matcalc::detail {
 // (about 315 000 digits): GMP cannot be interrupted by a deadline, and a
 // product of a few thousand folded powers grew to 25 million bits in 30 s.
 inline constexpr std::size_t kMaxNumberBits = std::size_t{1} << 20;
+// A rational's size: the bits of its numerator and denominator.
+inline std::size_t bitsOf(const mpq_class& q) {
+  return mpz_sizeinbase(q.get_num_mpz_t(), 2) + mpz_sizeinbase(q.get_den_mpz_t(), 2);
+}
 inline void requireModerateNumber(const mpq_class& q) {
-  if (mpz_sizeinbase(q.get_num_mpz_t(), 2) + mpz_sizeinbase(q.get_den_mpz_t(), 2) > kMaxNumberBits)
+  if (bitsOf(q) > kMaxNumberBits)
     throw Error(Error::Category::Budget, "a number of more than " + std::to_string(kMaxNumberBits) + " bits (about 315 000 digits)");
 }
 

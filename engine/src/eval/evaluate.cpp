@@ -5,6 +5,7 @@
 #include "linear_algebra.hpp"
 #include "matrix_functions.hpp"
 #include "matcalc/print.hpp"
+#include "matcalc/small_rational.hpp"
 #include "scalar_ops.hpp"
 
 namespace matcalc {
@@ -13,17 +14,22 @@ double toDouble(const double& s) { return s; }
 double toDouble(const mpq_class& s) { return s.get_d(); }
 double toDouble(const Dual& s) { return s.value(); }
 
+bool exactExponentRefused(const mpq_class& exponent) { return abs(exponent) > 4096; }
+// The result's size bounds the time GMP takes, which no deadline can
+// interrupt: a 16 000-bit number to the 4000th is 64 million bits.
+bool exactPowerRefused(const mpq_class& base, const mpq_class& exponent) {
+  if (exactExponentRefused(exponent)) return true;
+  auto n = static_cast<std::size_t>(std::ceil(mpq_class(abs(exponent)).get_d()));  // at most 4096
+  return detail::bitsOf(base) * n > (std::size_t{1} << 22);
+}
+
 namespace ops {
 mpq_class power(const mpq_class& x, const mpq_class& p) {
   if (p.get_den() != 1 || !p.get_num().fits_slong_p()) inexact("a non-integer power");
   long k = p.get_num().get_si();
   if (x == 0 && k < 0) throw Error(Error::Category::Domain, "0 to a negative power");
-  if (k > 4096 || k < -4096) inexact("a huge power");
-  // The result's size bounds the time GMP takes, which no deadline can
-  // interrupt: a 16 000-bit number to the 4000th is 64 million bits.
+  if (exactPowerRefused(x, p)) inexact("a huge power");
   unsigned long n = static_cast<unsigned long>(k < 0 ? -k : k);
-  std::size_t bits = mpz_sizeinbase(x.get_num_mpz_t(), 2) + mpz_sizeinbase(x.get_den_mpz_t(), 2);
-  if (bits * n > (std::size_t{1} << 22)) inexact("a huge power");
   mpq_class r;
   mpz_pow_ui(r.get_num_mpz_t(), x.get_num_mpz_t(), n);
   mpz_pow_ui(r.get_den_mpz_t(), x.get_den_mpz_t(), n);  // a power of a canonical fraction is canonical
