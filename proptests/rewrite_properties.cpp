@@ -1,6 +1,7 @@
 // Properties of the normal form and its presentation on random expressions
 // whose values are computed independently (expression_gen.hpp).
 #include <regex>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
@@ -97,16 +98,16 @@ TEST(Equivalence, TraceCyclicityIsDecidedByNormalForm) {
 }
 
 TEST(Equivalence, RationalIdentitiesAreDecidedByExactEvaluation) {
-  // The push-through identity across three factors: the rules push one
-  // factor through (eq. 167), not a product of two, so no rule relates its sides.
-  Parsed p({"inv(I + P*Q*R)*P", "P*inv(I + Q*R*P)", "inv(I + P*Q*R)*P*inv(I + Q*R*P)", "det(A*B)", "det(A)*det(B)", "exp(y)",
-            "exp(y) .* (ones + 0*y)"});
+  // A Cayley transform's factors commute: rational, and no rule relates
+  // the sides (the push-through rules need the same factor outside).
+  Parsed p({"(I - C)*inv(I + C)", "inv(I + C)*(I - C)", "(I + C)*inv(I - C)", "det(A*B)", "det(A)*det(B)", "exp(y)",
+            "exp(y) .* (ones + 0*y)", "inv(I + P*Q*R)*P", "P*inv(I + Q*R*P)"});
   auto& [arena, rules, t] = p;
-  Equivalence pushThrough = decideEquivalence(arena, rules, t[0], t[1]);
-  EXPECT_EQ(pushThrough.verdict, Equivalence::Verdict::Equal);
-  EXPECT_EQ(pushThrough.method, Equivalence::Method::Exact);
-  EXPECT_EQ(pushThrough.points, 12);
-  EXPECT_LT(pushThrough.falsePassBound, 1e-20);
+  Equivalence cayley = decideEquivalence(arena, rules, t[0], t[1]);
+  EXPECT_EQ(cayley.verdict, Equivalence::Verdict::Equal);
+  EXPECT_EQ(cayley.method, Equivalence::Method::Exact);
+  EXPECT_EQ(cayley.points, 12);
+  EXPECT_LT(cayley.falsePassBound, 1e-20);
   Equivalence wrong = decideEquivalence(arena, rules, t[0], t[2]);
   EXPECT_EQ(wrong.verdict, Equivalence::Verdict::Different);
   EXPECT_EQ(wrong.method, Equivalence::Method::Exact);
@@ -114,6 +115,10 @@ TEST(Equivalence, RationalIdentitiesAreDecidedByExactEvaluation) {
   EXPECT_EQ(product.verdict, Equivalence::Verdict::Equal);
   Equivalence exp = decideEquivalence(arena, rules, t[5], t[6]);
   EXPECT_EQ(exp.method, Equivalence::Method::NormalForm);
+  // The push-through identity with a product of two for B (eq. 167): one normal form.
+  Equivalence pushThrough = decideEquivalence(arena, rules, t[7], t[8]);
+  EXPECT_EQ(pushThrough.verdict, Equivalence::Verdict::Equal);
+  EXPECT_EQ(pushThrough.method, Equivalence::Method::NormalForm);
 }
 
 // A Kronecker product of four factors is 1296 wide at sizes up to 6, past
@@ -278,6 +283,23 @@ TEST(Gradient, DeepNetworksHaveLinearSizeGradients) {
   long perLayerLow = static_cast<long>(sizes[1] - sizes[0]) / 8, perLayerHigh = static_cast<long>(sizes[2] - sizes[1]) / 16;
   EXPECT_GT(perLayerLow, 0);
   EXPECT_LE(std::labs(perLayerHigh - perLayerLow), 1) << sizes[0] << " " << sizes[1] << " " << sizes[2];
+}
+
+// An isolation step takes the most a rule can off T: the constant run on
+// each side of d(X) moves to G in one step, whatever its length.
+TEST(Gradient, IsolationMovesAWholeRunInOneStep) {
+  Parsed p({"a'*B*C*X*D*E*b", "x'*A*x"});
+  auto& [arena, rules, t] = p;
+  for (auto [f, name, steps] : {std::tuple{t[0], "X", 2u}, std::tuple{t[1], "x", 3u}}) {
+    const Symbol* s = arena.findSymbol(name, 0);
+    Id x = arena.symbol(s->name, s->kind, s->shape, 0);
+    GradientResult g = gradient(arena, rules, f, x, {}, {}, true);
+    ASSERT_EQ(g.derivation.stages.size(), 3u);
+    EXPECT_EQ(g.derivation.stages[1].steps.size(), steps) << toText(arena, f);
+    NumericCheck check = checkGradient(arena, f, x, g.display, 3, 5);
+    EXPECT_GE(check.points, 1);
+    EXPECT_LE(check.maxError, kGradientTolerance) << toText(arena, f);
+  }
 }
 
 TEST(Rewriter, BudgetsEndWithAClearError) {

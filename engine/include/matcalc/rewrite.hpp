@@ -4,6 +4,7 @@
 // rule that made it.
 #pragma once
 #include <functional>
+#include <optional>
 #include <memory>
 #include <unordered_map>
 #include <string>
@@ -104,13 +105,16 @@ class Rewriter {
   // The same as facts, to simplify what was derived under them.
   const std::vector<std::pair<Guard, Id>>& assumedFacts() const { return assumedFacts_; }
 
-  // One rule of `candidates` applied at the root of term, the first whose
-  // match, guards and `accept` agree; kNoId when none does.
+  // One rule of `candidates` applied at the root of term: the first rule
+  // whose match and guards agree, and that `rank` accepts (nullopt rejects a
+  // result); of that rule's matches, the one ranked lowest (the first when
+  // tied; 0 ends the search). Without rank, the first match. kNoId when none.
   struct Applied {
     const Rule* rule = nullptr;
     Id result = kNoId;
   };
-  Applied applyAtRoot(Id term, const std::vector<const Rule*>& candidates, const std::function<bool(Id)>& accept = {});
+  using Rank = std::function<std::optional<std::uint32_t>(Id)>;
+  Applied applyAtRoot(Id term, const std::vector<const Rule*>& candidates, const Rank& rank = {});
   // With commit false, nothing is recorded: no fact assumed for a differential rule.
   bool guardsHold(const Rule& rule, RuleMatch& match, bool commit = true);
   bool invertible(Id t) const;

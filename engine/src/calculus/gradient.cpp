@@ -94,15 +94,15 @@ class Isolation {
       if (a_.isZero(g)) continue;
       Id pair = a_.raw(Kind::Inner, {g, t});
       std::uint32_t height = a_.facts(t).height;
-      std::vector<Pair> parts;  // of the result accepted last
+      std::vector<Pair> parts;
       Rewriter::Applied step = r_.applyAtRoot(pair, rules_.candidates(a_, pair), [&](Id result) {
         parts.clear();
         pairsOf(a_, result, a_.number(1), parts);
-        return schedule_.lowers(parts, height);
+        return schedule_.rank(parts, height);
       });
       if (!step.rule)
         throw Error(Error::Category::Unsupported, "could not bring '" + toText(a_, pair) + "' to the form <G, " + toText(a_, dx_) + ">");
-      for (const Pair& p : parts) schedule_.add(p.g, p.t);
+      add(step.result);
       steps_.push_back({step.rule, pair, step.result, record_ ? state() : kNoId});
     }
     return schedule_.done();

@@ -1,6 +1,8 @@
 // The pieces of the differential method that the gradient, the Jacobian and
 // the Hessian share (gradient.cpp).
 #pragma once
+#include <algorithm>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -22,12 +24,21 @@ class PairSchedule {
   bool empty() const { return queue_.empty(); }
   // The highest T still pending, with the sum of its coefficients.
   std::pair<Id, Id> next();
-  // Whether every part's T is d(X) or lower than `height`: a step that makes progress.
+  // A step makes progress when every part's T is d(X) or lower than
+  // `height`; the highest T that is still a product ranks it (0 when none
+  // is: no split of a product leaves less), so of a rule's matches the one
+  // that moves the most off T is taken: <1, d(x)'*A*x> becomes
+  // <x'*A', d(x)'> in one step, not two.
   template <class Parts>
-  bool lowers(const Parts& parts, std::uint32_t height) const {
-    for (const auto& p : parts)
-      if (p.t != dx_ && a_.facts(p.t).height >= height) return false;
-    return true;
+  std::optional<std::uint32_t> rank(const Parts& parts, std::uint32_t height) const {
+    std::uint32_t highest = 0;
+    for (const auto& p : parts) {
+      if (p.t == dx_) continue;
+      std::uint32_t h = a_.facts(p.t).height;
+      if (h >= height) return std::nullopt;
+      if (a_.kind(p.t) == Kind::Mul) highest = std::max(highest, h);
+    }
+    return highest;
   }
   const std::vector<Id>& done() const { return done_; }
   const std::unordered_map<Id, std::vector<Id>>& pending() const { return pending_; }

@@ -94,7 +94,7 @@ class VecIsolation {
       auto progress = [&](Id result) {
         std::vector<VecPair> parts;
         vecPairsOf(a_, result, j, parts);
-        return schedule_.lowers(parts, height);
+        return schedule_.rank(parts, height);
       };
       Rewriter::Applied step = r_.applyAtRoot(subject, rules_.candidates(a_, subject), progress);
       if (!step.rule && a_.shape(t).cols == kOne) {  // a column is its own vec: rules written for it (diag(X))

@@ -239,12 +239,12 @@ bool Matcher::matchRun(std::span<const Id> p, std::size_t i, std::span<const Id>
   if (j >= s.size()) return false;
   std::size_t othersNeed = p.size() - i - 1;
   if (isVar(p[i]) && !a_.shape(p[i]).isScalar()) {
-    for (std::size_t len = 1; j + len + othersNeed <= s.size(); ++len) {
+    bool last = i + 1 == p.size() && !openEnd;  // a last variable takes exactly the rest
+    for (std::size_t len = last ? s.size() - j : 1; j + len + othersNeed <= s.size(); ++len) {
       tick();
       std::size_t m = mark();
       if (bindRun(p[i], Kind::Mul, s.subspan(j, len)) && matchRun(p, i + 1, s, j + len, openEnd, k)) return true;
       undo(m);
-      if (i + 1 == p.size() && !openEnd) break;  // a last variable takes exactly the rest
     }
     return false;
   }

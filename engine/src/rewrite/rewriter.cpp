@@ -414,10 +414,11 @@ bool Rewriter::invertible(Id t) const {
   }
 }
 
-Rewriter::Applied Rewriter::applyAtRoot(Id term, const std::vector<const Rule*>& candidates, const std::function<bool(Id)>& accept) {
+Rewriter::Applied Rewriter::applyAtRoot(Id term, const std::vector<const Rule*>& candidates, const Rank& rank) {
   Kind kind = arena_.kind(term);
   for (const Rule* rule : candidates) {
     Id result = kNoId;
+    std::uint32_t best = 0;
     auto build = [&](std::span<const Id> before, std::span<const Id> after, bool closedWord) -> bool {
       RuleMatch m(*matcher_);
       if (!guardsHold(*rule, m)) return false;
@@ -440,30 +441,36 @@ Rewriter::Applied Rewriter::applyAtRoot(Id term, const std::vector<const Rule*>&
       }
       if (r == term) return false;
       if (rule->order == Order::Ordered && !detail::groundLess(arena_, r, term)) return false;
-      if (accept && !accept(r)) return false;
+      if (!rank) {
+        result = r;
+        return true;
+      }
+      std::optional<std::uint32_t> score = rank(r);
+      if (!score || (result != kNoId && *score >= best)) return false;
       result = r;
-      return true;
+      best = *score;
+      return best == 0;  // else the rule's other matches may rank lower
     };
     auto bindingsHold = [&] {
       RuleMatch m(*matcher_);
       return guardsHold(*rule, m, false);
     };
     detail::Matcher::Check check(bindingsHold);
-    bool found = arena_.kind(rule->lhs) == kind &&
-                 matcher_->matchRoot(*rule, term, [&](std::span<const Id> before, std::span<const Id> after) {
-                   return build(before, after, false);
-                 }, rule->where.empty() ? nullptr : &check);
-    if (!found && arena_.kind(rule->lhs) == Kind::Mul && !arena_.shape(rule->lhs).isScalar()) {
+    if (arena_.kind(rule->lhs) == kind)
+      matcher_->matchRoot(*rule, term, [&](std::span<const Id> before, std::span<const Id> after) {
+        return build(before, after, false);
+      }, rule->where.empty() ? nullptr : &check);
+    if (result == kNoId && arena_.kind(rule->lhs) == Kind::Mul && !arena_.shape(rule->lhs).isScalar()) {
       // A product rule across the end of a closed word: tr(inv(A)*B*A).
       std::span<const Id> word;
       if (kind == Kind::Trace && arena_.kind(arena_.kids(term)[0]) == Kind::Mul) word = arena_.kids(arena_.kids(term)[0]);
       else if (kind == Kind::Mul && arena_.shape(term).isScalar()) word = arena_.kids(term);
       if (word.size() >= 2)
-        found = matcher_->matchAcrossWrap(*rule, word, [&](std::span<const Id> rest, std::span<const Id>) {
+        matcher_->matchAcrossWrap(*rule, word, [&](std::span<const Id> rest, std::span<const Id>) {
           return build(rest, {}, true);
         });
     }
-    if (found) return {rule, result};
+    if (result != kNoId) return {rule, result};
   }
   return {};
 }
