@@ -1,6 +1,7 @@
 // The checker must reject every deliberately wrong rule, and the loader
 // every invalid file, for the right reason and with file:line.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -114,6 +115,29 @@ TEST(Checker, RationalRulesAreCheckedExactlyAndDifferentialsByDualNumbers) {
   EXPECT_EQ(check(arena, identityOf(*product), 20, 1).method, Method::Exact);
   EXPECT_EQ(check(arena, identityOf(*inverse), 20, 1).method, Method::Dual);
   EXPECT_EQ(check(arena, identityOf(*exp), 20, 1).method, Method::Dual);
+}
+
+// A builtin rule is verified as written: a scalar factor between matrices
+// (D*2*D) is a raw scaled term whose matrix is not its last factor. Found by
+// fuzz_rules: it was evaluated as if it were, a 1×1 value multiplied into a
+// product of matrices (a segfault in a release build).
+TEST(Checker, BuiltinRulesWithScalarsAmongFactorsAreVerifiedAsWritten) {
+  fs::path dir = fs::temp_directory_path() / ("matcalc-raw-scale-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "raw.yaml") << "family: raw\nrules:\n"
+                                     "  - {name: scaled-zero-product, lhs: \"A' - D*2*D*0\", rhs: \"A'\", order: builtin, source: test}\n"
+                                     "  - {name: scalar-among-factors, lhs: \"B*3*C/2\", rhs: \"3/2*B*C\", order: builtin, source: test}\n";
+  Arena arena;
+  RuleSet set;
+  set.loadFile(arena, (dir / "raw.yaml").string());
+  fs::remove_all(dir);
+  ASSERT_EQ(set.rules().size(), 2u);
+  for (const Rule& r : set.rules()) {
+    ASSERT_NE(r.lhsRaw, r.lhs) << r.name;  // verified in the form written
+    CheckSummary c = check(arena, identityOf(r), 20, 1);
+    EXPECT_TRUE(c.ok) << r.name << ": " << c.detail;
+    EXPECT_EQ(c.trials, 20) << r.name;
+  }
 }
 
 }  // namespace

@@ -73,6 +73,7 @@ CASES = [
                             "norm2(" + "".join(f"W{i}*tanh(" for i in range(256, 1, -1)) + "W1*x" + ")" * 255 + " - y)^2"], 2, 5, 300),
     ("a rule file that does not exist", ["rules", "check", os.path.join(tmp, "missing.yaml")], 2, 5, 200),
     ("an empty rule file", ["rules", "check", file("empty.yaml", "")], 2, 5, 200),
+    ("a builtin rule with a scalar among its factors", ["rules", "check", rule_file("raw-scale.yaml", "A' - D*2*D*0", "A'", "    order: builtin\n")], 0, 5, 200),
     ("a rule file of NUL bytes", ["rules", "check", file("nul.yaml", b"\0" * 1000, "wb")], 2, 5, 200),
     ("YAML nested 100 000 deep", ["rules", "check", file("deep.yaml", "rules: " + "[" * 100_000 + "]" * 100_000)], 2, 5, 300),
     ("a YAML alias bomb", ["rules", "check", file("bomb.yaml", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" +

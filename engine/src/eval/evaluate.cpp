@@ -155,15 +155,26 @@ class Evaluator {
       }
       case Kind::Pow: return scalar(power(eval(k[0])(0, 0), eval(k[1])(0, 0)));
       case Kind::Scale: {
+        // The non-scalar factor comes last in a made term, but may stand
+        // anywhere in a raw one (a builtin rule's D*2 as written).
+        std::size_t matrix = k.size() - 1;
+        for (std::size_t i = 0; i < k.size(); ++i)
+          if (!a_.shape(k[i]).isScalar()) matrix = i;
         S c = one();
-        for (std::size_t i = 0; i + 1 < k.size(); ++i) c = c * eval(k[i])(0, 0);
-        Matrix<S> last = eval(k.back());
-        for (Eigen::Index i = 0; i < last.size(); ++i) last.data()[i] = c * last.data()[i];
-        return last;
+        for (std::size_t i = 0; i < k.size(); ++i)
+          if (i != matrix) c = c * eval(k[i])(0, 0);
+        Matrix<S> m = eval(k[matrix]);
+        for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = c * m.data()[i];
+        return m;
       }
       case Kind::Mul: {
         Matrix<S> v = eval(k[0]);
-        for (std::size_t i = 1; i < k.size(); ++i) v = (v * eval(k[i])).eval();
+        for (std::size_t i = 1; i < k.size(); ++i) {
+          Matrix<S> next = eval(k[i]);
+          // Eigen does not check sizes in a release build: a mismatch is a bug, never a read out of bounds.
+          if (v.cols() != next.rows()) throw std::logic_error("evaluating a product of mismatched sizes: " + toText(a_, t));
+          v = (v * next).eval();
+        }
         return v;
       }
       case Kind::MatPow: {
