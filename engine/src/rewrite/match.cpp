@@ -229,7 +229,10 @@ bool Matcher::matchKids(std::span<const Id> p, std::span<const Id> s, std::size_
 }
 
 // Factors p[i..] against s[j..]: a non-scalar variable takes a run of
-// factors. With openEnd, the pattern may end before the subject does.
+// factors, the last (unless openEnd, when the pattern may end before the
+// subject does) all that remain. The variable before a last one tries its
+// longest run first, so the last takes one factor first: d(A*B) with A
+// constant takes all of A1*…*Ak off d(A1*…*Ak*X) in one step.
 bool Matcher::matchRun(std::span<const Id> p, std::size_t i, std::span<const Id> s, std::size_t j, bool openEnd, Next k) {
   if (i == p.size()) {
     if (!openEnd && j != s.size()) return false;
@@ -239,13 +242,26 @@ bool Matcher::matchRun(std::span<const Id> p, std::size_t i, std::span<const Id>
   if (j >= s.size()) return false;
   std::size_t othersNeed = p.size() - i - 1;
   if (isVar(p[i]) && !a_.shape(p[i]).isScalar()) {
-    bool last = i + 1 == p.size() && !openEnd;  // a last variable takes exactly the rest
-    for (std::size_t len = last ? s.size() - j : 1; j + len + othersNeed <= s.size(); ++len) {
+    auto isRunVar = [&](Id q) { return isVar(q) && !a_.shape(q).isScalar(); };
+    if (s.size() - j < othersNeed + 1) return false;  // one factor at least for each
+    std::size_t longest = s.size() - j - othersNeed;
+    bool last = i + 1 == p.size() && !openEnd;
+    bool longestFirst = !openEnd && i + 2 == p.size() && isRunVar(p[i + 1]);
+    auto tryRun = [&](std::size_t len) {
       tick();
       std::size_t m = mark();
       if (bindRun(p[i], Kind::Mul, s.subspan(j, len)) && matchRun(p, i + 1, s, j + len, openEnd, k)) return true;
       undo(m);
+      return false;
+    };
+    if (last) return tryRun(longest);
+    if (longestFirst) {
+      for (std::size_t len = longest; len >= 1; --len)
+        if (tryRun(len)) return true;
+      return false;
     }
+    for (std::size_t len = 1; len <= longest; ++len)
+      if (tryRun(len)) return true;
     return false;
   }
   return match(p[i], s[j], [&] { return matchRun(p, i + 1, s, j + 1, openEnd, k); });
