@@ -173,6 +173,19 @@ X = rng.normal(size=(4, 4)) + 4 * np.eye(4)
 g = eval(open('$out').read().strip().splitlines()[-1])
 assert g.shape == X.shape and np.allclose(g, np.linalg.inv(X).T), g
 "
+# logdet of an unsymmetric product: the gradient holds wherever det(X*A) > 0.
+run grad "logdet(X*A)" --wrt X --emit numpy
+check "grad of logdet(X*A)" status_is 0
+check "the NumPy gradient of logdet(X*A) agrees with finite differences" /usr/bin/python3 -c "
+import numpy as np
+rng = np.random.default_rng(2)
+X, A = rng.normal(size=(3, 5)), rng.normal(size=(5, 3))
+if np.linalg.det(X @ A) < 0: A[:, 0] = -A[:, 0]
+G = eval(open('$out').read().strip().splitlines()[-1])
+f = lambda X: np.log(np.linalg.det(X @ A))
+h, V = 1e-6, rng.normal(size=X.shape)
+assert G.shape == X.shape and abs((f(X + h * V) - f(X - h * V)) / (2 * h) - np.sum(G * V)) < 1e-6, G
+"
 # A three-layer network: shared sub-terms are named, once each, in order.
 net="norm2(W3*sigmoid(W2*sigmoid(W1*x)) - y)^2"
 run grad "$net" --wrt W1

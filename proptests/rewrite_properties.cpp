@@ -302,6 +302,24 @@ TEST(Gradient, IsolationMovesAWholeRunInOneStep) {
   }
 }
 
+// logdet(M) of a compound M: its rule assumes spd(M), but the checks draw
+// X, A independently, where X*A is not symmetric. The gradient must hold
+// wherever det(M) > 0 (inv(M)'), not only where M is symmetric; a symmetric
+// M keeps the symmetric form.
+TEST(Gradient, LogdetOfACompoundUsesOnlySymmetryTheChecksDraw) {
+  for (const char* text : {"logdet(X*A)", "logdet(A'*X*A)", "logdet(X*A*B) + tr(X*C)", "logdet(X + A)", "logdet(X'*X)"}) {
+    Parsed p({text});
+    auto& [arena, rules, t] = p;
+    const Symbol* s = arena.findSymbol("X", 0);
+    Id x = arena.symbol(s->name, s->kind, s->shape, 0);
+    GradientResult g = gradient(arena, rules, t[0], x, {}, {}, false);
+    NumericCheck check = checkGradient(arena, t[0], x, g.display, 10, 7);
+    EXPECT_GE(check.points, 5) << text;
+    EXPECT_LE(check.maxError, kGradientTolerance) << text << ": " << toText(arena, g.display);
+    if (text == std::string("logdet(X + A)")) EXPECT_EQ(toText(arena, g.display), "inv(A + X)");
+  }
+}
+
 TEST(Rewriter, BudgetsEndWithAClearError) {
   Arena arena;
   RuleSet rules;

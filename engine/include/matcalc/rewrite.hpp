@@ -58,6 +58,10 @@ Facts presuppositions(const Arena& arena, Id term);
 // Adds guards as facts: spd(S) also makes S symmetric, invertible and nonzero.
 void assume(Facts& facts, const std::vector<GuardUse>& guards);
 void assume(const Arena& arena, Facts& facts, Guard guard, Id term);
+// The sub-terms a domain stated of t passes to, t first: through transposes,
+// scalings, sums and inverses (spd(X + A) holds where X and A are spd). The
+// numeric checks draw the variables among them in the domain.
+void forEachDomainPart(const Arena& arena, Id t, const std::function<void(Id)>& visit);
 // Symmetric by structure (B*C*B', inv(S) of a symmetric S …) or by a fact.
 bool isSymmetric(const Arena& arena, Id term, const Facts& facts);
 // Diagonal by structure (I, diag(v), sums, products and inverses of diagonal

@@ -220,6 +220,19 @@ std::vector<std::string> assumedDomains(const Arena& a, const Setting& setting, 
   return out;
 }
 
+void assumeDomainsOfRules(const Arena& a, Facts& facts, const Rewriter& differentiate) {
+  for (auto [guard, t] : differentiate.assumedFacts()) {
+    if (guard == Guard::Spd && a.kind(t) != Kind::Symbol) {
+      Facts sampled = facts;
+      forEachDomainPart(a, t, [&](Id u) {
+        if (a.kind(u) == Kind::Symbol) sampled.symmetric.insert(u);
+      });
+      if (!isSymmetric(a, t, sampled)) guard = Guard::Invertible;
+    }
+    assume(a, facts, guard, t);
+  }
+}
+
 Setting settingFor(const Arena& a, Id f, Id x, const std::vector<GuardUse>& assumptions) {
   Setting s;
   s.plain = presuppositions(a, f);
@@ -348,7 +361,7 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   // 3. Simplify G without expanding it, then try the canonical (expanded)
   // form within a small budget; show whichever reads shorter.
   // G holds where the differential rules' domains were assumed: so may its simplification.
-  for (auto [guard, t] : differentiate.assumedFacts()) assume(a, plain, guard, t);
+  assumeDomainsOfRules(a, plain, differentiate);
   out.derivation.assumptions = assumedDomains(a, setting, differentiate);
   Id shown = simplifyDerivative(a, rules, plain, job, budget, g, recordSteps, "simplify the gradient", out.derivation, out.gradient);
   out.display = nameCommutations(a, present(a, shown), {x});

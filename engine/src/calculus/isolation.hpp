@@ -67,6 +67,13 @@ struct Setting {
 };
 Setting settingFor(const Arena& a, Id f, Id x, const std::vector<GuardUse>& assumptions);
 
+// Adds the domains the differential rules assumed, for simplifying the
+// derivative: it is checked where they hold. spd(M) of a compound M counts
+// only as invertible unless M is symmetric wherever the variables the checks
+// draw spd (forEachDomainPart) are: logdet(X*A) is differentiated as
+// log det(X*A), valid wherever det(X*A) > 0, not only where X*A is symmetric.
+void assumeDomainsOfRules(const Arena& a, Facts& facts, const Rewriter& differentiate);
+
 // What a derivation assumed: the domains its differential rules asked for,
 // and those f's matrix functions presuppose (principal(A) for logm(A) and
 // sqrtm(A), which no rule asks for since the left-hand side presupposes it).

@@ -141,7 +141,7 @@ DerivativeResult differential(Arena& a, const RuleSet& rules, Id f, Id x, const 
   DerivativeResult out{};
   Rewriter differentiate(a, rules, Phase::Differentiate, s.varying, job, recordSteps);
   Id df = differentiateOnce(a, differentiate, f, x, out.derivation);
-  for (auto [guard, t] : differentiate.assumedFacts()) assume(a, s.plain, guard, t);
+  assumeDomainsOfRules(a, s.plain, differentiate);
   out.derivation.assumptions = assumedDomains(a, s, differentiate);
   // Tidied only: expanding would distribute d-free factors over sums.
   Rewriter tidy(a, rules, Phase::Tidy, s.plain, job, recordSteps);
@@ -171,7 +171,7 @@ DerivativeResult jacobian(Arena& a, const RuleSet& rules, Id f, Id x, const std:
   if (a.shape(j) != Shape{rows, cols})
     throw std::logic_error("a Jacobian of shape " + a.shapeText(a.shape(j)) + " where " + a.shapeText({rows, cols}) + " was due");
 
-  for (auto [guard, t] : differentiate.assumedFacts()) assume(a, s.plain, guard, t);
+  assumeDomainsOfRules(a, s.plain, differentiate);
   out.derivation.assumptions = assumedDomains(a, s, differentiate);
   Id shown = simplifyDerivative(a, rules, s.plain, job, budget, j, recordSteps, "simplify the Jacobian", out.derivation, out.result);
   out.display = nameCommutations(a, present(a, shown), {x});

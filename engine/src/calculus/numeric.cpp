@@ -41,20 +41,20 @@ std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const
                                             : kAny;
     out[g.variable] |= d;
   }
-  std::function<void(Id, Domain)> mark = [&](Id t, Domain d) {
-    if (a.kind(t) == Kind::Symbol) {
-      if (a.shape(t).rows != a.shape(t).cols) d &= kPositive | kFullColRank | kFullRowRank;  // only square ones are stable
-      out[t] |= d;
-    }
-    // A'*A and A*A' are invertible where A has full column / row rank.
-    if (a.kind(t) == Kind::Mul && a.kids(t).size() == 2 && (d & kStable)) {
-      Id l = a.kids(t)[0], r = a.kids(t)[1];
-      if (a.kind(l) == Kind::Transpose && a.kids(l)[0] == r) mark(r, kFullColRank);
-      if (a.kind(r) == Kind::Transpose && a.kids(r)[0] == l) mark(l, kFullRowRank);
-    }
-    // transposes, scalings and sums of stable / positive things keep the property
-    if (a.kind(t) == Kind::Transpose || a.kind(t) == Kind::Scale || a.kind(t) == Kind::Add || a.kind(t) == Kind::Inverse)
-      for (Id k : a.kids(t)) mark(k, d);
+  std::function<void(Id, Domain)> mark = [&](Id term, Domain d) {
+    forEachDomainPart(a, term, [&](Id t) {
+      if (a.kind(t) == Kind::Symbol) {
+        Domain here = d;
+        if (a.shape(t).rows != a.shape(t).cols) here &= kPositive | kFullColRank | kFullRowRank;  // only square ones are stable
+        out[t] |= here;
+      }
+      // A'*A and A*A' are invertible where A has full column / row rank.
+      if (a.kind(t) == Kind::Mul && a.kids(t).size() == 2 && (d & kStable)) {
+        Id l = a.kids(t)[0], r = a.kids(t)[1];
+        if (a.kind(l) == Kind::Transpose && a.kids(l)[0] == r) mark(r, kFullColRank);
+        if (a.kind(r) == Kind::Transpose && a.kids(r)[0] == l) mark(l, kFullRowRank);
+      }
+    });
   };
   std::function<void(Id)> walk = [&](Id t) {
     const Node& n = a.node(t);

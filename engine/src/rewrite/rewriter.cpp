@@ -127,6 +127,19 @@ Facts presuppositions(const Arena& a, Id term) {
   return f;
 }
 
+void forEachDomainPart(const Arena& a, Id t, const std::function<void(Id)>& visit) {
+  visit(t);
+  switch (a.kind(t)) {
+    case Kind::Transpose:
+    case Kind::Scale:
+    case Kind::Add:
+    case Kind::Inverse:
+      for (Id k : a.kids(t)) forEachDomainPart(a, k, visit);
+      break;
+    default: break;
+  }
+}
+
 void Facts::addInvertible(const Arena& a, Id t) {
   if (!invertible.insert(t).second) return;
   if (a.kind(t) == Kind::Transpose) addInvertible(a, a.kids(t)[0]);
