@@ -241,8 +241,8 @@ bool Matcher::matchRun(std::span<const Id> p, std::size_t i, std::span<const Id>
   }
   if (j >= s.size()) return false;
   std::size_t othersNeed = p.size() - i - 1;
-  if (isVar(p[i]) && !a_.shape(p[i]).isScalar()) {
-    auto isRunVar = [&](Id q) { return isVar(q) && !a_.shape(q).isScalar(); };
+  auto isRunVar = [&](Id q) { return isVar(q) && !a_.shape(q).isScalar(); };
+  if (isRunVar(p[i])) {
     if (s.size() - j < othersNeed + 1) return false;  // one factor at least for each
     std::size_t longest = s.size() - j - othersNeed;
     bool last = i + 1 == p.size() && !openEnd;
