@@ -195,6 +195,20 @@ TEST(Equivalence, KronOfSumsHasOneNormalForm) {
   for (Id term : t) expectSameValue(arena, term, simplify(arena, rules, term).display);
 }
 
+// A transposed product is written as its factors' transposes, so a pattern
+// A' (A a product variable) matches a reversed run of transposes, bound or
+// not: inv(X*A*B)' cancels against B'*A'*X' on either side.
+TEST(Simplify, TransposedProductVariablesMatchRunsOfTransposes) {
+  Parsed p({"C*inv(X*A*B)'*B'*A'*X'*D", "C*B'*A'*X'*inv(X*A*B)'*D", "C*D", "inv(X*A*B)'*B'*A'"});
+  auto& [arena, rules, t] = p;
+  for (Id term : {t[0], t[1]}) {
+    SimplifyResult r = simplify(arena, rules, term);
+    EXPECT_EQ(r.normal, simplify(arena, rules, t[2]).normal) << toText(arena, term);
+    expectSameValue(arena, term, r.display);
+  }
+  EXPECT_EQ(toText(arena, simplify(arena, rules, t[3]).display), "inv(X*A*B)'*B'*A'");  // no run to cancel
+}
+
 // A sum of a matrix and its transpose is symmetric, so its inverse is its
 // own transpose: inv(X + X')' is inv(X + X'), and the gradient of
 // log(det(X + X')) is 2*inv(X + X') (was t1 + t1' with t1 = inv(X + X')).
@@ -307,7 +321,8 @@ TEST(Gradient, IsolationMovesAWholeRunInOneStep) {
 // wherever det(M) > 0 (inv(M)'), not only where M is symmetric; a symmetric
 // M keeps the symmetric form.
 TEST(Gradient, LogdetOfACompoundUsesOnlySymmetryTheChecksDraw) {
-  for (const char* text : {"logdet(X*A)", "logdet(A'*X*A)", "logdet(X*A*B) + tr(X*C)", "logdet(X + A)", "logdet(X'*X)"}) {
+  for (const char* text : {"logdet(X*A)", "logdet(A'*X*A)", "logdet(X*A*B) + tr(X*C)", "logdet(X + A)", "logdet(X'*X)",
+                           "logdet(inv(X*A*B))"}) {
     Parsed p({text});
     auto& [arena, rules, t] = p;
     const Symbol* s = arena.findSymbol("X", 0);
@@ -316,7 +331,9 @@ TEST(Gradient, LogdetOfACompoundUsesOnlySymmetryTheChecksDraw) {
     NumericCheck check = checkGradient(arena, t[0], x, g.display, 10, 7);
     EXPECT_GE(check.points, 5) << text;
     EXPECT_LE(check.maxError, kGradientTolerance) << text << ": " << toText(arena, g.display);
-    if (text == std::string("logdet(X + A)")) EXPECT_EQ(toText(arena, g.display), "inv(A + X)");
+    if (text == std::string("logdet(X + A)")) {
+      EXPECT_EQ(toText(arena, g.display), "inv(A + X)");
+    }
   }
 }
 

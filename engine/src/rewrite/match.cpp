@@ -264,6 +264,38 @@ bool Matcher::matchRun(std::span<const Id> p, std::size_t i, std::span<const Id>
       if (tryRun(len)) return true;
     return false;
   }
+  // A' of a variable bound to a product A1*…*An matches An'*…*A1': the
+  // constructors write a product's transpose as its factors' transposes.
+  // Unbound, A' takes a run of transposes X1'*…*Xn' and A is Xn*…*X1.
+  if (a_.kind(p[i]) == Kind::Transpose && isRunVar(a_.kids(p[i])[0])) {
+    Id var = a_.kids(p[i])[0];
+    const Bound& b = vars_[varIndex(var)];
+    std::span<const Id> parts = !b.set ? std::span<const Id>()
+                                : b.term == kNoId ? (b.runKind == Kind::Mul ? std::span<const Id>(b.run) : std::span<const Id>())
+                                : a_.kind(b.term) == Kind::Mul ? a_.kids(b.term) : std::span<const Id>();
+    auto transposes = [&](Id x, Id y) {
+      return (a_.kind(y) == Kind::Transpose && a_.kids(y)[0] == x) || (a_.kind(x) == Kind::Transpose && a_.kids(x)[0] == y);
+    };
+    if (!parts.empty()) {
+      std::size_t n = parts.size();
+      if (s.size() - j < n + othersNeed) return false;
+      for (std::size_t t = 0; t < n; ++t)
+        if (!transposes(parts[n - 1 - t], s[j + t])) return false;
+      return matchRun(p, i + 1, s, j + n, openEnd, k);
+    }
+    if (!b.set && s.size() - j > othersNeed + 1) {
+      boost::container::small_vector<Id, 8> kids;  // Xn, …, X1 for the run X1'*…*Xn'
+      std::size_t longest = s.size() - j - othersNeed;
+      for (std::size_t len = 1; len <= longest && a_.kind(s[j + len - 1]) == Kind::Transpose; ++len) {
+        kids.insert(kids.begin(), a_.kids(s[j + len - 1])[0]);
+        if (len == 1) continue;  // one factor: as any other pattern below
+        tick();
+        std::size_t m = mark();
+        if (bindRun(var, Kind::Mul, std::span<const Id>(kids.data(), kids.size())) && matchRun(p, i + 1, s, j + len, openEnd, k)) return true;
+        undo(m);
+      }
+    }
+  }
   return match(p[i], s[j], [&] { return matchRun(p, i + 1, s, j + 1, openEnd, k); });
 }
 
