@@ -239,7 +239,11 @@ const std::vector<const Rule*>& RuleIndex::candidates(const Arena& a, Id t) cons
   auto kids = a.kids(t);
   if (all.size() < 4 || kids.empty()) return all;
   auto kindAt = [&](std::size_t i) { return i < kids.size() ? static_cast<std::uint32_t>(a.kind(kids[i])) + 1 : 0u; };
-  std::uint64_t have = a.facts(t).kinds | kindBit(Kind::Symbol);  // pattern variables are symbols
+  // The kinds below the root: a pattern's operands match the subject's (or
+  // runs of them), so what they hold the subject's operands must hold too
+  // (inv(A*B)'*B'*A' needs a product inside an operand of the product).
+  std::uint64_t have = kindBit(Kind::Symbol);  // pattern variables are symbols
+  for (Id k : kids) have |= a.facts(k).kinds;
   Key key{(static_cast<std::uint32_t>(head) << 16) | (kindAt(0) << 8) | kindAt(1), have};
   {
     std::shared_lock read(lock_.mutex);
@@ -251,7 +255,9 @@ const std::vector<const Rule*>& RuleIndex::candidates(const Arena& a, Id t) cons
   bool positional = head != Kind::Mul && !isAC(head);
   for (const Rule* r : all) {
     auto pk = a.kids(r->lhs);
-    bool fits = (a.facts(r->lhs).kinds & ~have) == 0;
+    std::uint64_t needs = 0;
+    for (Id k : pk) needs |= a.facts(k).kinds;
+    bool fits = (needs & ~have) == 0;
     for (std::size_t i = 0; fits && positional && i < 2 && i < pk.size() && i < kids.size(); ++i) {
       bool variable = a.kind(pk[i]) == Kind::Symbol && a.symbolOf(pk[i]).scope == r->scope;
       if (!variable && a.kind(pk[i]) != a.kind(kids[i])) fits = false;
