@@ -116,6 +116,58 @@ TEST(Evaluate, DualNumbersGiveTheDirectionalDerivative) {
   EXPECT_NEAR(evaluate(arena, f, b)(0, 0).value(), expected, 1e-12);
 }
 
+// L_f(X, E) is linear in E, and its value must stay accurate at any scale of
+// E: the block method lost it once ||E|| dwarfed ||X|| (the gradient of
+// det(X)*det(expm(X)) has E ~ 1e17*expm(-X)', and its check failed). The
+// same for dual numbers, and for the derivative of expm along a huge direction.
+TEST(Evaluate, FrechetDerivativesAreAccurateAtAnyScaleOfE) {
+  Arena arena;
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(-1, 1);
+  auto random = [&](double shift) {
+    Eigen::MatrixXd m(4, 4);
+    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = u(rng);
+    return Eigen::MatrixXd(m + shift * Eigen::MatrixXd::Identity(4, 4));
+  };
+  parse(arena, "inv(X) + E + F");  // one square shape for all three
+  const Eigen::MatrixXd x = random(8), e = random(0), f = random(0), v = random(0), zero = Eigen::MatrixXd::Zero(4, 4);
+  // f's value with E and F scaled, and its dual value and derivative along `dx` for X and `de` for E.
+  auto at = [&](Id t, double scale, const Eigen::MatrixXd& dx, const Eigen::MatrixXd& de) {
+    Bindings<double> b;
+    Bindings<Dual> d;
+    for (auto [name, value, dir] : {std::tuple{"X", x, dx}, {"E", Eigen::MatrixXd(scale * e), de}, {"F", Eigen::MatrixXd(scale * f), zero}}) {
+      Matrix<Dual> dv(4, 4);
+      for (Eigen::Index i = 0; i < 16; ++i) dv.data()[i] = Dual(value.data()[i], Eigen::Matrix<double, 1, 1>(dir.data()[i]));
+      b.bind(arena, parse(arena, name), value);
+      d.bind(arena, parse(arena, name), dv);
+    }
+    Matrix<Dual> r = evaluate(arena, t, d);
+    Eigen::MatrixXd value(4, 4), derivative(4, 4);
+    for (Eigen::Index i = 0; i < 16; ++i) {
+      value.data()[i] = r.data()[i].value();
+      derivative.data()[i] = r.data()[i].derivatives()(0);
+    }
+    return std::tuple{Eigen::MatrixXd(evaluate(arena, t, b)), value, derivative};
+  };
+  auto close = [](const Eigen::MatrixXd& got, const Eigen::MatrixXd& want) { return (got - want).norm() <= 1e-9 * want.norm(); };
+  for (const char* text : {"dexpm(X, E)", "dlogm(X, E)", "dsqrtm(X, E)", "d2expm(X, E, F)", "d2logm(X, E, F)"}) {
+    Id t = parse(arena, text);
+    bool bilinear = text[1] == '2';
+    auto [v1, w1, d1] = at(t, 1, v, zero);
+    for (double scale : {1e-12, 1e17}) {
+      auto [vs, ws, ds] = at(t, scale, v, zero);
+      double k = bilinear ? scale * scale : scale;
+      EXPECT_TRUE(close(vs / k, v1)) << text << " at scale " << scale;
+      EXPECT_TRUE(close(ws / k, w1)) << text << " (dual value) at scale " << scale;
+      EXPECT_TRUE(close(ds / k, d1)) << text << " (derivative) at scale " << scale;
+    }
+  }
+  Id t = parse(arena, "expm(X)");
+  auto [v1, w1, d1] = at(t, 1, v, zero);
+  auto [vs, ws, ds] = at(t, 1, Eigen::MatrixXd(1e17 * v), zero);
+  EXPECT_TRUE(close(ws, w1) && close(ds / 1e17, d1)) << "expm along a huge direction";
+}
+
 TEST(Evaluate, DifferentialNeedsDualNumbers) {
   Arena arena;
   Bindings<double> b;

@@ -337,6 +337,22 @@ TEST(Gradient, LogdetOfACompoundUsesOnlySymmetryTheChecksDraw) {
   }
 }
 
+// The gradient of det(X)*det(expm(X)) holds dexpm(X', c*expm(-X)') with c
+// about 1e17 at the checks' points: refused as failing its check until the
+// evaluator scaled E for the Fréchet derivative's block method.
+TEST(Gradient, MatrixFunctionsOfLargeDirectionsAreChecked) {
+  for (const char* text : {"det(X)*det(expm(X))", "det(x'*x*X*expm(X))", "det(X*A)*tr(expm(X))"}) {
+    Parsed p({text});
+    auto& [arena, rules, t] = p;
+    const Symbol* s = arena.findSymbol("X", 0);
+    Id x = arena.symbol(s->name, s->kind, s->shape, 0);
+    GradientResult g = gradient(arena, rules, t[0], x, {}, {}, false);
+    NumericCheck check = checkGradient(arena, t[0], x, g.display, 10, 7);
+    EXPECT_GE(check.points, 5) << text;
+    EXPECT_LE(check.maxError, 1e-9) << text << ": " << toText(arena, g.display);
+  }
+}
+
 TEST(Rewriter, BudgetsEndWithAClearError) {
   Arena arena;
   RuleSet rules;

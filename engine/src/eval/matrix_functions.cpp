@@ -1,5 +1,6 @@
 #include "matrix_functions.hpp"
 
+#include <cmath>
 #include <Eigen/Eigenvalues>
 #include <stdexcept>
 #include <unsupported/Eigen/MatrixFunctions>
@@ -30,6 +31,16 @@ Eigen::MatrixXd upperBlock(const Eigen::MatrixXd& x, const Eigen::MatrixXd& e) {
   b.topRightCorner(n, n) = e;
   b.bottomRightCorner(n, n) = x;
   return b;
+}
+
+// The block method reads L_f(X, E) off f([[X, E], [0, X]]), exactly linear
+// in E, but scaling and squaring (and the Schur methods) lose E's accuracy
+// once ||E|| dwarfs ||X|| (E ~ 1e17*expm(-X)' in the gradient of
+// det(X)*det(expm(X))): E is brought to X's size and the block scaled back.
+double toSizeOf(const Eigen::MatrixXd& x, const Eigen::MatrixXd& e) {
+  double size = e.cwiseAbs().maxCoeff();
+  double t = std::max(1.0, x.cwiseAbs().maxCoeff()) / size;
+  return size > 0 && std::isfinite(t) && t > 0 ? t : 1.0;
 }
 
 Kind functionOf(Kind frechetKind) {
@@ -96,13 +107,15 @@ Matrix<Dual> matrixFunction(Kind f, const Matrix<Dual>& x, const Dual&) {
   const Eigen::Index n = x.rows();
   Eigen::MatrixXd v, d;
   split(x, v, d);
-  Eigen::MatrixXd big = matrixFunction(f, upperBlock(v, d));
-  return join(big.topLeftCorner(n, n), big.topRightCorner(n, n));
+  double w = toSizeOf(v, d);
+  Eigen::MatrixXd big = matrixFunction(f, upperBlock(v, w * d));
+  return join(big.topLeftCorner(n, n), big.topRightCorner(n, n) / w);
 }
 
 Matrix<double> frechet(Kind fr, const Matrix<double>& x, const Matrix<double>& e) {
   const Eigen::Index n = x.rows();
-  return matrixFunction(functionOf(fr), upperBlock(x, e)).topRightCorner(n, n);
+  double t = toSizeOf(x, e);
+  return matrixFunction(functionOf(fr), upperBlock(x, t * e)).topRightCorner(n, n) / t;
 }
 
 Matrix<mpq_class> frechet(Kind fr, const Matrix<mpq_class>&, const Matrix<mpq_class>&) {
@@ -117,8 +130,11 @@ Matrix<Dual> frechet(Kind fr, const Matrix<Dual>& x, const Matrix<Dual>& e) {
   Eigen::MatrixXd xv, xd, ev, ed;
   split(x, xv, xd);
   split(e, ev, ed);
-  Eigen::MatrixXd big = matrixFunction(functionOf(fr), upperBlock(upperBlock(xv, ev), upperBlock(xd, ed)));
-  return join(big.block(0, n, n, n), big.block(0, 3 * n, n, n));
+  double t = toSizeOf(xv, ev);  // E and its derivative scaled alike, then the direction of the whole block
+  Eigen::MatrixXd a = upperBlock(xv, t * ev), da = upperBlock(xd, t * ed);
+  double w = toSizeOf(a, da);
+  Eigen::MatrixXd big = matrixFunction(functionOf(fr), upperBlock(a, w * da));
+  return join(big.block(0, n, n, n) / t, big.block(0, 3 * n, n, n) / (t * w));
 }
 
 void requireKroneckerFormSize(Eigen::Index n) {
@@ -130,7 +146,8 @@ void requireKroneckerFormSize(Eigen::Index n) {
 
 Matrix<double> secondFrechet(Kind fr, const Matrix<double>& x, const Matrix<double>& e1, const Matrix<double>& e2) {
   const Eigen::Index n = x.rows();
-  return matrixFunction(functionOf(fr), secondBlock(x, e1, e2)).topRightCorner(n, n);
+  double t1 = toSizeOf(x, e1), t2 = toSizeOf(x, e2);  // bilinear in (E1, E2)
+  return matrixFunction(functionOf(fr), secondBlock(x, t1 * e1, t2 * e2)).topRightCorner(n, n) / (t1 * t2);
 }
 
 Matrix<mpq_class> secondFrechet(Kind fr, const Matrix<mpq_class>&, const Matrix<mpq_class>&, const Matrix<mpq_class>&) {
@@ -145,8 +162,11 @@ Matrix<Dual> secondFrechet(Kind fr, const Matrix<Dual>& x, const Matrix<Dual>& e
   split(x, xv, xd);
   split(e1, av, ad);
   split(e2, bv, bd);
-  Eigen::MatrixXd big = matrixFunction(functionOf(fr), upperBlock(secondBlock(xv, av, bv), secondBlock(xd, ad, bd)));
-  return join(big.block(0, 3 * n, n, n), big.block(0, 7 * n, n, n));
+  double t1 = toSizeOf(xv, av), t2 = toSizeOf(xv, bv);
+  Eigen::MatrixXd m = secondBlock(xv, t1 * av, t2 * bv), dm = secondBlock(xd, t1 * ad, t2 * bd);
+  double w = toSizeOf(m, dm);
+  Eigen::MatrixXd big = matrixFunction(functionOf(fr), upperBlock(m, w * dm));
+  return join(big.block(0, 3 * n, n, n) / (t1 * t2), big.block(0, 7 * n, n, n) / (t1 * t2 * w));
 }
 
 }  // namespace matcalc::detail
