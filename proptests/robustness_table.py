@@ -103,8 +103,10 @@ CASES = [
     ("a high power beside a product of three dimensions", ["equiv", "X^1777 - kron(kron(a, b), B2)", "X^1777 - kron(a, kron(b, B2)) + X - X"], 0, 5, 200),
     # A product of five dimensions made 1024×1024 samples, whose 1777th
     # power took minutes; numeric samples are now at most 64×64, and an exact
-    # counterexample shows its long numbers by their first digits.
-    ("a high power beside a product of five dimensions (numeric)", ["equiv", "tanh(X^1777*kron(kron(kron(kron(A, B), C), D), E))", "tanh(kron(kron(kron(kron(A, B), C), D), E)*X^1777)"], 2, 5, 200),
+    # counterexample shows its long numbers by their first digits. (Different,
+    # as they are: a whole power no longer has X drawn with eigenvalues above
+    # 1, where X^1777 overflowed at every point and the check gave up.)
+    ("a high power beside a product of five dimensions (numeric)", ["equiv", "tanh(X^1777*kron(kron(kron(kron(A, B), C), D), E))", "tanh(kron(kron(kron(kron(A, B), C), D), E)*X^1777)"], 1, 5, 200),
     ("a high power beside a product of five dimensions (exact)", ["equiv", "X^1777*kron(kron(kron(kron(A, B), C), D), E)", "kron(kron(kron(kron(A, B), C), D), E)*X^1777"], 1, 5, 200),
     ("a Fréchet derivative with a direction of another shape", ["simplify", "dexpm(X, x)"], 2, 5, 200),
     # Built one link at a time these made k nodes of up to k operands: a

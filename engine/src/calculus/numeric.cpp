@@ -62,9 +62,12 @@ std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const
       // logdet's differential rules presuppose spd (as the slides and the
       // Cookbook use it), and say so: its checks sample what they assumed.
       case Kind::LogDet: mark(n.kids[0], kSpd); break;
+      case Kind::MatPow:  // X^k for a whole k >= 0 is defined everywhere
+        if (a.kind(n.kids[1]) != Kind::Number || a.numberOf(n.kids[1]).get_den() != 1 || a.numberOf(n.kids[1]) < 0)
+          mark(n.kids[0], kStable);
+        break;
       case Kind::Inverse:
       case Kind::Det:
-      case Kind::MatPow:
       case Kind::Logm:
       case Kind::Sqrtm:
       case Kind::DLogm:
@@ -180,12 +183,13 @@ bool finite(const Eigen::MatrixXd& m) { return m.allFinite(); }
 
 // Whether the terms are well inside their domain at the point: every matrix
 // inverted (or under logdet) well conditioned, every denominator away from 0,
-// every log's argument positive. A point that fails says nothing: X'*X of a
-// wide X is singular, and rounding would give a finite but meaningless value.
+// every log's argument positive, every exponential's argument moderate. A
+// point that fails says nothing: X'*X of a wide X is singular, and rounding
+// would give a finite but meaningless value.
 bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<double>& b) {
   std::unordered_map<Id, bool> seen;
   std::vector<Id> stack(terms.begin(), terms.end());
-  std::vector<std::pair<Id, int>> checks;  // 0: invertible, 1: nonzero, 2: positive
+  std::vector<std::pair<Id, int>> checks;  // 0: invertible, 1: nonzero, 2: positive, 3: moderate
   while (!stack.empty()) {
     Id t = stack.back();
     stack.pop_back();
@@ -207,6 +211,14 @@ bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<dou
       case Kind::MatPow:
         if (a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) < 0) checks.push_back({k[0], 0});
         break;
+      // expm(A) in doubles keeps about 16 - ||A||/ln(10) digits (its
+      // condition grows like e^||A||): beyond ||A||_1 = 16 a point could not
+      // tell a right derivative from a wrong one (det(expm(X^3))).
+      case Kind::Expm:
+      case Kind::DExpm:
+      case Kind::KExpm:
+      case Kind::D2Expm:
+      case Kind::K2Expm: checks.push_back({k[0], 3}); break;
       case Kind::Pow:
       case Kind::HadamardPow:
         if (a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) < 0) checks.push_back({k[0], 1});
@@ -232,6 +244,9 @@ bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<dou
         break;
       case 1:
         if ((v.cwiseAbs().array() < 1e-8 * scale).any()) return false;
+        break;
+      case 3:
+        if (v.cwiseAbs().colwise().sum().maxCoeff() > 16) return false;
         break;
       default:
         if ((v.array() <= 0).any()) return false;
