@@ -114,6 +114,11 @@ CASES = [
     # made as one node; where a chain cannot be, the arena's footprint limit
     # and the command's deadline (which now covers parsing) stop it.
     ("a product of 20000 scalar traces", ["simplify", "-"], 0, 10, 300, "*".join(f"tr(A^{i})" for i in range(1, 20000))),
+    # A' with A a product variable matches a run of transposes: two such
+    # factors in a row (B'*A'*inv(A*B)') tried k^2 pairs of runs at each of
+    # k places until runs were cut at 8 factors (5 s deadline at k = 2048).
+    ("a long run of transposes beside a transposed inverse", ["simplify", "-"], 0, 5, 300,
+     "*".join(f"A{i}'" for i in range(1, 1025)) + "*inv(B*C)'*" + "*".join(f"A{i}'" for i in range(1, 1025))),
     ("x ./ a1 ./ … ./ a19999", ["simplify", "-"], 2, 10, 500, "x" + "".join(f"./a{i}" for i in range(1, 20000))),
     ("scalars and matrices alternating, 20000 links", ["simplify", "-"], 2, 12, 500, "*".join(f"tr(A{i})*B" for i in range(1, 10000))),
     # Orienting it compared every factor of one side with every factor of the

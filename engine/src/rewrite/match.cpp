@@ -278,20 +278,24 @@ bool Matcher::matchRun(std::span<const Id> p, std::size_t i, std::span<const Id>
     };
     if (!parts.empty()) {
       std::size_t n = parts.size();
-      if (s.size() - j < n + othersNeed) return false;
-      for (std::size_t t = 0; t < n; ++t)
-        if (!transposes(parts[n - 1 - t], s[j + t])) return false;
-      return matchRun(p, i + 1, s, j + n, openEnd, k);
+      bool fits = s.size() - j >= n + othersNeed;
+      for (std::size_t t = 0; fits && t < n; ++t) fits = transposes(parts[n - 1 - t], s[j + t]);
+      if (fits && matchRun(p, i + 1, s, j + n, openEnd, k)) return true;
     }
     if (!b.set && s.size() - j > othersNeed + 1) {
-      boost::container::small_vector<Id, 8> kids;  // Xn, …, X1 for the run X1'*…*Xn'
-      std::size_t longest = s.size() - j - othersNeed;
+      // Xn, …, X1 for the run X1'*…*Xn', filled from the back: one step per
+      // length. At most 8 factors: two such variables in a row (B'*A'*…)
+      // would otherwise try k^2 pairs of runs at each of k places.
+      constexpr std::size_t kLongestTransposedRun = 8;
+      std::size_t longest = std::min(s.size() - j - othersNeed, kLongestTransposedRun);
+      boost::container::small_vector<Id, 8> kids(longest);
       for (std::size_t len = 1; len <= longest && a_.kind(s[j + len - 1]) == Kind::Transpose; ++len) {
-        kids.insert(kids.begin(), a_.kids(s[j + len - 1])[0]);
+        kids[longest - len] = a_.kids(s[j + len - 1])[0];
         if (len == 1) continue;  // one factor: as any other pattern below
         tick();
         std::size_t m = mark();
-        if (bindRun(var, Kind::Mul, std::span<const Id>(kids.data(), kids.size())) && matchRun(p, i + 1, s, j + len, openEnd, k)) return true;
+        if (bindRun(var, Kind::Mul, std::span<const Id>(kids.data() + longest - len, len)) && matchRun(p, i + 1, s, j + len, openEnd, k))
+          return true;
         undo(m);
       }
     }
