@@ -42,6 +42,11 @@ inline const Loaded& loaded() {
     auto* c = new Loaded;
     try {
       c->rules.loadDirectory(c->arena, MATCALC_RULES_DIR);
+      // Checking and orienting the rules filled the memos; a CLI restores
+      // them from a snapshot and starts nearly empty, as the jobs here now do
+      // (with a table at its growth threshold each job paid a rehash of
+      // thousands of pairs: 31 k instructions of softmax regression's 236 k).
+      c->arena.clearMemos();
     } catch (const std::exception& e) {
       c->error = std::string("loading the rules: ") + e.what();
     }

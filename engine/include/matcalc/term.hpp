@@ -172,6 +172,13 @@ class Arena {
 
   // Structural order used to sort operands: deterministic, independent of ids.
   int compare(Id a, Id b) const;
+  // Forgets the memos of compare and contains (they refill on use): an arena
+  // copied as the template of many jobs need not carry the pairs its own
+  // loading met, whose table a job's first pair might have to rehash.
+  void clearMemos() {
+    containsMemo_ = {};
+    compareMemo_ = {};
+  }
 
  private:
   // A node as stored: its kids live in kidChunks_[chunk][offset, offset + count),
