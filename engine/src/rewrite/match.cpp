@@ -5,6 +5,22 @@
 
 namespace matcalc::detail {
 
+bool isTransposeOf(const Arena& a, Id x, Id y) {
+  if ((a.kind(x) == Kind::Transpose && a.kids(x)[0] == y) || (a.kind(y) == Kind::Transpose && a.kids(y)[0] == x)) return true;
+  if (a.shape(x).rows != a.shape(y).cols || a.shape(x).cols != a.shape(y).rows || a.kind(x) != a.kind(y)) return false;
+  auto kx = a.kids(x), ky = a.kids(y);
+  if (kx.size() != ky.size()) return false;
+  switch (a.kind(x)) {
+    case Kind::Mul:
+      for (std::size_t i = 0; i < kx.size(); ++i)
+        if (!isTransposeOf(a, kx[i], ky[kx.size() - 1 - i])) return false;
+      return true;
+    case Kind::Scale:  // the same scalars, by one matrix and its transpose
+      return std::equal(kx.begin(), kx.end() - 1, ky.begin()) && isTransposeOf(a, kx.back(), ky.back());
+    default: return false;
+  }
+}
+
 void Deadline::check() const {
   if (std::chrono::steady_clock::now() > end) throw deadlineError(seconds);
 }
@@ -273,13 +289,10 @@ bool Matcher::matchRun(std::span<const Id> p, std::size_t i, std::span<const Id>
     std::span<const Id> parts = !b.set ? std::span<const Id>()
                                 : b.term == kNoId ? (b.runKind == Kind::Mul ? std::span<const Id>(b.run) : std::span<const Id>())
                                 : a_.kind(b.term) == Kind::Mul ? a_.kids(b.term) : std::span<const Id>();
-    auto transposes = [&](Id x, Id y) {
-      return (a_.kind(y) == Kind::Transpose && a_.kids(y)[0] == x) || (a_.kind(x) == Kind::Transpose && a_.kids(x)[0] == y);
-    };
     if (!parts.empty()) {
       std::size_t n = parts.size();
       bool fits = s.size() - j >= n + othersNeed;
-      for (std::size_t t = 0; fits && t < n; ++t) fits = transposes(parts[n - 1 - t], s[j + t]);
+      for (std::size_t t = 0; fits && t < n; ++t) fits = isTransposeOf(a_, parts[n - 1 - t], s[j + t]);
       if (fits && matchRun(p, i + 1, s, j + n, openEnd, k)) return true;
     }
     if (!b.set && s.size() - j > othersNeed + 1) {

@@ -20,6 +20,10 @@
 
 namespace matcalc::detail {
 
+// Whether y is x' as the constructors would write it, without making x':
+// X and X', A*B and B'*A', c*A and c*A' (the matcher and isSymmetric).
+bool isTransposeOf(const Arena& a, Id x, Id y);
+
 // A non-owning callable reference: continuations without allocation.
 template <class F>
 class FnRef;

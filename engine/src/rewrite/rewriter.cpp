@@ -13,24 +13,6 @@ namespace matcalc {
 
 namespace {
 
-// Whether y is x' as the constructors would write it, without making x'
-// (the arena is read-only here): X and X', A*B and B'*A', c*A and c*A'.
-bool isTransposeOf(const Arena& a, Id x, Id y) {
-  if ((a.kind(x) == Kind::Transpose && a.kids(x)[0] == y) || (a.kind(y) == Kind::Transpose && a.kids(y)[0] == x)) return true;
-  if (a.shape(x).rows != a.shape(y).cols || a.shape(x).cols != a.shape(y).rows || a.kind(x) != a.kind(y)) return false;
-  auto kx = a.kids(x), ky = a.kids(y);
-  if (kx.size() != ky.size()) return false;
-  switch (a.kind(x)) {
-    case Kind::Mul:
-      for (std::size_t i = 0; i < kx.size(); ++i)
-        if (!isTransposeOf(a, kx[i], ky[kx.size() - 1 - i])) return false;
-      return true;
-    case Kind::Scale:  // the same scalars, by one matrix and its transpose
-      return std::equal(kx.begin(), kx.end() - 1, ky.begin()) && isTransposeOf(a, kx.back(), ky.back());
-    default: return false;
-  }
-}
-
 // A sum (or Hadamard product) whose terms are symmetric or come in pairs
 // A, A' is symmetric: X + X', A*B + B'*A'. Pairs are sought in short sums
 // only (each term against the others): a long one is not known symmetric.
@@ -39,7 +21,7 @@ bool termsPairUnderTranspose(const Arena& a, Id t, const Facts& facts) {
   constexpr std::size_t kLongest = 64;
   for (Id x : k) {
     if (a.shape(x).isScalar() || isSymmetric(a, x, facts)) continue;
-    if (k.size() > kLongest || std::none_of(k.begin(), k.end(), [&](Id y) { return isTransposeOf(a, x, y); })) return false;
+    if (k.size() > kLongest || std::none_of(k.begin(), k.end(), [&](Id y) { return detail::isTransposeOf(a, x, y); })) return false;
   }
   return true;
 }
@@ -63,7 +45,7 @@ bool isSymmetric(const Arena& a, Id t, const Facts& facts) {
       auto k = a.kids(t);
       for (std::size_t i = 0, j = k.size() - 1; i <= j; ++i, --j) {
         if (i == j) return isSymmetric(a, k[i]);
-        if (!isTransposeOf(a, k[i], k[j])) return false;
+        if (!detail::isTransposeOf(a, k[i], k[j])) return false;
         if (j == 0) break;
       }
       return true;
