@@ -84,6 +84,30 @@ RC_GTEST_PROP(Terms, CanonicalFormKeepsTheValue, ()) {
   RC_ASSERT(close(value, sample.value));
 }
 
+// tr(H*R) = sum(H .* R') is explored over both operands of a Hadamard
+// product: sum(A .* (B*C*B)) reached tr((B*C*B)'*A), whose inner product was
+// merged as a cyclic word of its own (B'*C'*B' read as (B^2)'*C'), giving
+// tr(C*B^2*A') for tr(ones*(A .* (B*C*B))); only a whole closed word is cyclic.
+TEST(Terms, AClosedWordCombinesPowersOnlyAcrossItsOwnEnds) {
+  Eigen::MatrixXd A(3, 3), B(3, 3), C(3, 3);
+  A << 1, -2, 0.5, 0.3, 2, -1, 1.5, 0.2, -0.7;
+  B << 2, 0.5, -1, 0.1, 1.2, 0.3, -0.4, 0.6, 1.8;
+  C << -1, 0.4, 2, 1.1, -0.3, 0.9, 0.2, 1.7, -0.6;
+  double want = A.cwiseProduct(B * C * B).sum();
+  Eigen::MatrixXd iB = B.inverse(), E = iB.array().exp().matrix();
+  double wantInverse = E.cwiseProduct(iB * C * iB).sum();
+  for (const char* text : {"tr(ones*(A .* (B*C*B)))", "sum(A .* (B*C*B))", "<A, B*C*B>", "tr(ones*(A .* (B*C*B))) + tr(B) - tr(B)",
+                           "tr(ones*(exp(inv(B)) .* (inv(B)*C*inv(B))))"}) {
+    Arena arena;
+    Id term = parse(arena, text);
+    Bindings<double> b;
+    for (auto [name, value] : {std::pair{"A", A}, std::pair{"B", B}, std::pair{"C", C}})
+      if (const Symbol* s = arena.findSymbol(name, 0)) b.bind(arena, arena.symbol(name, s->kind, s->shape, 0), value);
+    double expected = std::string(text).find("exp") != std::string::npos ? wantInverse : want;
+    EXPECT_NEAR(evaluate(arena, term, b)(0, 0), expected, 1e-9 * std::abs(expected)) << text << " -> " << toText(arena, term);
+  }
+}
+
 RC_GTEST_PROP(Terms, CanonicalisingIsIdempotent, ()) {
   // Rebuilding every node through the smart constructor changes nothing.
   ExpressionGen gen(rapidcheckChoose());

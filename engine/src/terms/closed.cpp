@@ -27,32 +27,9 @@ class ClosedCanonicaliser {
   // The factors of a product, flattened, with scalars taken out and
   // identities dropped (kept when alone: tr(I)). False for a zero factor.
   bool normalise(std::span<const Id> in, Word& out, Arena::Ids& scalars) {
-    bool identity = false;
     Id anIdentity = kNoId;
-    for (Id f : in) {
-      if (a_.shape(f).isScalar()) {
-        scalars.push_back(f);
-        continue;
-      }
-      switch (a_.kind(f)) {
-        case Kind::Mul:
-          if (!normalise(a_.kids(f), out, scalars)) return false;
-          continue;
-        case Kind::Scale: {
-          auto fs = a_.kids(f);
-          scalars.insert(scalars.end(), fs.begin(), fs.end() - 1);
-          if (!normalise(fs.subspan(fs.size() - 1), out, scalars)) return false;
-          continue;
-        }
-        case Kind::Identity:
-          identity = true;
-          anIdentity = f;
-          continue;
-        case Kind::Zero: return false;
-        default: out.push_back(f);
-      }
-    }
-    if (out.empty() && identity) out.push_back(anIdentity);
+    if (!flatten(in, out, scalars, anIdentity)) return false;
+    if (out.empty() && anIdentity != kNoId) out.push_back(anIdentity);
     if (out.size() >= 2) {  // X*A*X is X^2*A as a cyclic word; X*inv(X) is I
       Dim n = a_.shape(out.front()).rows;
       a_.combinePowers(out, true);
@@ -61,6 +38,36 @@ class ClosedCanonicaliser {
     return true;
   }
 
+ private:
+  // normalise's factors, before powers are combined: only the whole word is
+  // cyclic (B*C*B inside A*(B*C*B) is not B^2*C).
+  bool flatten(std::span<const Id> in, Word& out, Arena::Ids& scalars, Id& anIdentity) {
+    for (Id f : in) {
+      if (a_.shape(f).isScalar()) {
+        scalars.push_back(f);
+        continue;
+      }
+      switch (a_.kind(f)) {
+        case Kind::Mul:
+          if (!flatten(a_.kids(f), out, scalars, anIdentity)) return false;
+          continue;
+        case Kind::Scale: {
+          auto fs = a_.kids(f);
+          scalars.insert(scalars.end(), fs.begin(), fs.end() - 1);
+          if (!flatten(fs.subspan(fs.size() - 1), out, scalars, anIdentity)) return false;
+          continue;
+        }
+        case Kind::Identity:
+          anIdentity = f;
+          continue;
+        case Kind::Zero: return false;
+        default: out.push_back(f);
+      }
+    }
+    return true;
+  }
+
+ public:
   boost::container::small_vector<std::size_t, 4> boundaries(const Word& w) const {
     boost::container::small_vector<std::size_t, 4> out;
     for (std::size_t i = 0; i < w.size(); ++i)
