@@ -138,6 +138,20 @@ TEST(Parser, NumbersAreExactRationals) {
   EXPECT_EQ(parse(arena, "-2^2"), arena.number(-4));  // power binds tighter than minus
 }
 
+// abs, sign, step and relu of a number are numbers: abs(2*C) = abs(2)*abs(C)
+// read 2*abs(C)/abs(2)... and NumPy refused abs(2)**(-1) (an integer to a negative power).
+TEST(Parser, EntrywiseFunctionsOfNumbersAreNumbers) {
+  Arena arena;
+  EXPECT_EQ(parse(arena, "abs(-3/2)"), arena.number(mpq_class(3, 2)));
+  EXPECT_EQ(parse(arena, "sign(-3)"), arena.number(-1));
+  EXPECT_EQ(parse(arena, "sign(0)"), arena.number(0));
+  EXPECT_EQ(parse(arena, "step(2)"), arena.number(1));
+  EXPECT_EQ(parse(arena, "step(0)"), arena.number(0));
+  EXPECT_EQ(parse(arena, "relu(-1/2)"), arena.number(0));
+  EXPECT_EQ(parse(arena, "relu(1/2)"), arena.number(mpq_class(1, 2)));
+  EXPECT_EQ(parse(arena, "abs(-2)*x"), parse(arena, "2*x"));
+}
+
 TEST(Parser, StarIsScalingOrMatrixProductByShape) {
   Arena arena;
   EXPECT_EQ(kindOf("alpha*X"), Kind::Scale);

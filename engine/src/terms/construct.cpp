@@ -234,6 +234,17 @@ Id Arena::make(Kind kind, std::span<const Id> kids) {
     case Kind::HadamardPow:
       checkShape(kind, kids);
       return makeHadamardPow(kids[0], kids[1]);
+    case Kind::Abs:  // of a number: a number (abs(2*C) = abs(2)*abs(C) reads 2*abs(C))
+    case Kind::Sign:
+    case Kind::Step:
+    case Kind::Relu:
+      if (this->kind(kids[0]) == Kind::Number) {
+        const mpq_class& v = numberOf(kids[0]);
+        int s = sgn(v);
+        return kind == Kind::Abs ? number(mpq_class(abs(v))) : kind == Kind::Sign ? number(s) : kind == Kind::Step ? number(s > 0 ? 1 : 0)
+                                                                                             : number(s > 0 ? v : mpq_class(0));
+      }
+      break;
     case Kind::MatPow: {
       checkShape(kind, kids);
       if (this->kind(kids[1]) != Kind::Number) return orient(kind, kids);  // a pattern: A^beta
