@@ -340,6 +340,14 @@ TEST(Gradient, LogdetOfACompoundUsesOnlySymmetryTheChecksDraw) {
   EXPECT_EQ(expectCheckedGradientByX("logdet(X + A)", kGradientTolerance), "inv(A + X)");
 }
 
+// logdet(M) is log det M, defined where det M > 0: a point where det(A*X) < 0
+// is outside the domain and drawn again. It was evaluated there as NaN, and
+// sign(NaN) = 0 in the gradient of abs(logdet(A*X)) made a right answer fail.
+TEST(Gradient, LogdetIsCheckedOnlyWhereTheDeterminantIsPositive) {
+  for (const char* text : {"abs(logdet(A*X))", "abs(logdet(X*A*B))", "cos(logdet(X*A))"})
+    expectCheckedGradientByX(text, kGradientTolerance);
+}
+
 // The gradient of det(X)*det(expm(X)) holds dexpm(X', c*expm(-X)') with c
 // about 1e17 at the checks' points: refused as failing its check until the
 // evaluator scaled E for the Fréchet derivative's block method. That of

@@ -56,6 +56,9 @@ std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const
       }
     });
   };
+  auto wholeNonNegative = [&](Id k) {
+    return a.kind(k) == Kind::Number && a.numberOf(k).get_den() == 1 && a.numberOf(k) >= 0;
+  };
   std::function<void(Id)> walk = [&](Id t) {
     const Node& n = a.node(t);
     switch (n.kind) {
@@ -63,8 +66,7 @@ std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const
       // Cookbook use it), and say so: its checks sample what they assumed.
       case Kind::LogDet: mark(n.kids[0], kSpd); break;
       case Kind::MatPow:  // X^k for a whole k >= 0 is defined everywhere
-        if (a.kind(n.kids[1]) != Kind::Number || a.numberOf(n.kids[1]).get_den() != 1 || a.numberOf(n.kids[1]) < 0)
-          mark(n.kids[0], kStable);
+        if (!wholeNonNegative(n.kids[1])) mark(n.kids[0], kStable);
         break;
       case Kind::Inverse:
       case Kind::Det:
@@ -82,8 +84,7 @@ std::map<Id, Domain> domains(const Arena& a, const std::vector<Id>& terms, const
       case Kind::Sqrt: mark(n.kids[0], kPositive); break;
       case Kind::HadamardDiv: mark(n.kids[1], kPositive); break;
       case Kind::HadamardPow:
-        if (a.kind(n.kids[1]) != Kind::Number || a.numberOf(n.kids[1]).get_den() != 1 || a.numberOf(n.kids[1]) < 0)
-          mark(n.kids[0], kPositive);
+        if (!wholeNonNegative(n.kids[1])) mark(n.kids[0], kPositive);
         break;
       case Kind::Pow: mark(n.kids[0], kPositive); break;
       default: break;
@@ -182,22 +183,22 @@ Point drawPoint(const Arena& a, const TermDims& dims, const std::map<Id, Domain>
 bool finite(const Eigen::MatrixXd& m) { return m.allFinite(); }
 
 // Whether the terms are well inside their domain at the point: every matrix
-// inverted (or under logdet) well conditioned, every denominator away from 0,
+// inverted (or under logdet, with det > 0) well conditioned, every denominator away from 0,
 // every log's argument positive, every exponential's argument moderate. A
 // point that fails says nothing: X'*X of a wide X is singular, and rounding
 // would give a finite but meaningless value.
 bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<double>& b) {
   std::unordered_map<Id, bool> seen;
   std::vector<Id> stack(terms.begin(), terms.end());
-  std::vector<std::pair<Id, int>> checks;  // 0: invertible, 1: nonzero, 2: positive, 3: moderate
+  std::vector<std::pair<Id, int>> checks;  // 0: invertible, 1: nonzero, 2: positive, 3: moderate, 4: det > 0
   while (!stack.empty()) {
     Id t = stack.back();
     stack.pop_back();
     if (!seen.emplace(t, true).second) continue;
     auto k = a.kids(t);
     switch (a.kind(t)) {
+      case Kind::LogDet: checks.push_back({k[0], 4}); [[fallthrough]];  // log det: det > 0 too
       case Kind::Inverse:
-      case Kind::LogDet:
       case Kind::Logm:  // well conditioned, away from the branch point 0
       case Kind::DLogm:
       case Kind::Sqrtm:
@@ -247,6 +248,9 @@ bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<dou
         break;
       case 3:
         if (v.cwiseAbs().colwise().sum().maxCoeff() > 16) return false;
+        break;
+      case 4:
+        if (v.rows() != v.cols() || !(v.determinant() > 0)) return false;
         break;
       default:
         if ((v.array() <= 0).any()) return false;
