@@ -92,6 +92,11 @@ CASES = [
     ("hessian", "x'*x", "x", {"x": (n, 1)}, lambda v: v["x"].T @ v["x"], "2*I"),
     ("hessian", "sum(exp(x))", "x", {"x": (n, 1)}, lambda v: np.exp(v["x"]).sum(), "diag(exp(x))"),
     ("hessian", "tr(inv(X))", "X", {"X": "spd"}, lambda v: np.trace(np.linalg.inv(v["X"])), None),
+    # logdet presupposes spd(X) and its gradient reads inv(X), right at every spd X; differentiated
+    # again it must stay the unconstrained inv(X)': the Hessian holds along unsymmetric directions too.
+    ("hessian", "logdet(X)", "X", {"X": "spd"}, lambda v: np.log(np.linalg.det(v["X"])), "-kron(inv(X), inv(X)')*commutation(X)"),
+    ("hessian", "log(1 + logdet(X)^2)", "X", {"X": "spd"}, lambda v: np.log(1 + np.log(np.linalg.det(v["X"])) ** 2), None),
+    ("hessian", "logdet(X + A)", "X", {"X": "spd", "A": "spd"}, lambda v: np.log(np.linalg.det(v["X"] + v["A"])), None),
     ("hessian", "tr(A*X*B*X')", "X", {"A": (n, n), "X": (n, m), "B": (m, m)},
      lambda v: np.trace(v["A"] @ v["X"] @ v["B"] @ v["X"].T), None),
     ("hessian", "a'*X*b", "X", {"a": (n, 1), "X": (n, m), "b": (m, 1)}, lambda v: v["a"].T @ v["X"] @ v["b"], None),

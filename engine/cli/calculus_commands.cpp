@@ -209,7 +209,7 @@ int derivativeCommand(const Args& args, Derivative kind) {
       case Derivative::Hessian: {
         // Blocks H_xy = ∂vec(∇ₓf)/∂vec(y)': the gradient by x once, checked
         // against f; each block checked as the Jacobian of that gradient.
-        GradientResult g = gradient(arena, rules, f, x, facts, args.budget(), record);
+        GradientResult g = gradient(arena, rules, f, x, facts, args.budget(), record, xs);
         NumericCheck cg = checkGradient(arena, f, x, g.display, points, 7, facts);
         requireAgreement(arena, cg, g.display, "gradient", args.check);
         for (Id y : xs) {

@@ -43,8 +43,12 @@ struct GradientResult {
 // Error(Shape) for a non-scalar f, Error(Usage) when x is not a variable,
 // Error(Unsupported) when no rule applies where one is needed.
 // `assumptions` (symmetric(S), spd(S) …) let rules that need them apply.
+// A gradient to be differentiated again by the variables `differentiatedAgainBy`
+// (a Hessian) uses no symmetry of theirs that spd(y) alone would give (from
+// --assume or a rule's domain, as logdet's): it is right off the symmetric
+// matrices too, so its Jacobian is the Hessian along every direction.
 GradientResult gradient(Arena& arena, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions = {},
-                        Budget budget = {}, bool recordSteps = false);
+                        Budget budget = {}, bool recordSteps = false, const std::vector<Id>& differentiatedAgainBy = {});
 // A gradient G of x taken within the matrices `assumptions` restrict x to:
 // G .* I for diagonal(x), (G + G')/2 for symmetric(x) (docs/symmetric-gradients.md),
 // G itself otherwise (spd(x) alone states a domain, not a structure).

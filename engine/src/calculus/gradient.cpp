@@ -220,12 +220,14 @@ std::vector<std::string> assumedDomains(const Arena& a, const Setting& setting, 
   return out;
 }
 
-void assumeDomainsOfRules(const Arena& a, Facts& facts, const Rewriter& differentiate) {
+void assumeDomainsOfRules(const Arena& a, Facts& facts, const Rewriter& differentiate, const std::vector<Id>& unconstrained) {
+  auto isUnconstrained = [&](Id u) { return std::find(unconstrained.begin(), unconstrained.end(), u) != unconstrained.end(); };
   for (auto [guard, t] : differentiate.assumedFacts()) {
+    if (guard == Guard::Spd && a.kind(t) == Kind::Symbol && isUnconstrained(t)) guard = Guard::Invertible;
     if (guard == Guard::Spd && a.kind(t) != Kind::Symbol) {
       Facts sampled = facts;
       forEachDomainPart(a, t, [&](Id u) {
-        if (a.kind(u) == Kind::Symbol) sampled.symmetric.insert(u);
+        if (a.kind(u) == Kind::Symbol && !isUnconstrained(u)) sampled.symmetric.insert(u);
       });
       if (!isSymmetric(a, t, sampled)) guard = Guard::Invertible;
     }
@@ -333,8 +335,13 @@ Id withinStructure(Arena& a, Id g, Id x, const std::vector<GuardUse>& assumption
   return g;
 }
 
-GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& assumptions, Budget budget,
-                        bool recordSteps) {
+GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::vector<GuardUse>& givenAssumptions, Budget budget,
+                        bool recordSteps, const std::vector<Id>& differentiatedAgainBy) {
+  // spd(y) of a variable differentiated again states its domain only.
+  std::vector<GuardUse> assumptions = givenAssumptions;
+  for (GuardUse& u : assumptions)
+    if (u.guard == Guard::Spd && std::find(differentiatedAgainBy.begin(), differentiatedAgainBy.end(), u.variable) != differentiatedAgainBy.end())
+      u.guard = Guard::Invertible;
   if (!a.shape(f).isScalar())
     throw Error(Error::Category::Shape, "the function must be scalar-valued, but '" + toText(a, f) + "' is " +
                                             a.shapeText(a.shape(f)));
@@ -361,7 +368,7 @@ GradientResult gradient(Arena& a, const RuleSet& rules, Id f, Id x, const std::v
   // 3. Simplify G without expanding it, then try the canonical (expanded)
   // form within a small budget; show whichever reads shorter.
   // G holds where the differential rules' domains were assumed: so may its simplification.
-  assumeDomainsOfRules(a, plain, differentiate);
+  assumeDomainsOfRules(a, plain, differentiate, differentiatedAgainBy);
   out.derivation.assumptions = assumedDomains(a, setting, differentiate);
   Id shown = simplifyDerivative(a, rules, plain, job, budget, g, recordSteps, "simplify the gradient", out.derivation, out.gradient);
   out.display = nameCommutations(a, present(a, shown), {x});

@@ -72,7 +72,8 @@ Setting settingFor(const Arena& a, Id f, Id x, const std::vector<GuardUse>& assu
 // only as invertible unless M is symmetric wherever the variables the checks
 // draw spd (forEachDomainPart) are: logdet(X*A) is differentiated as
 // log det(X*A), valid wherever det(X*A) > 0, not only where X*A is symmetric.
-void assumeDomainsOfRules(const Arena& a, Facts& facts, const Rewriter& differentiate);
+// The variables `unconstrained` are never taken symmetric (a Hessian's).
+void assumeDomainsOfRules(const Arena& a, Facts& facts, const Rewriter& differentiate, const std::vector<Id>& unconstrained = {});
 
 // What a derivation assumed: the domains its differential rules asked for,
 // and those f's matrix functions presuppose (principal(A) for logm(A) and

@@ -182,7 +182,7 @@ DerivativeResult jacobian(Arena& a, const RuleSet& rules, Id f, Id x, const std:
 
 DerivativeResult hessian(Arena& a, const RuleSet& rules, Id f, Id x, Id y, const std::vector<GuardUse>& assumptions, Budget budget,
                          bool recordSteps) {
-  return hessian(a, rules, gradient(a, rules, f, x, assumptions, budget, recordSteps), y, assumptions, budget, recordSteps);
+  return hessian(a, rules, gradient(a, rules, f, x, assumptions, budget, recordSteps, {y}), y, assumptions, budget, recordSteps);
 }
 
 DerivativeResult hessian(Arena& a, const RuleSet& rules, const GradientResult& g, Id y, const std::vector<GuardUse>& assumptions,

@@ -302,7 +302,7 @@ NumericCheck compareNumerically(const Arena& a, Id x, Id y, int points, std::uin
 namespace {
 
 // The points of a directional check: random values (as the terms presuppose)
-// and a random direction V for x (symmetric where x is), bound as dual
+// and a random direction V for x (symmetric where x is assumed so), bound as dual
 // numbers (x + εV) and as doubles. `measure(dual, real, V)` compares the
 // derivative at one point, adding to `out`; it returns false when the point
 // says nothing (a side not finite). Points outside the domain are skipped.
@@ -312,13 +312,19 @@ NumericCheck alongRandomDirections(const Arena& a, Id f, Id x, Id derivative, in
   std::mt19937_64 rng(seed);
   auto doms = domains(a, {f, derivative}, assumptions);
   doms.emplace(x, kAny);
+  // Directions leave x's point only where x is assumed symmetric or diagonal:
+  // spd(x), assumed or presupposed (logdet), states a domain, and the
+  // derivative is the unconstrained one (docs/symmetric-gradients.md).
+  Domain structure = kAny;
+  for (const GuardUse& g : assumptions)
+    if (g.variable == x) structure |= g.guard == Guard::Symmetric ? kSymmetric : g.guard == Guard::Diagonal ? kDiagonal : kAny;
   TermDims dims = dimensionsOfTerms(a, {f, derivative, x});
   NumericCheck out;
   for (int attempt = 0; attempt < points * 20 && out.points < points; ++attempt) {
     Point p = drawPoint(a, dims, doms, rng);
     Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), kAny);
-    if (doms.at(x) & kSymmetric) direction = (direction + direction.transpose()).eval();  // stay symmetric
-    if ((doms.at(x) & kDiagonal) == kDiagonal) direction = Eigen::MatrixXd(direction.diagonal().asDiagonal());  // … diagonal
+    if (structure & kSymmetric) direction = (direction + direction.transpose()).eval();  // stay symmetric
+    if ((structure & kDiagonal) == kDiagonal) direction = Eigen::MatrixXd(direction.diagonal().asDiagonal());  // … diagonal
     Bindings<Dual> dual;
     Bindings<double> real;
     for (auto& [s, v] : p.values) {
