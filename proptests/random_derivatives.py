@@ -1,0 +1,394 @@
+"""Random well-shaped expressions, differentiated through `matcalc batch` and checked
+against NumPy: a search for wrong and refused derivatives that libFuzzer's byte
+mutations rarely reach.
+
+Each expression is built from a small grammar over typed shapes (n×n, n×m, m×n,
+m×m, vectors and scalars), written twice: in matcalc's syntax and in NumPy. Its
+gradient, Hessian or Jacobian (as the shape allows) is asked for with
+--emit numpy; the emitted lines are run on random values and compared with
+central finite differences of the generator's own NumPy form, an oracle that
+shares nothing with matcalc. A job fails the test when matcalc answers and the
+answer disagrees (a wrong derivative), when it refuses the input as failing its
+own numeric check or with an internal error (a refused right answer), or when
+the batch process dies. Points where the NumPy form is undefined or the finite
+differences are unstable are skipped and counted; too few checked points fail
+the test too.
+
+usage: random_derivatives.py MATCALC [JOBS [SEED]]   (default 2000 jobs, seed 1;
+long runs: docs/fuzzing.md)"""
+import contextlib
+import io
+import json
+import re
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import scipy.linalg
+import scipy.special
+
+matcalc = sys.argv[1]
+jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+rng = np.random.default_rng(seed)
+N, M = 3, 2  # the sizes NumPy gives the dimensions n and m
+
+# Each variable's shape, as dimensions; matcalc infers the same from its use.
+VARIABLES = {
+    "X": ("n", "n"), "A": ("n", "n"), "B": ("n", "n"), "P": ("n", "m"), "Q": ("m", "n"), "C": ("m", "m"),
+    "x": ("n", "1"), "y": ("n", "1"), "z": ("m", "1"), "alpha": ("1", "1"), "beta": ("1", "1"),
+}
+DIMS = ("n", "m")
+
+
+class Expr:
+    """An expression as matcalc text and NumPy text (every value a 2-D array)."""
+
+    def __init__(self, text, numpy, shape, names):
+        self.text, self.numpy, self.shape, self.names = text, numpy, shape, names
+
+
+def pick(options):
+    """One of (weight, thunk) by weight; a thunk returns None when it does not apply."""
+    while True:
+        weights = np.array([w for w, _ in options], dtype=float)
+        choice = options[rng.choice(len(options), p=weights / weights.sum())][1]()
+        if choice is not None:
+            return choice
+
+
+def leaf(shape):
+    names = [v for v, s in VARIABLES.items() if s == shape]
+    r, c = shape
+    options = []
+    if names:
+        options.append((4, lambda: var(names[rng.integers(len(names))])))
+    if shape == ("1", "1"):
+        options.append((1, lambda: Expr(str(k := int(rng.integers(1, 4))), f"np.array([[{k}.0]])", shape, set())))
+    if r == c and r != "1":
+        options.append((0.5, lambda: Expr("I", f"np.eye({size(r)})", shape, set())))
+    transposed = [v for v, s in VARIABLES.items() if s == (c, r) and c != r]
+    if transposed:
+        options.append((2, lambda: transpose(var(transposed[rng.integers(len(transposed))]))))
+    if not options:  # a shape no variable has (m×1 has z, so only products reach here)
+        return product(shape, 0)
+    return pick(options)
+
+
+def size(d):
+    return {"n": N, "m": M, "1": 1}[d]
+
+
+def var(name):
+    return Expr(name, f"v[{name!r}]", VARIABLES[name], {name})
+
+
+def wrap(e):
+    """e, parenthesised where it is not an atom (the grammar never relies on precedence)."""
+    t = e.text
+    if t.isalnum():
+        return t
+    if re.match(r"[A-Za-z][A-Za-z0-9]*\(", t):  # a call f(...), if its parenthesis closes at the end
+        depth = 0
+        for i, ch in enumerate(t):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0 and ch == ")":
+                return t if i == len(t) - 1 else f"({t})"
+    return f"({t})"
+
+
+def transpose(e):
+    return Expr(f"{wrap(e)}'", f"({e.numpy}).T", (e.shape[1], e.shape[0]), e.names)
+
+
+def binary(a, b, op, np_op, shape):
+    return Expr(f"{wrap(a)} {op} {wrap(b)}", f"({a.numpy}) {np_op} ({b.numpy})", shape, a.names | b.names)
+
+
+def call(f, e, np_f, shape=None):
+    return Expr(f"{f}({e.text})", np_f.format(e.numpy), shape or e.shape, e.names)
+
+
+def product(shape, depth):
+    r, c = shape
+    k = ("1",) + DIMS
+    inner = k[rng.integers(len(k))]
+    if r == "1" and c == "1" and inner == "1":
+        inner = DIMS[rng.integers(2)]
+    return binary(gen((r, inner), depth + 1), gen((inner, c), depth + 1), "*", "@", shape)
+
+
+ELEMENTWISE = [  # name, NumPy form; defined everywhere
+    ("tanh", "np.tanh({})"), ("sigmoid", "scipy.special.expit({})"), ("sin", "np.sin({})"), ("cos", "np.cos({})"),
+    ("exp", "np.exp({})"), ("sinh", "np.sinh({})"), ("cosh", "np.cosh({})"),
+]
+
+
+def gen(shape, depth=0):
+    r, c = shape
+    if depth >= 4 or rng.random() < 0.15 * depth:
+        return leaf(shape)
+    d = depth + 1
+    square = r == c and r != "1"
+    scalar = shape == ("1", "1")
+    g = lambda s=shape: gen(s, d)
+    options = [
+        (3, lambda: binary(g(), g(), "+", "+", shape)),
+        (2, lambda: binary(g(), g(), "-", "-", shape)),
+        (4, lambda: product(shape, depth)),
+        (2, lambda: binary(g(("1", "1")), g(), "*", "*", shape) if not scalar else None),
+        (1, lambda: transpose(gen((c, r), d))),
+        (2, lambda: binary(g(), g(), ".*", "*", shape) if not scalar else None),
+        (3, lambda: elementwise(g())),
+        (1, lambda: Expr(f"log(1 + {wrap(e := g())}.^2)", f"np.log(1 + ({e.numpy})**2)", shape, e.names)),
+        (1, lambda: Expr(f"sqrt(1 + {wrap(e := g())}.^2)", f"np.sqrt(1 + ({e.numpy})**2)", shape, e.names)),
+        (1, lambda: Expr(f"{wrap(a := g())} ./ (1 + {wrap(b := g())}.^2)", f"({a.numpy}) / (1 + ({b.numpy})**2)", shape,
+                         a.names | b.names)),
+        (0.5, lambda: call("relu", g(), "np.maximum({}, 0)")),
+        (0.5, lambda: call("abs", g(), "np.abs({})")),
+    ]
+    if square:
+        options += [
+            (2, lambda: call("inv", g(), "np.linalg.inv({})")),
+            (1, lambda: Expr(f"{wrap(e := g())}^{(k := int(rng.choice([2, 3, -1, -2])))}",
+                             f"np.linalg.matrix_power({e.numpy}, {k})", shape, e.names)),
+            (1, lambda: call("expm", binary(Expr("0.5", "0.5", ("1", "1"), set()), g(), "*", "*", shape),
+                             "scipy.linalg.expm({})")),
+            (1, lambda: call("diag", gen((r, "1"), d), "np.diagflat({})")),
+            (0.5, lambda: call("sqrtm", var(spd_name(r)), "np.real(scipy.linalg.sqrtm({}))") if spd_name(r) else None),
+            (0.5, lambda: call("logm", var(spd_name(r)), "np.real(scipy.linalg.logm({}))") if spd_name(r) else None),
+        ]
+    if c == "1" and r != "1":
+        options += [
+            (1, lambda: call("softmax", g(), "softmax({})")),
+            (1, lambda: call("diag", gen((r, r), d), "np.diag({}).reshape(-1, 1)")),
+        ]
+    if scalar:
+        sq = lambda: gen((DIMS[rng.integers(2)],) * 2, d)
+        anyshape = lambda: gen((DIMS[rng.integers(2)], (DIMS + ("1",))[rng.integers(3)]), d)
+        options += [
+            (3, lambda: call("tr", sq(), "np.trace({}).reshape(1, 1)")),
+            (1, lambda: call("det", sq(), "np.linalg.det({}).reshape(1, 1)")),
+            (1, lambda: call("logdet", sq(), "np.log(np.linalg.det({})).reshape(1, 1)")),
+            (2, lambda: call("sum", anyshape(), "np.sum({}).reshape(1, 1)")),
+            (2, lambda: Expr(f"norm2({(e := anyshape()).text})^2", f"(np.linalg.norm({e.numpy})**2).reshape(1, 1)",
+                             shape, e.names)),
+            (1, lambda: call("logsumexp", anyshape(), "scipy.special.logsumexp({}).reshape(1, 1)")),
+            (1, lambda: inner_product(anyshape())),
+            (0.5, lambda: Expr(f"vec({(a := anyshape()).text})'*vec({(b := gen(a.shape, 3)).text})",
+                               f"(({a.numpy}).reshape(-1, 1, order='F').T @ ({b.numpy}).reshape(-1, 1, order='F'))", shape,
+                               a.names | b.names)),
+            (0.5, lambda: call("norm2", anyshape(), "np.linalg.norm({}).reshape(1, 1)")),
+            (1, lambda: Expr(f"{wrap(a := g())}^{(k := int(rng.choice([2, 3])))}", f"({a.numpy})**{k}", shape, a.names)),
+            (1, lambda: Expr(f"{wrap(a := g())} / (1 + {wrap(b := g())}^2)", f"({a.numpy}) / (1 + ({b.numpy})**2)", shape,
+                             a.names | b.names)),
+        ]
+    return pick(options)
+
+
+def spd_name(d):
+    return {"n": "A", "m": "C"}.get(d)  # drawn symmetric positive definite below
+
+
+def elementwise(e):
+    name, form = ELEMENTWISE[rng.integers(len(ELEMENTWISE))]
+    return call(name, e, form)
+
+
+def inner_product(a):
+    b = gen(a.shape, 3)
+    return Expr(f"<{a.text}, {b.text}>", f"np.sum(({a.numpy}) * ({b.numpy})).reshape(1, 1)", ("1", "1"), a.names | b.names)
+
+
+def conditioned_inv(a, _inv=np.linalg.inv):
+    """np.linalg.inv that refuses a nearly singular matrix: an answer that assumes
+    invertible (as d det(X) = det(X)*tr(inv(X)*d(X)) does) says nothing there."""
+    if np.linalg.cond(a) > 1e10:
+        raise np.linalg.LinAlgError("nearly singular")
+    return _inv(a)
+
+
+np.linalg.inv = conditioned_inv
+
+
+def softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def values(spd_all):
+    """Random values; A and C symmetric positive definite, every square one where logdet presupposes it."""
+    v = {}
+    for name, (r, c) in VARIABLES.items():
+        shape = (size(r), size(c))
+        if name in ("A", "C") or spd_all and r == c != "1":
+            G = rng.standard_normal(shape)
+            v[name] = G @ G.T / shape[0] + np.eye(shape[0])  # sqrtm and logm of A and C need no eigenvalue <= 0
+        elif r == c and r != "1":
+            v[name] = np.eye(shape[0]) * 1.5 + 0.4 * rng.standard_normal(shape)
+        else:
+            v[name] = rng.uniform(-1, 1, shape)
+    return v
+
+
+def quietly():
+    """NumPy's and SciPy's warnings and prints (logm's accuracy notes) silenced."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(warnings.catch_warnings())
+    stack.enter_context(np.errstate(all="ignore"))
+    stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+    warnings.simplefilter("ignore")
+    return stack
+
+
+def evaluate(numpy_text, v):
+    with quietly():
+        try:
+            value = eval(numpy_text, {"np": np, "scipy": scipy, "softmax": softmax, "v": v})
+        except (np.linalg.LinAlgError, ValueError, OverflowError):
+            return None
+    value = np.asarray(value, dtype=float)
+    return value if np.all(np.isfinite(value)) else None
+
+
+def run_emitted(code, v):
+    scope = {"np": np, "scipy": scipy, **v}
+    lines = code.strip().split("\n")
+    with quietly():
+        for line in lines[:-1]:
+            exec(line, scope)
+        return np.asarray(eval(lines[-1], scope), dtype=float)
+
+
+vec = lambda a: a.reshape(-1, 1, order="F")
+
+
+def directional(expr, v, wrt, E, h):
+    plus, minus = dict(v), dict(v)
+    plus[wrt], minus[wrt] = v[wrt] + h * E, v[wrt] - h * E
+    fp, fm = evaluate(expr.numpy, plus), evaluate(expr.numpy, minus)
+    if fp is None or fm is None:
+        return None
+    return (fp - fm) / (2 * h), fp, fm
+
+
+def check(command, expr, wrt, code):
+    """None when the answer agrees at a point, 'skipped' when no point could be checked, else a message."""
+    for attempt in range(4):
+        v = values("logdet" in expr.text)
+        f0 = evaluate(expr.numpy, v)
+        if f0 is None or np.abs(f0).max() > 1e6:
+            continue  # undefined, or so large that differences lose the digits
+        E = rng.standard_normal(v[wrt].shape)
+        try:
+            got = run_emitted(code, v)
+        except np.linalg.LinAlgError:
+            continue  # the answer assumed invertible (as the Cookbook's d det(X) does) what is singular here
+        except ValueError as e:
+            if "infs or NaNs" not in str(e):
+                return f"the emitted NumPy code raises ValueError: {e}"
+            continue  # SciPy given an overflowed intermediate (exp of a large expm): no digits to compare
+        except Exception as e:  # the emitted code itself must run
+            return f"the emitted NumPy code raises {type(e).__name__}: {e}"
+        if not np.all(np.isfinite(got)):
+            continue
+        if got.size == 1:
+            got = got.reshape(1, 1)
+        if command == "hessian":
+            steps = [directional(expr, v, wrt, E, h) for h in (1e-3, 5e-4)]
+            if None in steps:
+                continue
+            second = [((fp - 2 * f0 + fm) / h**2).item() for (_, fp, fm), h in zip(steps, (1e-3, 5e-4))]
+            want = second[1]
+            scale = 1 + abs(want)
+            if abs(second[0] - second[1]) > 1e-4 * scale:
+                continue
+            if got.shape != (E.size, E.size):
+                return f"a Hessian of shape {got.shape}, expected {(E.size, E.size)}"
+            value = (vec(E).T @ got @ vec(E)).item()
+            if abs(value - want) > 1e-3 * scale:
+                return f"vec(E)'*H*vec(E) = {value:.10g}, finite differences {want:.10g}"
+            return None
+        steps = [directional(expr, v, wrt, E, h) for h in (1e-5, 1e-6)]
+        if None in steps:
+            continue
+        (fd1, _, _), (fd2, _, _) = steps
+        scale = 1 + np.abs(fd2).max()
+        if np.abs(fd1 - fd2).max() > 1e-6 * scale:
+            continue  # the differences are unstable here: a kink or large values
+        if command == "grad":
+            if got.shape != v[wrt].shape and not (got.size == 1 and v[wrt].size == 1):
+                return f"a gradient of shape {got.shape}, expected {v[wrt].shape}"
+            value, want = np.sum(got * E), fd2.item()
+        else:
+            if got.shape != (fd2.size, E.size):
+                return f"a Jacobian of shape {got.shape}, expected {(fd2.size, E.size)}"
+            value, want = got @ vec(E), vec(fd2)
+        if np.abs(value - want).max() > 1e-5 * scale:
+            return f"the derivative along a random direction is {np.ravel(value)[:4]}, finite differences {np.ravel(want)[:4]}"
+        return None
+    return "skipped"
+
+
+def make_job():
+    kind = rng.random()
+    if kind < 0.55:
+        expr, command = gen(("1", "1")), "grad"
+    elif kind < 0.75:
+        expr, command = gen(("1", "1")), "hessian"
+    else:
+        shapes = sorted({s for s in VARIABLES.values() if s != ("1", "1")})
+        expr, command = gen(shapes[rng.integers(len(shapes))]), "jacobian"
+    names = sorted(expr.names)
+    if not names:
+        return None
+    return command, expr, names[rng.integers(len(names))]
+
+
+cases = []
+while len(cases) < jobs:
+    job = make_job()
+    if job is not None:
+        cases.append(job)
+
+lines = "".join(json.dumps({"command": c, "expression": e.text, "wrt": w, "emit": "numpy"}) + "\n" for c, e, w in cases)
+batch = subprocess.run([matcalc, "batch"], input=lines, capture_output=True, text=True, timeout=3000)
+answers = [json.loads(line) for line in batch.stdout.splitlines()]
+failures = []
+if batch.returncode not in (0, 1) or len(answers) != len(cases):
+    failures.append(f"matcalc batch exited {batch.returncode} after {len(answers)} of {len(cases)} jobs: "
+                    f"{batch.stderr.strip()[-300:]}")
+
+counts = {"checked": 0, "skipped": 0, "declined": 0}
+declined = {}
+for (command, expr, wrt), answer in zip(cases, answers):
+    label = f"matcalc {command} {expr.text!r} --wrt {wrt}"
+    error = answer.get("error", "").strip()
+    if not answer["ok"]:
+        if answer["exit"] != 2 or "bug" in error or "internal error" in error or "numeric check" in error:
+            failures.append(f"{label}: exit {answer['exit']}: {error}")
+        else:
+            counts["declined"] += 1
+            reason = error.split(":")[1].strip() if ":" in error else error
+            declined[reason] = declined.get(reason, 0) + 1
+        continue
+    verdict = check(command, expr, wrt, answer["output"])
+    if verdict == "skipped":
+        counts["skipped"] += 1
+    elif verdict is not None:
+        failures.append(f"{label}: {verdict}\n  NumPy: {expr.numpy}\n  answer: {answer['output'].strip()}")
+    else:
+        counts["checked"] += 1
+
+for f in failures:
+    print("FAIL:", f)
+for reason, k in sorted(declined.items(), key=lambda item: -item[1])[:8]:
+    print(f"declined {k}: {reason}")
+print(f"{len(cases)} random jobs (seed {seed}): {counts['checked']} answers match finite differences, "
+      f"{counts['skipped']} had no point where the check was defined and stable, {counts['declined']} were declined "
+      f"with exit 2, {len(failures)} failures")
+if counts["checked"] < len(cases) // 2:
+    print(f"FAIL: fewer than half of the jobs were checked")
+    sys.exit(1)
+sys.exit(1 if failures else 0)
