@@ -14,7 +14,7 @@ the batch process dies. Points where the NumPy form is undefined or the finite
 differences are unstable are skipped and counted; too few checked points fail
 the test too.
 
-usage: random_derivatives.py MATCALC [JOBS [SEED]]   (default 2000 jobs, seed 1;
+usage: random_derivatives.py MATCALC [JOBS [SEED [DEPTH]]]   (default 2000 jobs, seed 1, depth 4;
 long runs: docs/fuzzing.md)"""
 import contextlib
 import io
@@ -31,6 +31,7 @@ import scipy.special
 matcalc = sys.argv[1]
 jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
 seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+max_depth = int(sys.argv[4]) if len(sys.argv) > 4 else 4  # of the grammar's nesting
 rng = np.random.default_rng(seed)
 N, M = 3, 2  # the sizes NumPy gives the dimensions n and m
 
@@ -127,7 +128,7 @@ ELEMENTWISE = [  # name, NumPy form; defined everywhere
 
 def gen(shape, depth=0):
     r, c = shape
-    if depth >= 4 or rng.random() < 0.15 * depth:
+    if depth >= max_depth or rng.random() < 0.6 * depth / max_depth:
         return leaf(shape)
     d = depth + 1
     square = r == c and r != "1"
