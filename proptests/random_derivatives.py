@@ -122,7 +122,7 @@ def product(shape, depth):
 
 ELEMENTWISE = [  # name, NumPy form; defined everywhere
     ("tanh", "np.tanh({})"), ("sigmoid", "scipy.special.expit({})"), ("sin", "np.sin({})"), ("cos", "np.cos({})"),
-    ("exp", "np.exp({})"), ("sinh", "np.sinh({})"), ("cosh", "np.cosh({})"),
+    ("exp", "guard(np.exp({}))"), ("sinh", "guard(np.sinh({}))"), ("cosh", "guard(np.cosh({}))"),
 ]
 
 
@@ -151,11 +151,11 @@ def gen(shape, depth=0):
     ]
     if square:
         options += [
-            (2, lambda: call("inv", g(), "np.linalg.inv({})")),
+            (2, lambda: call("inv", g(), "guard(np.linalg.inv({}))")),
             (1, lambda: Expr(f"{wrap(e := g())}^{(k := int(rng.choice([2, 3, -1, -2])))}",
-                             f"np.linalg.matrix_power({e.numpy}, {k})", shape, e.names)),
+                             f"guard(np.linalg.matrix_power({e.numpy}, {k}))", shape, e.names)),
             (1, lambda: call("expm", binary(Expr("0.5", "0.5", ("1", "1"), set()), g(), "*", "*", shape),
-                             "scipy.linalg.expm({})")),
+                             "guard(scipy.linalg.expm({}))")),
             (1, lambda: call("diag", gen((r, "1"), d), "np.diagflat({})")),
             (0.5, lambda: call("sqrtm", var(spd_name(r)), "np.real(scipy.linalg.sqrtm({}))") if spd_name(r) else None),
             (0.5, lambda: call("logm", var(spd_name(r)), "np.real(scipy.linalg.logm({}))") if spd_name(r) else None),
@@ -171,7 +171,7 @@ def gen(shape, depth=0):
         options += [
             (3, lambda: call("tr", sq(), "np.trace({}).reshape(1, 1)")),
             (1, lambda: call("det", sq(), "np.linalg.det({}).reshape(1, 1)")),
-            (1, lambda: call("logdet", sq(), "np.log(np.linalg.det({})).reshape(1, 1)")),
+            (1, lambda: call("logdet", sq(), "logdet({}).reshape(1, 1)")),
             (2, lambda: call("sum", anyshape(), "np.sum({}).reshape(1, 1)")),
             (2, lambda: Expr(f"norm2({(e := anyshape()).text})^2", f"(np.linalg.norm({e.numpy})**2).reshape(1, 1)",
                              shape, e.names)),
@@ -213,6 +213,21 @@ def conditioned_inv(a, _inv=np.linalg.inv):
 np.linalg.inv = conditioned_inv
 
 
+def logdet(a):
+    """log det, refused near a singular matrix: its value there is rounding (log of ~1e-17)."""
+    if np.linalg.cond(a) > 1e10:
+        raise np.linalg.LinAlgError("nearly singular")
+    return np.log(np.linalg.det(a))
+
+
+def guard(value):
+    """A value that grows fast (exp, sinh, inv …), refused when large: sin(sinh(40)) keeps
+    no digit of a step of 1e-3, and its finite differences would read 0."""
+    if np.any(np.abs(value) > 1e6):
+        raise OverflowError("a large intermediate value")
+    return value
+
+
 def softmax(z):
     e = np.exp(z - z.max())
     return e / e.sum()
@@ -246,7 +261,7 @@ def quietly():
 def evaluate(numpy_text, v):
     with quietly():
         try:
-            value = eval(numpy_text, {"np": np, "scipy": scipy, "softmax": softmax, "v": v})
+            value = eval(numpy_text, {"np": np, "scipy": scipy, "softmax": softmax, "logdet": logdet, "guard": guard, "v": v})
         except (np.linalg.LinAlgError, ValueError, OverflowError):
             return None
     value = np.asarray(value, dtype=float)
