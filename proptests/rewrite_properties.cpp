@@ -340,6 +340,34 @@ TEST(Gradient, LogdetOfACompoundUsesOnlySymmetryTheChecksDraw) {
   EXPECT_EQ(expectCheckedGradientByX("logdet(X + A)", kGradientTolerance), "inv(A + X)");
 }
 
+// The check refuses wrong gradients, small or large, smooth or badly
+// conditioned, and a skew part added to the gradient of logdet(X): its
+// directions are unsymmetric though X is drawn spd, so G and G + (A - A')
+// are told apart. Points are skipped only where doubles keep no digit.
+TEST(Gradient, TheCheckRefusesWrongGradients) {
+  const std::pair<const char*, const char*> wrong[] = {
+      {"tr(X*X)", "X'"},
+      {"tr(X*X)", "2*X' + 1/1000*X"},
+      {"tr(inv(X))", "-inv(X)'"},
+      {"logdet(X)", "inv(X) + A - A'"},
+      {"tanh(tr(X))", "(1 - tanh(tr(X))^2)*I + 1/100000*X"},
+      {"exp(tr(X*X))", "exp(tr(X*X))*X'"},
+      {"tr(inv(X)^2)", "-2*(inv(X)^3)' + 1/10000*X"},
+  };
+  for (auto [f, g] : wrong) {
+    Parsed p({f, g});
+    auto& [arena, rules, t] = p;
+    const Symbol* s = arena.findSymbol("X", 0);
+    Id x = arena.symbol(s->name, s->kind, s->shape, 0);
+    NumericCheck check = checkGradient(arena, t[0], x, t[1], 10, 7);
+    EXPECT_GE(check.points, 5) << f;
+    EXPECT_GT(check.maxError, kGradientTolerance) << f << ": " << g << " passed";
+    // The right one passes.
+    GradientResult right = gradient(arena, rules, t[0], x);
+    EXPECT_LE(checkGradient(arena, t[0], x, right.display, 10, 7).maxError, kGradientTolerance) << f;
+  }
+}
+
 // logdet(M) is log det M, defined where det M > 0: a point where det(A*X) < 0
 // is outside the domain and drawn again. It was evaluated there as NaN, and
 // sign(NaN) = 0 in the gradient of abs(logdet(A*X)) made a right answer fail.
