@@ -94,6 +94,10 @@ CASES = [
     ("hessian", "tr(inv(X))", "X", {"X": "spd"}, lambda v: np.trace(np.linalg.inv(v["X"])), None),
     # logdet presupposes spd(X) and its gradient reads inv(X), right at every spd X; differentiated
     # again it must stay the unconstrained inv(X)': the Hessian holds along unsymmetric directions too.
+    # relu, abs: their derivatives step and sign are constant away from 0 (a Hessian of a ReLU network).
+    ("hessian", "sum(relu(W*x))", "x", {"W": (m, n), "x": (n, 1)}, lambda v: np.maximum(v["W"] @ v["x"], 0).sum(), "zeros"),
+    ("hessian", "norm2(relu(W*x) - y)^2", "x", {"W": (m, n), "x": (n, 1), "y": (m, 1)},
+     lambda v: np.sum((np.maximum(v["W"] @ v["x"], 0) - v["y"]) ** 2), None),
     ("hessian", "logdet(X)", "X", {"X": "spd"}, lambda v: np.log(np.linalg.det(v["X"])), "-kron(inv(X), inv(X)')*commutation(X)"),
     ("hessian", "log(1 + logdet(X)^2)", "X", {"X": "spd"}, lambda v: np.log(1 + np.log(np.linalg.det(v["X"])) ** 2), None),
     ("hessian", "logdet(X + A)", "X", {"X": "spd", "A": "spd"}, lambda v: np.log(np.linalg.det(v["X"] + v["A"])), None),
