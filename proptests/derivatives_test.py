@@ -94,6 +94,11 @@ CASES = [
     ("hessian", "tr(inv(X))", "X", {"X": "spd"}, lambda v: np.trace(np.linalg.inv(v["X"])), None),
     # logdet presupposes spd(X) and its gradient reads inv(X), right at every spd X; differentiated
     # again it must stay the unconstrained inv(X)': the Hessian holds along unsymmetric directions too.
+    # An exponent that varies: x^y = exp(y*log(x)).
+    ("grad", "tr(X^3)^alpha", "alpha", {"X": "spd", "alpha": (1, 1)},
+     lambda v: np.trace(np.linalg.matrix_power(v["X"], 3)) ** v["alpha"], "t1^alpha*log(t1)\n  where t1 = tr(X^3)"),
+    ("grad", "sum(exp(x) .^ alpha)", "alpha", {"x": (n, 1), "alpha": (1, 1)}, lambda v: np.sum(np.exp(v["x"]) ** v["alpha"]),
+     "x'*exp(x).^alpha"),
     # relu, abs: their derivatives step and sign are constant away from 0 (a Hessian of a ReLU network).
     ("hessian", "sum(relu(W*x))", "x", {"W": (m, n), "x": (n, 1)}, lambda v: np.maximum(v["W"] @ v["x"], 0).sum(), "zeros"),
     ("hessian", "norm2(relu(W*x) - y)^2", "x", {"W": (m, n), "x": (n, 1), "y": (m, 1)},
