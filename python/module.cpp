@@ -94,7 +94,7 @@ Result derivative(const std::string& f, const std::string& wrt, const std::map<s
     return job.result(j.display, j.derivation);
   }
   if (!job.arena.shape(job.terms[0]).isScalar()) throw Error(Error::Category::Shape, "the function must be scalar-valued for a Hessian");
-  GradientResult g = gradient(job.arena, job.rules, job.terms[0], x, job.facts, {}, true);
+  GradientResult g = gradient(job.arena, job.rules, job.terms[0], x, job.facts, {}, true, {x});
   requireAgreement(job.arena, checkGradient(job.arena, job.terms[0], x, g.display, 4, 7, job.facts), g.display, "gradient");
   DerivativeResult h = hessian(job.arena, job.rules, g, x, job.facts, {}, true);
   requireAgreement(job.arena, checkJacobian(job.arena, g.gradient, x, h.display, 4, 7, job.facts), h.display, "Hessian");

@@ -92,6 +92,9 @@ def test_jacobian_and_hessian():
     H = matcalc.hessian("x'*A*x", wrt="x")
     A = rng.standard_normal((3, 3))
     assert np.allclose(H.function()(A=A, x=x), A + A.T)
+    # logdet presupposes spd(X); its Hessian is the second derivative along every direction.
+    H = matcalc.hessian("logdet(X)", wrt="X")
+    assert H.text == "-kron(inv(X), inv(X)')*commutation(X)"
 
 
 def test_kinds_and_assumptions():

@@ -72,7 +72,9 @@ DerivativeResult jacobian(Arena& arena, const RuleSet& rules, Id f, Id x, const 
 DerivativeResult hessian(Arena& arena, const RuleSet& rules, Id f, Id x, Id y, const std::vector<GuardUse>& assumptions = {},
                          Budget budget = {}, bool recordSteps = false);
 // The same from f's gradient by x (its derivation comes first in the result's):
-// one gradient serves every block H_xy.
+// one gradient serves every block H_xy. Take that gradient with y among its
+// `differentiatedAgainBy`, or under spd(y) the result holds along symmetric
+// directions only.
 DerivativeResult hessian(Arena& arena, const RuleSet& rules, const GradientResult& gradientByX, Id y,
                          const std::vector<GuardUse>& assumptions = {}, Budget budget = {}, bool recordSteps = false);
 
