@@ -395,6 +395,11 @@ for job in "tanh(exp(norm2(beta*exp(z) + z)^2))|z" "exp(cosh((z' + z' ./ (1 + z'
   check "hessian ${job%|*} is verified, not refused" status_is 0
 done
 
+run simplify "x'*A*x + x'*A'*x" --emit numpy
+check "simplify --emit numpy prints NumPy" stdout_has "2 * (x.T @ A @ x)"
+run simplify "x'*x" --emit json
+check "simplify has no JSON form" status_is 2
+
 run frobnicate
 check "an unknown command exits 2" status_is 2
 check "an unknown command is one line" stderr_lines 1

@@ -4,10 +4,11 @@ mutations rarely reach.
 
 Each expression is built from a small grammar over typed shapes (n×n, n×m, m×n,
 m×m, vectors and scalars), written twice: in matcalc's syntax and in NumPy. Its
-gradient, Hessian or Jacobian (as the shape allows) is asked for with
---emit numpy; the emitted lines are run on random values and compared with
-central finite differences of the generator's own NumPy form, an oracle that
-shares nothing with matcalc. A job fails the test when matcalc answers and the
+gradient, Hessian or Jacobian (as the shape allows), or its simplified form, is
+asked for with --emit numpy; the emitted lines are run on random values and
+compared with central finite differences of the generator's own NumPy form
+(with its value, for a simplification), an oracle that shares nothing with
+matcalc. A job fails the test when matcalc answers and the
 answer disagrees (a wrong derivative), when it refuses the input as failing its
 own numeric check or with an internal error (a refused right answer), or when
 the batch process dies. Points where the NumPy form is undefined or the finite
@@ -296,7 +297,7 @@ def check(command, expr, wrt, code):
         f0 = evaluate(expr.numpy, v)
         if f0 is None or np.abs(f0).max() > 1e6:
             continue  # undefined, or so large that differences lose the digits
-        E = rng.standard_normal(v[wrt].shape)
+        E = rng.standard_normal(v[wrt].shape if wrt else (1, 1))
         try:
             got = run_emitted(code, v)
         except np.linalg.LinAlgError:
@@ -311,6 +312,12 @@ def check(command, expr, wrt, code):
             continue
         if got.size == 1:
             got = got.reshape(1, 1)
+        if command == "simplify":  # the normal form keeps the value
+            if got.shape != f0.shape:
+                return f"a value of shape {got.shape}, expected {f0.shape}"
+            if np.abs(got - f0).max() > 1e-8 * (1 + np.abs(f0).max()):
+                return f"the simplified form's value {np.ravel(got)[:4]} differs from {np.ravel(f0)[:4]}"
+            return None
         if command == "hessian":
             steps = [directional(expr, v, wrt, E, h) for h in (1e-3, 5e-4)]
             if None in steps:
@@ -349,17 +356,20 @@ def check(command, expr, wrt, code):
 
 def make_job():
     kind = rng.random()
-    if kind < 0.55:
+    if kind < 0.45:
         expr, command = gen(("1", "1")), "grad"
-    elif kind < 0.75:
+    elif kind < 0.65:
         expr, command = gen(("1", "1")), "hessian"
-    else:
+    elif kind < 0.85:
         shapes = sorted({s for s in VARIABLES.values() if s != ("1", "1")})
         expr, command = gen(shapes[rng.integers(len(shapes))]), "jacobian"
+    else:
+        shapes = sorted(set(VARIABLES.values()))
+        expr, command = gen(shapes[rng.integers(len(shapes))]), "simplify"
     names = sorted(expr.names)
     if not names:
         return None
-    return command, expr, names[rng.integers(len(names))]
+    return command, expr, None if command == "simplify" else names[rng.integers(len(names))]
 
 
 cases = []
@@ -368,7 +378,8 @@ while len(cases) < jobs:
     if job is not None:
         cases.append(job)
 
-lines = "".join(json.dumps({"command": c, "expression": e.text, "wrt": w, "emit": "numpy"}) + "\n" for c, e, w in cases)
+lines = "".join(json.dumps({"command": c, "expression": e.text, "emit": "numpy", **({"wrt": w} if w else {})}) + "\n"
+                for c, e, w in cases)
 batch = subprocess.run([matcalc, "batch"], input=lines, capture_output=True, text=True, timeout=3000)
 answers = [json.loads(line) for line in batch.stdout.splitlines()]
 failures = []
@@ -379,7 +390,7 @@ if batch.returncode not in (0, 1) or len(answers) != len(cases):
 counts = {"checked": 0, "skipped": 0, "declined": 0}
 declined = {}
 for (command, expr, wrt), answer in zip(cases, answers):
-    label = f"matcalc {command} {expr.text!r} --wrt {wrt}"
+    label = f"matcalc {command} {expr.text!r}" + (f" --wrt {wrt}" if wrt else "")
     error = answer.get("error", "").strip()
     if not answer["ok"]:
         if answer["exit"] != 2 or "bug" in error or "internal error" in error or "numeric check" in error:
@@ -401,7 +412,7 @@ for f in failures:
     print("FAIL:", f)
 for reason, k in sorted(declined.items(), key=lambda item: -item[1])[:8]:
     print(f"declined {k}: {reason}")
-print(f"{len(cases)} random jobs (seed {seed}): {counts['checked']} answers match finite differences, "
+print(f"{len(cases)} random jobs (seed {seed}): {counts['checked']} answers match NumPy, "
       f"{counts['skipped']} had no point where the check was defined and stable, {counts['declined']} were declined "
       f"with exit 2, {len(failures)} failures")
 if counts["checked"] < len(cases) // 2:

@@ -83,7 +83,7 @@ int simplifyCommand(const Args& args) {
   Parsed p = parseWithAssumptions(arena, args, {args.expressions[0]});
   SimplifyResult r = simplify(arena, rules, p.terms[0], p.facts, args.budget(), args.steps);
   if (args.steps) printDerivation(arena, r.derivation, std::cout);
-  printResult(arena, r.display, "text", !args.noShare, std::cout);
+  printResult(arena, r.display, args.emit, !args.noShare, std::cout);
   return 0;
 }
 
@@ -320,6 +320,7 @@ void addCalculusCommands(CLI::App& app, Commands& commands) {
   CLI::App* s = app.add_subcommand("simplify", "rewrite an expression to its normal form");
   s->add_option("expression", args->expressions, "the expression")->required()->expected(1);
   s->add_flag("--steps", args->steps, "print every rewrite step with its rule");
+  s->add_option("--emit", args->emit, "text, latex, numpy or torch")->check(CLI::IsMember({"text", "latex", "numpy", "torch"}));
   common(s);
   s->callback([&commands, args] { commands.chosen = [args] { return simplifyCommand(*args); }; });
 
