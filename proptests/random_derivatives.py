@@ -290,14 +290,19 @@ def directional(expr, v, wrt, E, h):
     return (fp - fm) / (2 * h), fp, fm
 
 
-def check(command, expr, wrt, code):
-    """None when the answer agrees at a point, 'skipped' when no point could be checked, else a message."""
+def check(command, expr, wrt, symmetric, code):
+    """None when the answer agrees at a point, 'skipped' when no point could be checked, else a message.
+    With `symmetric`, wrt is assumed symmetric: its value and the direction are (docs/symmetric-gradients.md)."""
     for attempt in range(4):
         v = values("logdet" in expr.text)
+        if symmetric:
+            v[wrt] = (v[wrt] + v[wrt].T) / 2
         f0 = evaluate(expr.numpy, v)
         if f0 is None or np.abs(f0).max() > 1e6:
             continue  # undefined, or so large that differences lose the digits
         E = rng.standard_normal(v[wrt].shape if wrt else (1, 1))
+        if symmetric:
+            E = (E + E.T) / 2
         try:
             got = run_emitted(code, v)
         except np.linalg.LinAlgError:
@@ -343,6 +348,8 @@ def check(command, expr, wrt, code):
         if command == "grad":
             if got.shape != v[wrt].shape and not (got.size == 1 and v[wrt].size == 1):
                 return f"a gradient of shape {got.shape}, expected {v[wrt].shape}"
+            if symmetric and not np.allclose(got, got.T, rtol=1e-9, atol=1e-12):
+                return "the gradient within symmetric matrices is not symmetric"
             value, want = np.sum(got * E), fd2.item()
         else:
             if got.shape != (fd2.size, E.size):
@@ -369,7 +376,9 @@ def make_job():
     names = sorted(expr.names)
     if not names:
         return None
-    return command, expr, None if command == "simplify" else names[rng.integers(len(names))]
+    wrt = None if command == "simplify" else names[rng.integers(len(names))]
+    square = wrt is not None and VARIABLES[wrt][0] == VARIABLES[wrt][1] != "1"
+    return command, expr, wrt, square and command in ("grad", "hessian") and rng.random() < 0.2
 
 
 cases = []
@@ -378,8 +387,8 @@ while len(cases) < jobs:
     if job is not None:
         cases.append(job)
 
-lines = "".join(json.dumps({"command": c, "expression": e.text, "emit": "numpy", **({"wrt": w} if w else {})}) + "\n"
-                for c, e, w in cases)
+lines = "".join(json.dumps({"command": c, "expression": e.text, "emit": "numpy", **({"wrt": w} if w else {}),
+                            **({"assume": [f"symmetric({w})"]} if sym else {})}) + "\n" for c, e, w, sym in cases)
 batch = subprocess.run([matcalc, "batch"], input=lines, capture_output=True, text=True, timeout=3000)
 answers = [json.loads(line) for line in batch.stdout.splitlines()]
 failures = []
@@ -389,8 +398,8 @@ if batch.returncode not in (0, 1) or len(answers) != len(cases):
 
 counts = {"checked": 0, "skipped": 0, "declined": 0}
 declined = {}
-for (command, expr, wrt), answer in zip(cases, answers):
-    label = f"matcalc {command} {expr.text!r}" + (f" --wrt {wrt}" if wrt else "")
+for (command, expr, wrt, symmetric), answer in zip(cases, answers):
+    label = f"matcalc {command} {expr.text!r}" + (f" --wrt {wrt}" if wrt else "") + (f" --assume 'symmetric({wrt})'" if symmetric else "")
     error = answer.get("error", "").strip()
     if not answer["ok"]:
         if answer["exit"] != 2 or "bug" in error or "internal error" in error or "numeric check" in error:
@@ -400,7 +409,7 @@ for (command, expr, wrt), answer in zip(cases, answers):
             reason = error.split(":")[1].strip() if ":" in error else error
             declined[reason] = declined.get(reason, 0) + 1
         continue
-    verdict = check(command, expr, wrt, answer["output"])
+    verdict = check(command, expr, wrt, symmetric, answer["output"])
     if verdict == "skipped":
         counts["skipped"] += 1
     elif verdict is not None:
