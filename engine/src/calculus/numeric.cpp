@@ -184,22 +184,27 @@ Point drawPoint(const Arena& a, const TermDims& dims, const std::map<Id, Domain>
 bool finite(const Eigen::MatrixXd& m) { return m.allFinite(); }
 
 // Whether the terms are well inside their domain at the point: every matrix
-// inverted (or under logdet, with det > 0) well conditioned, every denominator away from 0,
-// every log's argument positive, every exponential's argument moderate (and
-// for a derivative, tanh's, exp's, cosh's and sinh's). A
-// point that fails says nothing: X'*X of a wide X is singular, and rounding
-// would give a finite but meaningless value.
+// inverted (or under logdet, with det > 0) well conditioned, every
+// denominator away from 0, every log's argument positive, every matrix
+// exponential's argument moderate (and for a derivative, the arguments of
+// tanh, exp, cosh and sinh). A point that fails says nothing: X'*X of a wide
+// X is singular, and rounding would give a finite but meaningless value.
 bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<double>& b, bool derivative) {
+  struct Requirement {
+    Id term;
+    enum { Invertible, Nonzero, Positive, SmallNorm1, PositiveDeterminant, EntriesWithin } what;
+    double bound = 0;  // of EntriesWithin
+  };
   std::unordered_map<Id, bool> seen;
   std::vector<Id> stack(terms.begin(), terms.end());
-  std::vector<std::pair<Id, int>> checks;  // 0: invertible, 1: nonzero, 2: positive, 3: moderate, 4: det > 0, 5: within ±8, 6: within ±24
+  std::vector<Requirement> checks;
   while (!stack.empty()) {
     Id t = stack.back();
     stack.pop_back();
     if (!seen.emplace(t, true).second) continue;
     auto k = a.kids(t);
     switch (a.kind(t)) {
-      case Kind::LogDet: checks.push_back({k[0], 4}); [[fallthrough]];  // log det: det > 0 too
+      case Kind::LogDet: checks.push_back({k[0], Requirement::PositiveDeterminant}); [[fallthrough]];  // log det: det > 0 too
       case Kind::Inverse:
       case Kind::Logm:  // well conditioned, away from the branch point 0
       case Kind::DLogm:
@@ -210,9 +215,9 @@ bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<dou
       case Kind::D2Logm:
       case Kind::D2Sqrtm:
       case Kind::K2Logm:
-      case Kind::K2Sqrtm: checks.push_back({k[0], 0}); break;
+      case Kind::K2Sqrtm: checks.push_back({k[0], Requirement::Invertible}); break;
       case Kind::MatPow:
-        if (a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) < 0) checks.push_back({k[0], 0});
+        if (a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) < 0) checks.push_back({k[0], Requirement::Invertible});
         break;
       // expm(A) in doubles keeps about 16 - ||A||/ln(10) digits (its
       // condition grows like e^||A||): beyond ||A||_1 = 16 a point could not
@@ -221,58 +226,57 @@ bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<dou
       case Kind::DExpm:
       case Kind::KExpm:
       case Kind::D2Expm:
-      case Kind::K2Expm: checks.push_back({k[0], 3}); break;
+      case Kind::K2Expm: checks.push_back({k[0], Requirement::SmallNorm1}); break;
       case Kind::Pow:
       case Kind::HadamardPow:
-        if (a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) < 0) checks.push_back({k[0], 1});
+        if (a.kind(k[1]) == Kind::Number && a.numberOf(k[1]) < 0) checks.push_back({k[0], Requirement::Nonzero});
         break;
-      case Kind::HadamardDiv: checks.push_back({k[1], 1}); break;
-      case Kind::Log: checks.push_back({k[0], 2}); break;
+      case Kind::HadamardDiv: checks.push_back({k[1], Requirement::Nonzero}); break;
+      case Kind::Log: checks.push_back({k[0], Requirement::Positive}); break;
       // A derivative's terms cancel where these are large: 1 - tanh(x)^2 keeps
-      // no digit once tanh(x) rounds to ±1, and terms of exp(x) beyond e^24 (~1e10) cancel
-      // to a value their rounding swamps. Values alone compare well there.
+      // no digit once tanh(x) rounds to ±1, and terms of exp(x) beyond e^24
+      // (~1e10) cancel to a value their rounding swamps. Values alone
+      // compare well there.
       case Kind::Tanh:
-        if (derivative) checks.push_back({k[0], 5});
+        if (derivative) checks.push_back({k[0], Requirement::EntriesWithin, 8});
         break;
       case Kind::Exp:
       case Kind::Cosh:
       case Kind::Sinh:
-        if (derivative) checks.push_back({k[0], 6});
+        if (derivative) checks.push_back({k[0], Requirement::EntriesWithin, 24});
         break;
       default: break;
     }
     for (Id c : k) stack.push_back(c);
   }
-  for (auto [t, what] : checks) {
+  for (const Requirement& r : checks) {
     Eigen::MatrixXd v;
     try {
-      v = evaluate(a, t, b);
+      v = evaluate(a, r.term, b);
     } catch (const Error&) {
       return false;
     }
     if (!v.allFinite()) return false;
     double scale = std::max(1.0, v.cwiseAbs().maxCoeff());
-    switch (what) {
-      case 0:
+    switch (r.what) {
+      case Requirement::Invertible:
         if (v.rows() != v.cols() || Eigen::PartialPivLU<Eigen::MatrixXd>(v).rcond() < 1e-6) return false;
         break;
-      case 1:
+      case Requirement::Nonzero:
         if ((v.cwiseAbs().array() < 1e-8 * scale).any()) return false;
         break;
-      case 3:
+      case Requirement::Positive:
+        if ((v.array() <= 0).any()) return false;
+        break;
+      case Requirement::SmallNorm1:
         if (v.cwiseAbs().colwise().sum().maxCoeff() > 16) return false;
         break;
-      case 4:
+      case Requirement::PositiveDeterminant:
         if (v.rows() != v.cols() || !(v.determinant() > 0)) return false;
         break;
-      case 5:
-        if (v.cwiseAbs().maxCoeff() > 8) return false;
+      case Requirement::EntriesWithin:
+        if (v.cwiseAbs().maxCoeff() > r.bound) return false;
         break;
-      case 6:
-        if (v.cwiseAbs().maxCoeff() > 24) return false;
-        break;
-      default:
-        if ((v.array() <= 0).any()) return false;
     }
   }
   return true;
