@@ -109,6 +109,7 @@ def binary(a, b, op, np_op, shape):
 
 
 def call(f, e, np_f, shape=None):
+    """f(e), of e's shape unless `shape` says otherwise."""
     return Expr(f"{f}({e.text})", np_f.format(e.numpy), shape or e.shape, e.names)
 
 
@@ -157,31 +158,31 @@ def gen(shape, depth=0):
                              f"guard(np.linalg.matrix_power({e.numpy}, {k}))", shape, e.names)),
             (1, lambda: call("expm", binary(Expr("0.5", "0.5", ("1", "1"), set()), g(), "*", "*", shape),
                              "guard(scipy.linalg.expm({}))")),
-            (1, lambda: call("diag", gen((r, "1"), d), "np.diagflat({})")),
+            (1, lambda: call("diag", gen((r, "1"), d), "np.diagflat({})", shape)),
             (0.5, lambda: call("sqrtm", var(spd_name(r)), "np.real(scipy.linalg.sqrtm({}))") if spd_name(r) else None),
             (0.5, lambda: call("logm", var(spd_name(r)), "np.real(scipy.linalg.logm({}))") if spd_name(r) else None),
         ]
     if c == "1" and r != "1":
         options += [
             (1, lambda: call("softmax", g(), "softmax({})")),
-            (1, lambda: call("diag", gen((r, r), d), "np.diag({}).reshape(-1, 1)")),
+            (1, lambda: call("diag", gen((r, r), d), "np.diag({}).reshape(-1, 1)", shape)),
         ]
     if scalar:
         sq = lambda: gen((DIMS[rng.integers(2)],) * 2, d)
         anyshape = lambda: gen((DIMS[rng.integers(2)], (DIMS + ("1",))[rng.integers(3)]), d)
         options += [
-            (3, lambda: call("tr", sq(), "np.trace({}).reshape(1, 1)")),
-            (1, lambda: call("det", sq(), "np.linalg.det({}).reshape(1, 1)")),
-            (1, lambda: call("logdet", sq(), "logdet({}).reshape(1, 1)")),
-            (2, lambda: call("sum", anyshape(), "np.sum({}).reshape(1, 1)")),
+            (3, lambda: call("tr", sq(), "np.trace({}).reshape(1, 1)", shape)),
+            (1, lambda: call("det", sq(), "np.linalg.det({}).reshape(1, 1)", shape)),
+            (1, lambda: call("logdet", sq(), "logdet({}).reshape(1, 1)", shape)),
+            (2, lambda: call("sum", anyshape(), "np.sum({}).reshape(1, 1)", shape)),
             (2, lambda: Expr(f"norm2({(e := anyshape()).text})^2", f"(np.linalg.norm({e.numpy})**2).reshape(1, 1)",
                              shape, e.names)),
-            (1, lambda: call("logsumexp", anyshape(), "scipy.special.logsumexp({}).reshape(1, 1)")),
+            (1, lambda: call("logsumexp", anyshape(), "scipy.special.logsumexp({}).reshape(1, 1)", shape)),
             (1, lambda: inner_product(anyshape())),
             (0.5, lambda: Expr(f"vec({(a := anyshape()).text})'*vec({(b := gen(a.shape, 3)).text})",
                                f"(({a.numpy}).reshape(-1, 1, order='F').T @ ({b.numpy}).reshape(-1, 1, order='F'))", shape,
                                a.names | b.names)),
-            (0.5, lambda: call("norm2", anyshape(), "np.linalg.norm({}).reshape(1, 1)")),
+            (0.5, lambda: call("norm2", anyshape(), "np.linalg.norm({}).reshape(1, 1)", shape)),
             (1, lambda: Expr(f"{wrap(a := g())}^{(k := int(rng.choice([2, 3])))}", f"({a.numpy})**{k}", shape, a.names)),
             (1, lambda: Expr(f"{wrap(a := g())} / (1 + {wrap(b := g())}^2)", f"({a.numpy}) / (1 + ({b.numpy})**2)", shape,
                              a.names | b.names)),
@@ -203,22 +204,24 @@ def inner_product(a):
     return Expr(f"<{a.text}, {b.text}>", f"np.sum(({a.numpy}) * ({b.numpy})).reshape(1, 1)", ("1", "1"), a.names | b.names)
 
 
-def conditioned_inv(a, _inv=np.linalg.inv):
-    """np.linalg.inv that refuses a nearly singular matrix: an answer that assumes
-    invertible (as d det(X) = det(X)*tr(inv(X)*d(X)) does) says nothing there."""
+def nonsingular(a):
+    """a, refused when nearly singular: an inverse there is rounding, and so is log det (log of ~1e-17)."""
     if np.linalg.cond(a) > 1e10:
         raise np.linalg.LinAlgError("nearly singular")
-    return _inv(a)
+    return a
+
+
+def conditioned_inv(a, _inv=np.linalg.inv):
+    """np.linalg.inv of a nonsingular matrix only: an answer that assumes invertible
+    (as d det(X) = det(X)*tr(inv(X)*d(X)) does) says nothing elsewhere."""
+    return _inv(nonsingular(a))
 
 
 np.linalg.inv = conditioned_inv
 
 
 def logdet(a):
-    """log det, refused near a singular matrix: its value there is rounding (log of ~1e-17)."""
-    if np.linalg.cond(a) > 1e10:
-        raise np.linalg.LinAlgError("nearly singular")
-    return np.log(np.linalg.det(a))
+    return np.log(np.linalg.det(nonsingular(a)))
 
 
 def guard(value):
