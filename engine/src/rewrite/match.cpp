@@ -53,16 +53,21 @@ int Matcher::varIndex(Id var) const {
   throw std::logic_error("not a variable of rule " + rule_->name);
 }
 
-// The deferred products, once the rest is bound: each bound factor must be
-// one of the subject's; the unbound ones take the factors left, in order.
+// The deferred products, once the rest is bound: the factors of each bound
+// factor's value (none for 1: kron(A, x) of a vector x has A's columns; several
+// for a product: E may be n·n×1) must be the subject's; the unbound ones (a
+// constant's own dimensions) take the factors left, in order, or 1 when none
+// is left; and no factor of the subject may be left over.
 bool Matcher::settleProducts() {
   for (std::size_t k = 0; k < deferred_.size(); ++k) {
     auto [p, s] = deferred_[k];
     std::vector<Dim> left = a_.dimFactors(s), unbound;
     auto take = [&](Dim d) {
-      auto it = std::find(left.begin(), left.end(), d);
-      if (it == left.end()) return false;
-      left.erase(it);
+      for (Dim g : a_.dimFactors(d)) {
+        auto it = std::find(left.begin(), left.end(), g);
+        if (it == left.end()) return false;
+        left.erase(it);
+      }
       return true;
     };
     for (Dim f : a_.dimFactors(p)) {
@@ -73,9 +78,10 @@ bool Matcher::settleProducts() {
       }
     }
     for (Dim f : unbound) {
-      if (!boundDim(f) && !bindDim(f, left.front())) return false;
+      if (!boundDim(f) && !bindDim(f, left.empty() ? kOne : left.front())) return false;
       if (!take(*boundDim(f))) return false;
     }
+    if (!left.empty()) return false;
   }
   return true;
 }
@@ -113,8 +119,7 @@ const Dim* Matcher::boundDim(Dim p) const {
 // the other bindings: a product waits until the whole pattern has matched.
 bool Matcher::bindDim(Dim p, Dim s) {
   if (p == kOne) return s == kOne;
-  if (a_.isProductDim(p)) {
-    if (a_.dimFactors(p).size() != a_.dimFactors(s).size()) return false;
+  if (a_.isProductDim(p)) {  // of any number of factors: a factor may be 1 or a product
     trail_.push_back(kDeferredMark - static_cast<int>(deferred_.size()));
     deferred_.push_back({p, s});
     return true;
