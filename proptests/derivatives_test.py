@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import scipy.linalg
 
 matcalc = sys.argv[1]
 rng = np.random.default_rng(20261203)
@@ -111,6 +112,17 @@ CASES = [
     ("hessian", "a'*X*b", "X", {"a": (n, 1), "X": (n, m), "b": (m, 1)}, lambda v: v["a"].T @ v["X"] @ v["b"], None),
     ("hessian", "norm2(x)^4", "x", {"x": (n, 1)}, lambda v: np.sum(v["x"] ** 2) ** 2, None),
     ("hessian", "sum(tanh(W*x))", "W", {"W": (m, n), "x": (n, 1)}, lambda v: np.sum(np.tanh(v["W"] @ v["x"])), None),
+    # Kronecker products under a sum or a norm, a vector among the factors (the matcher
+    # once declined a shape m·1 = m): isolated through sum(A ⊗ B) and <A ⊗ B, C ⊗ D>.
+    ("grad", "sum(kron(x, X))", "X", {"x": (n, 1), "X": (m, p)}, lambda v: np.sum(np.kron(v["x"], v["X"])), "sum(x)*ones"),
+    ("grad", "sum(kron(x, x))", "x", {"x": (n, 1)}, lambda v: np.sum(np.kron(v["x"], v["x"])), "2*sum(x)*ones"),
+    ("grad", "norm2(kron(x, A))^2", "x", {"x": (n, 1), "A": (m, p)}, lambda v: np.linalg.norm(np.kron(v["x"], v["A"]))**2,
+     "2*tr(A*A')*x"),
+    # A scalar factor of G (step(s)*I) does not hide the rule about <I, A ⊗ E>.
+    ("hessian", "relu(tr(kron(X, X)))", "X", {"X": (m, m)}, lambda v: max(np.trace(np.kron(v["X"], v["X"])), 0),
+     "2*step(tr(X)^2)*vec(I)*vec(I)'"),
+    # d(abs(expm(X))) holds dexpm(X, 0*d(X)) once differentiated again: 0.
+    ("hessian", "sum(abs(expm(X)))", "X", {"X": (n, n)}, lambda v: np.sum(np.abs(scipy.linalg.expm(v["X"]))), None),
 ]
 
 
@@ -159,7 +171,7 @@ for command, expr, wrt, shapes, F, expected in CASES:
         values = {name: value(shape) for name, shape in shapes.items()}
         if wrt in ("y",) and command == "jacobian":
             values[wrt] = values[wrt] + np.sign(values[wrt]) * 0.5  # away from 0: x ./ y
-        got = run_emitted(numpy.stdout, {"np": np, **values})
+        got = run_emitted(numpy.stdout, {"np": np, "scipy": scipy, **values})
         size_x = values[wrt].size
         if command == "jacobian":
             want = jacobian_fd(F, values, wrt)

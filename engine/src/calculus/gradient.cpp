@@ -95,11 +95,21 @@ class Isolation {
       Id pair = a_.raw(Kind::Inner, {g, t});
       std::uint32_t height = a_.facts(t).height;
       std::vector<Pair> parts;
-      Rewriter::Applied step = r_.applyAtRoot(pair, rules_.candidates(a_, pair), [&](Id result) {
-        parts.clear();
-        pairsOf(a_, result, a_.number(1), parts);
-        return schedule_.rank(parts, height);
-      });
+      auto attempt = [&](Id inner, Id coefficient) {
+        return r_.applyAtRoot(inner, rules_.candidates(a_, inner), [&](Id result) {
+          parts.clear();
+          pairsOf(a_, result, coefficient, parts);
+          return schedule_.rank(parts, height);
+        });
+      };
+      // <c*M, T> with c scalar is c*<M, T>: the rules are tried on <M, T>
+      // first, so that a rule about <I, ·> or <ones, ·> takes step(s)*I too.
+      Rewriter::Applied step;
+      if (auto [c, core] = scalarPart(g); c != kNoId) {
+        step = attempt(a_.raw(Kind::Inner, {core, t}), c);
+        if (step.rule) step.result = a_.make(Kind::Scale, {c, step.result});
+      }
+      if (!step.rule) step = attempt(pair, a_.number(1));
       if (!step.rule)
         throw Error(Error::Category::Unsupported, "could not bring '" + toText(a_, pair) + "' to the form <G, " + toText(a_, dx_) + ">");
       add(step.result);
@@ -115,6 +125,21 @@ class Isolation {
     std::vector<Pair> parts;
     pairsOf(a_, u, a_.number(1), parts);
     for (const Pair& p : parts) schedule_.add(p.g, p.t);
+  }
+
+  // g = c*M, M the one factor that is not 1×1: {c, M}; else {kNoId, g}.
+  std::pair<Id, Id> scalarPart(Id g) {
+    if (a_.kind(g) != Kind::Scale || a_.shape(g).isScalar()) return {kNoId, g};
+    boost::container::small_vector<Id, 8> scalars;
+    Id core = kNoId;
+    for (Id k : a_.kids(g)) {
+      if (a_.shape(k).isScalar()) scalars.push_back(k);
+      else if (core == kNoId) core = k;
+      else return {kNoId, g};
+    }
+    if (core == kNoId || scalars.empty()) return {kNoId, g};
+    Id c = scalars.size() == 1 ? scalars[0] : a_.make(Kind::Scale, std::span<const Id>(scalars.data(), scalars.size()));
+    return {c, core};
   }
 
   // df as it stands: the pairs still to take apart, and <G, d(X)>.

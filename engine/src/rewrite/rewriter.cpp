@@ -332,8 +332,9 @@ bool Rewriter::guardsHold(const Rule& rule, RuleMatch& m, bool commit) {
         ok = a.kind(t) == Kind::Number && a.numberOf(t).get_den() == 1;
         break;
       }
-      case Guard::Principal: {
+      case Guard::Principal: {  // A' has A's eigenvalues: principal with A
         Id t = m.term(g.variable);
+        while (a.kind(t) == Kind::Transpose) t = a.kids(t)[0];
         ok = a.kind(t) == Kind::Identity || facts_.principal.count(t) || facts_.spd.count(t) || gram(t);
         break;
       }

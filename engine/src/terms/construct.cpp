@@ -279,6 +279,11 @@ Id Arena::make(Kind kind, std::span<const Id> kids) {
         return identity(checkShape(kind, kids).rows);  // kron(I, I) = I
       break;
     }
+    case Kind::DExpm:  // the Fréchet derivative is linear in its direction: L(A, 0) = 0
+    case Kind::DLogm:
+    case Kind::DSqrtm:
+      if (isZero(kids[1])) return zero(checkShape(kind, kids));
+      break;
     case Kind::Commutation: {  // K(X) depends only on X's shape: its operand is made 0 of that shape; of a vector it is I
       Shape s = checkShape(kind, kids);
       Shape of = shape(kids[0]);
