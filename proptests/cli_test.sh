@@ -81,6 +81,12 @@ check "simplify" status_is 0
 check "simplify pushes transposes and rotates traces" stdout_has "B'*A'"
 run simplify --steps "tr(A + B)"
 check "simplify --steps names each rule" stdout_has "[trace-sum]"
+# The expanded normal form is shown where it reads shorter, the term simplified without
+# expanding where that does: (b - cos(b))^12 is not 13 terms.
+run simplify "(beta - cos(beta))^12 + 0*beta"
+check "simplify keeps a power of a sum that expanding would lengthen" bash -c "[ \"\$(cat '$out')\" = '(beta - cos(beta))^12' ]"
+run simplify "(beta + 1)^2 - beta^2"
+check "simplify expands where terms cancel" bash -c "[ \"\$(cat '$out')\" = '2*beta + 1' ]"
 
 run equiv "tr(A*B*C)" "tr(C*A*B)"
 check "equiv of rotated traces" status_is 0
