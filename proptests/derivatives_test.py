@@ -118,6 +118,12 @@ CASES = [
     ("grad", "sum(kron(x, x))", "x", {"x": (n, 1)}, lambda v: np.sum(np.kron(v["x"], v["x"])), "2*sum(x)*ones"),
     ("grad", "norm2(kron(x, A))^2", "x", {"x": (n, 1), "A": (m, p)}, lambda v: np.linalg.norm(np.kron(v["x"], v["A"]))**2,
      "2*tr(A*A')*x"),
+    # vec(kron(A, x'*d(X))) = J*d(X)'*x is no lower than what it came from, but smaller:
+    # taken when no rule gives a lower one.
+    ("jacobian", "kron(A, x'*X)", "X", {"A": (m, p), "x": (n, 1), "X": (n, p)}, lambda v: np.kron(v["A"], v["x"].T @ v["X"]),
+     None),
+    ("jacobian", "kron(x'*X, A)", "X", {"A": (m, p), "x": (n, 1), "X": (n, p)}, lambda v: np.kron(v["x"].T @ v["X"], v["A"]),
+     "kron(x', kron(I, vec(A)))*commutation(X)"),
     # A scalar factor of G (step(s)*I) does not hide the rule about <I, A ⊗ E>.
     ("hessian", "relu(tr(kron(X, X)))", "X", {"X": (m, m)}, lambda v: max(np.trace(np.kron(v["X"], v["X"])), 0),
      "2*step(tr(X)^2)*vec(I)*vec(I)'"),

@@ -28,14 +28,17 @@ class PairSchedule {
   // `height`; the highest T that is still a product ranks it (0 when none
   // is: no split of a product leaves less), so of a rule's matches the one
   // that moves the most off T is taken: <1, d(x)'*A*x> becomes
-  // <x'*A', d(x)'> in one step, not two.
+  // <x'*A', d(x)'> in one step, not two. With `size` (T's tree size), a
+  // part as high as T but smaller counts too: the isolations ask so only
+  // when no rule lowers T (vec(kron(A, x'*d(X))) gives J*d(X)'*x, as high).
+  // Either way each step lowers (height, size) lexicographically: it ends.
   template <class Parts>
-  std::optional<std::uint32_t> rank(const Parts& parts, std::uint32_t height) const {
+  std::optional<std::uint32_t> rank(const Parts& parts, std::uint32_t height, std::uint32_t size = 0) const {
     std::uint32_t highest = 0;
     for (const auto& p : parts) {
       if (p.t == dx_) continue;
       std::uint32_t h = a_.facts(p.t).height;
-      if (h >= height) return std::nullopt;
+      if (h > height || (h == height && a_.facts(p.t).treeSize >= size)) return std::nullopt;
       if (a_.kind(p.t) == Kind::Mul) highest = std::max(highest, h);
     }
     return highest;

@@ -90,16 +90,22 @@ class VecIsolation {
         continue;
       }
       Id subject = a_.raw(Kind::Vec, {t});
-      std::uint32_t height = a_.facts(t).height;
+      std::uint32_t height = a_.facts(t).height, size = 0;
       auto progress = [&](Id result) {
         std::vector<VecPair> parts;
         vecPairsOf(a_, result, j, parts);
-        return schedule_.rank(parts, height);
+        return schedule_.rank(parts, height, size);
       };
-      Rewriter::Applied step = r_.applyAtRoot(subject, rules_.candidates(a_, subject), progress);
-      if (!step.rule && a_.shape(t).cols == kOne) {  // a column is its own vec: rules written for it (diag(X))
-        subject = t;
+      Rewriter::Applied step;
+      for (std::uint32_t sizeBound : {0u, a_.facts(t).treeSize}) {  // lower first; else as high but smaller
+        size = sizeBound;
+        subject = a_.raw(Kind::Vec, {t});
         step = r_.applyAtRoot(subject, rules_.candidates(a_, subject), progress);
+        if (!step.rule && a_.shape(t).cols == kOne) {  // a column is its own vec: rules written for it (diag(X))
+          subject = t;
+          step = r_.applyAtRoot(subject, rules_.candidates(a_, subject), progress);
+        }
+        if (step.rule) break;
       }
       if (!step.rule)
         throw Error(Error::Category::Unsupported,
