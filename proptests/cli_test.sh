@@ -258,6 +258,13 @@ check "an unknown --emit exits 2" status_is 2
 run grad "x'*B*x" --wrt x --assume "symmetric(B)" --check
 check "grad --assume lets symmetric(B) simplify" bash -c "[ \"\$(cat '$out')\" = '2*B*x' ]"
 check "grad --assume is checked with symmetric samples" stderr_has "check: agrees"
+# diagonal(C) with C inverted: the check's points are diagonal (they were any spd matrix,
+# where the gradient simplified with C diagonal disagrees), and I .* I is I.
+run grad "det(I .* C)" --wrt C --assume "diagonal(C)" --check
+check "grad --assume diagonal(C) is checked at diagonal points" stderr_has "check: agrees"
+check "grad --assume diagonal(C) reads det(C)*inv(C)" bash -c "[ \"\$(cat '$out')\" = 'det(C)*inv(C)' ]"
+run grad "tr(X)" --wrt X --assume "diagonal(X)"
+check "the gradient of tr(X) within diagonal matrices is I" bash -c "[ \"\$(cat '$out')\" = 'I' ]"
 run grad "x'*B*x" --wrt x --assume "unitary(B)"
 check "an unknown --assume exits 2" status_is 2
 run grad "x'*x" --wrt x --assume "constant(x)"

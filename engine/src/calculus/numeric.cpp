@@ -101,9 +101,12 @@ Eigen::MatrixXd sample(std::mt19937_64& rng, Eigen::Index r, Eigen::Index c, Dom
   std::uniform_real_distribution<double> any(-1, 1), pos(0.5, 2);
   Eigen::MatrixXd m(r, c);
   for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = d & kPositive ? pos(rng) : any(rng);
+  if ((d & kDiagonal) == kDiagonal) {  // before spd: diagonal and inverted is diagonal spd, not any spd
+    m = Eigen::MatrixXd(m.diagonal().asDiagonal());
+    return d & kStable ? (m.cwiseAbs() + Eigen::MatrixXd::Identity(r, r)).eval() : m;
+  }
   if ((d & kSpd) == kSpd) return m * m.transpose() + Eigen::MatrixXd::Identity(r, r);
   if (d & kSymmetric) m = (m + m.transpose()).eval();  // eval: m is read while written
-  if ((d & kDiagonal) == kDiagonal) m = Eigen::MatrixXd(m.diagonal().asDiagonal());
   // Gershgorin: each off-diagonal row sum is below 2(r - 1), so a shift of 2r
   // puts every eigenvalue's real part above 1.
   if (d & kStable) m += 2.0 * double(r) * Eigen::MatrixXd::Identity(r, r);
