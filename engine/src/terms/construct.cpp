@@ -809,7 +809,8 @@ Id Arena::makeHadamardPow(Id base, Id exponent) {
   if (shape(base).isScalar()) return makePow(base, exponent);
   if (p == 1) return base;
   if (p == 0 || kind(base) == Kind::Ones) return ones(shape(base));
-  if (kind(base) == Kind::Zero) {
+  if (kind(base) == Kind::Identity && p > 0) return base;  // 1^p on the diagonal, 0^p off it: I .* I = I
+  if (kind(base) == Kind::Zero || (kind(base) == Kind::Identity && p < 0)) {  // 0^p for p < 0 is undefined
     if (p < 0) divisionByZero(*this, ones(shape(base)));
     return base;
   }
