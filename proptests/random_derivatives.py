@@ -317,19 +317,73 @@ def directional(expr, v, wrt, E, h):
     return (fp - fm) / (2 * h), fp, fm
 
 
-def check(command, expr, wrt, symmetric, code):
+def structured(a, structure):
+    """a made symmetric or diagonal, as --assume states of the variable."""
+    if structure == "symmetric":
+        return (a + a.T) / 2
+    return np.diag(np.diag(a)) if structure == "diagonal" else a
+
+
+def mixed_block(expr, v, x, y, code):
+    """A Hessian's block d vec(grad_x f) / d vec(y)': vec(E)'*H*vec(F) against the mixed
+    second difference of f along E (for x) and F (for y). None, 'skipped' or a message."""
+    f0 = evaluate(expr.numpy, v)
+    if f0 is None or np.abs(f0).max() > 1e6:
+        return "skipped"
+    E, F = rng.standard_normal(v[x].shape), rng.standard_normal(v[y].shape)
+    scope = {"np": np, "scipy": scipy, **v}
+    with quietly():
+        try:
+            for line in code.strip().split("\n"):
+                exec(line, scope)
+        except (np.linalg.LinAlgError, ValueError):
+            return "skipped"
+    got = np.asarray(scope[f"d_{x}_{y}"], dtype=float).reshape(E.size, F.size) if np.size(scope[f"d_{x}_{y}"]) > 1 \
+        else np.asarray(scope[f"d_{x}_{y}"], dtype=float).reshape(1, 1) * np.ones((E.size, F.size))
+    if not np.all(np.isfinite(got)):
+        return "skipped"
+    estimates = []
+    for h in (1e-3, 5e-4):
+        corners = []
+        for a, b in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+            w = dict(v)
+            w[x] = v[x] + a * h * E
+            w[y] = w[y] + b * h * F  # the same variable (a diagonal block) moves along both
+            corners.append(evaluate(expr.numpy, w))
+        if any(c is None for c in corners):
+            return "skipped"
+        estimates.append(((corners[0] - corners[1] - corners[2] + corners[3]) / (4 * h * h)).item())
+    scale = 1 + abs(estimates[1])
+    if abs(estimates[0] - estimates[1]) > 1e-4 * scale:
+        return "skipped"
+    value = (vec(E).T @ got @ vec(F)).item()
+    if abs(value - estimates[1]) > 1e-3 * scale:
+        return f"block ({x}, {y}): vec(E)'*H*vec(F) = {value:.10g}, finite differences {estimates[1]:.10g}"
+    return None
+
+
+def check(command, expr, wrt, structure, code):
     """None when the answer agrees at a point, 'skipped' when no point could be checked, else a message.
-    With `symmetric`, wrt is assumed symmetric: its value and the direction are (docs/symmetric-gradients.md)."""
+    With `structure` ('symmetric' or 'diagonal'), wrt is assumed so: its value and the direction are
+    (docs/symmetric-gradients.md). A Hessian by two variables (wrt a pair) is checked block by block."""
+    if isinstance(wrt, tuple):
+        for attempt in range(4):
+            v = values("logdet" in expr.text)
+            verdicts = [mixed_block(expr, v, x, y, code) for x in wrt for y in wrt]
+            if "skipped" in verdicts:
+                continue
+            return next((m for m in verdicts if m), None)
+        return "skipped"
     for attempt in range(4):
         v = values("logdet" in expr.text)
-        if symmetric:
-            v[wrt] = (v[wrt] + v[wrt].T) / 2
+        if structure:
+            v[wrt] = structured(v[wrt], structure)
         f0 = evaluate(expr.numpy, v)
         if f0 is None or np.abs(f0).max() > 1e6:
             continue  # undefined, or so large that differences lose the digits
         E = rng.standard_normal(v[wrt].shape if wrt else (1, 1))
-        if symmetric:
-            E = (E + E.T) / 2
+        if structure:
+            E = structured(E, structure)
         try:
             got = run_emitted(code, v)
         except np.linalg.LinAlgError:
@@ -375,8 +429,8 @@ def check(command, expr, wrt, symmetric, code):
         if command == "grad":
             if got.shape != v[wrt].shape and not (got.size == 1 and v[wrt].size == 1):
                 return f"a gradient of shape {got.shape}, expected {v[wrt].shape}"
-            if symmetric and not np.allclose(got, got.T, rtol=1e-9, atol=1e-12):
-                return "the gradient within symmetric matrices is not symmetric"
+            if structure and not np.allclose(got, structured(got, structure), rtol=1e-9, atol=1e-12):
+                return f"the gradient within {structure} matrices is not {structure}"
             value, want = np.sum(got * E), fd2.item()
         else:
             if got.shape != (fd2.size, E.size):
@@ -394,18 +448,29 @@ def make_job():
         expr, command = gen(("1", "1")), "grad"
     elif kind < 0.65:
         expr, command = gen(("1", "1")), "hessian"
-    elif kind < 0.85:
+    elif kind < 0.80:
         shapes = sorted({s for s in VARIABLES.values() if s != ("1", "1")})
         expr, command = gen(shapes[rng.integers(len(shapes))]), "jacobian"
+    elif kind < 0.85:  # of a matrix-valued function whose shape the grammar has not: kron, vec
+        shapes = sorted(set(VARIABLES.values()))
+        a, b = (gen(shapes[rng.integers(len(shapes))], 2) for _ in range(2))
+        expr = kron(a, b) if rng.random() < 0.7 else call("vec", a, "({}).reshape(-1, 1, order='F')")
+        command = "jacobian"
     else:
         shapes = sorted(set(VARIABLES.values()))
         expr, command = gen(shapes[rng.integers(len(shapes))]), "simplify"
     names = sorted(expr.names)
     if not names:
         return None
+    if command == "hessian" and len(names) > 1 and rng.random() < 0.25:  # the blocks of two variables
+        pair = rng.choice(len(names), 2, replace=False)
+        return command, expr, (names[pair[0]], names[pair[1]]), None
     wrt = None if command == "simplify" else names[rng.integers(len(names))]
     square = wrt is not None and VARIABLES[wrt][0] == VARIABLES[wrt][1] != "1"
-    return command, expr, wrt, square and command in ("grad", "hessian") and rng.random() < 0.2
+    structure = None
+    if square and command in ("grad", "hessian") and rng.random() < 0.25:
+        structure = "symmetric" if rng.random() < 0.8 else "diagonal"
+    return command, expr, wrt, structure
 
 
 cases = []
@@ -414,8 +479,10 @@ while len(cases) < jobs:
     if job is not None:
         cases.append(job)
 
-lines = "".join(json.dumps({"command": c, "expression": e.text, "emit": "numpy", **({"wrt": w} if w else {}),
-                            **({"assume": [f"symmetric({w})"]} if sym else {})}) + "\n" for c, e, w, sym in cases)
+lines = "".join(json.dumps({"command": c, "expression": e.text, "emit": "numpy",
+                            **({"wrt": list(w) if isinstance(w, tuple) else w} if w else {}),
+                            **({"assume": [f"{structure}({w})"]} if structure else {})}) + "\n"
+                for c, e, w, structure in cases)
 batch = subprocess.run([matcalc, "batch"], input=lines, capture_output=True, text=True, timeout=3000)
 answers = [json.loads(line) for line in batch.stdout.splitlines()]
 failures = []
@@ -425,8 +492,9 @@ if batch.returncode not in (0, 1) or len(answers) != len(cases):
 
 counts = {"checked": 0, "skipped": 0, "declined": 0}
 declined, refused = {}, []
-for (command, expr, wrt, symmetric), answer in zip(cases, answers):
-    label = f"matcalc {command} {expr.text!r}" + (f" --wrt {wrt}" if wrt else "") + (f" --assume 'symmetric({wrt})'" if symmetric else "")
+for (command, expr, wrt, structure), answer in zip(cases, answers):
+    label = (f"matcalc {command} {expr.text!r}" + "".join(f" --wrt {w}" for w in (wrt if isinstance(wrt, tuple) else (wrt,)) if w)
+             + (f" --assume '{structure}({wrt})'" if structure else ""))
     error = answer.get("error", "").strip()
     if not answer["ok"]:
         if answer["exit"] != 2 or "bug" in error or "internal error" in error or "numeric check" in error:
@@ -438,7 +506,7 @@ for (command, expr, wrt, symmetric), answer in zip(cases, answers):
                 refused.append((label, reason))
             declined[reason] = declined.get(reason, 0) + 1
         continue
-    verdict = check(command, expr, wrt, symmetric, answer["output"])
+    verdict = check(command, expr, wrt, structure, answer["output"])
     if verdict == "skipped":
         counts["skipped"] += 1
     elif verdict is not None:
