@@ -29,6 +29,11 @@ import numpy as np
 import scipy.linalg
 import scipy.special
 
+try:  # --emit torch is compared with the checked --emit numpy where PyTorch is installed
+    import torch
+except ImportError:
+    torch = None
+
 matcalc = sys.argv[1]
 jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
 seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
@@ -362,7 +367,28 @@ def mixed_block(expr, v, x, y, code):
     return None
 
 
-def check(command, expr, wrt, structure, code):
+def same_in_torch(torch_code, v, got):
+    """None when the --emit torch lines give the (checked) NumPy lines' array at v, else a message."""
+    if torch_code is None:
+        return None
+    scope = {"torch": torch, **{k: torch.tensor(a, dtype=torch.float64) for k, a in v.items()}}
+    lines = torch_code.strip().split("\n")
+    try:
+        with quietly():
+            for line in lines[:-1]:
+                exec(line, scope)
+            value = np.asarray(eval(lines[-1], scope), dtype=float)
+    except Exception as e:  # the emitted code itself must run
+        return f"the emitted PyTorch code raises {type(e).__name__}: {str(e)[:200]}"
+    value = value.reshape(got.shape) if value.size == got.size else value
+    if value.shape != got.shape:
+        return f"PyTorch gives shape {value.shape}, NumPy {got.shape}"
+    if not np.allclose(value, got, rtol=1e-7, atol=1e-9 * (1 + np.abs(got).max())):
+        return f"PyTorch gives {np.ravel(value)[:4]}, NumPy {np.ravel(got)[:4]}"
+    return None
+
+
+def check(command, expr, wrt, structure, code, torch_code=None):
     """None when the answer agrees at a point, 'skipped' when no point could be checked, else a message.
     With `structure` ('symmetric' or 'diagonal'), wrt is assumed so: its value and the direction are
     (docs/symmetric-gradients.md). A Hessian by two variables (wrt a pair) is checked block by block."""
@@ -403,7 +429,7 @@ def check(command, expr, wrt, structure, code):
                 return f"a value of shape {got.shape}, expected {f0.shape}"
             if np.abs(got - f0).max() > 1e-8 * (1 + np.abs(f0).max()):
                 return f"the simplified form's value {np.ravel(got)[:4]} differs from {np.ravel(f0)[:4]}"
-            return None
+            return same_in_torch(torch_code, v, got)
         if command == "hessian":
             steps = [directional(expr, v, wrt, E, h) for h in (1e-3, 5e-4)]
             if None in steps:
@@ -418,7 +444,7 @@ def check(command, expr, wrt, structure, code):
             value = (vec(E).T @ got @ vec(E)).item()
             if abs(value - want) > 1e-3 * scale:
                 return f"vec(E)'*H*vec(E) = {value:.10g}, finite differences {want:.10g}"
-            return None
+            return same_in_torch(torch_code, v, got)
         steps = [directional(expr, v, wrt, E, h) for h in (1e-5, 1e-6)]
         if None in steps:
             continue
@@ -438,7 +464,7 @@ def check(command, expr, wrt, structure, code):
             value, want = got @ vec(E), vec(fd2)
         if np.abs(value - want).max() > 1e-5 * scale:
             return f"the derivative along a random direction is {np.ravel(value)[:4]}, finite differences {np.ravel(want)[:4]}"
-        return None
+        return same_in_torch(torch_code, v, got)
     return "skipped"
 
 
@@ -479,20 +505,25 @@ while len(cases) < jobs:
     if job is not None:
         cases.append(job)
 
-lines = "".join(json.dumps({"command": c, "expression": e.text, "emit": "numpy",
+twins = [torch is not None and not isinstance(w, tuple) and rng.random() < 0.3 for _, _, w, _ in cases]
+lines = "".join(json.dumps({"command": c, "expression": e.text, "emit": emit,
                             **({"wrt": list(w) if isinstance(w, tuple) else w} if w else {}),
                             **({"assume": [f"{structure}({w})"]} if structure else {})}) + "\n"
-                for c, e, w, structure in cases)
+                for (c, e, w, structure), twin in zip(cases, twins) for emit in (("numpy", "torch") if twin else ("numpy",)))
 batch = subprocess.run([matcalc, "batch"], input=lines, capture_output=True, text=True, timeout=3000)
-answers = [json.loads(line) for line in batch.stdout.splitlines()]
+replies = iter([json.loads(line) for line in batch.stdout.splitlines()])
+answers, torch_answers = [], []
+for twin in twins:  # each job's NumPy answer, and its PyTorch one where asked
+    answers.append(next(replies, None))
+    torch_answers.append(next(replies, None) if twin else None)
 failures = []
-if batch.returncode not in (0, 1) or len(answers) != len(cases):
-    failures.append(f"matcalc batch exited {batch.returncode} after {len(answers)} of {len(cases)} jobs: "
-                    f"{batch.stderr.strip()[-300:]}")
+if batch.returncode not in (0, 1) or None in answers or next(replies, None) is not None:
+    failures.append(f"matcalc batch exited {batch.returncode} without every answer: {batch.stderr.strip()[-300:]}")
+    answers = [a for a in answers if a is not None]
 
-counts = {"checked": 0, "skipped": 0, "declined": 0}
+counts = {"checked": 0, "skipped": 0, "declined": 0, "torch": 0}
 declined, refused = {}, []
-for (command, expr, wrt, structure), answer in zip(cases, answers):
+for (command, expr, wrt, structure), answer, torch_answer in zip(cases, answers, torch_answers):
     label = (f"matcalc {command} {expr.text!r}" + "".join(f" --wrt {w}" for w in (wrt if isinstance(wrt, tuple) else (wrt,)) if w)
              + (f" --assume '{structure}({wrt})'" if structure else ""))
     error = answer.get("error", "").strip()
@@ -506,13 +537,17 @@ for (command, expr, wrt, structure), answer in zip(cases, answers):
                 refused.append((label, reason))
             declined[reason] = declined.get(reason, 0) + 1
         continue
-    verdict = check(command, expr, wrt, structure, answer["output"])
+    torch_code = torch_answer["output"] if torch_answer and torch_answer["ok"] else None
+    if torch_answer and not torch_answer["ok"] and "PyTorch has no" not in torch_answer.get("error", ""):
+        failures.append(f"{label} --emit torch: exit {torch_answer['exit']}: {torch_answer.get('error', '').strip()}")
+    verdict = check(command, expr, wrt, structure, answer["output"], torch_code)
     if verdict == "skipped":
         counts["skipped"] += 1
     elif verdict is not None:
         failures.append(f"{label}: {verdict}\n  NumPy: {expr.numpy}\n  answer: {answer['output'].strip()}")
     else:
         counts["checked"] += 1
+        counts["torch"] += torch_code is not None
 
 for f in failures:
     print("FAIL:", f)
@@ -520,7 +555,8 @@ for reason, k in sorted(declined.items(), key=lambda item: -item[1])[:8]:
     print(f"declined {k}: {reason}")
 for label, reason in refused:  # right answers the rules cannot reach: not failures, but worth a rule
     print(f"no answer: {label}: {reason}")
-print(f"{len(cases)} random jobs (seed {seed}): {counts['checked']} answers match NumPy, "
+print(f"{len(cases)} random jobs (seed {seed}): {counts['checked']} answers match NumPy "
+      f"({counts['torch']} of them also in PyTorch), "
       f"{counts['skipped']} had no point where the check was defined and stable, {counts['declined']} were declined "
       f"with exit 2, {len(failures)} failures")
 if counts["checked"] < len(cases) // 2:

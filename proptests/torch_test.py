@@ -54,6 +54,10 @@ CASES = [
     ("grad", "tr(expm(X))", "X", {"X": (n, n)}, lambda v: torch.trace(torch.linalg.matrix_exp(v["X"]))),
     ("grad", "<C, expm(A*X)>", "X", {"C": (n, n), "A": (n, n), "X": (n, n)},
      lambda v: torch.sum(v["C"] * torch.linalg.matrix_exp(v["A"] @ v["X"]))),
+    # Numbers under a function stay (exp(1), log(5)): torch.exp(1) raises, so they are tensors.
+    ("grad", "tanh(2)*sum(x) + cosh(log(5))*x'*x", "x", {"x": (n, 1)},
+     lambda v: torch.tanh(torch.tensor(2.0, dtype=torch.float64)) * torch.sum(v["x"])
+     + torch.cosh(torch.log(torch.tensor(5.0, dtype=torch.float64))) * v["x"].T @ v["x"]),
     # Jacobians and Hessians: identity, commutation, Kronecker and diag in PyTorch.
     ("jacobian", "A*X*B", "X", {"A": (m, n), "X": (n, p), "B": (p, m)}, lambda v: v["A"] @ v["X"] @ v["B"]),
     ("jacobian", "X'", "X", {"X": (n, m)}, lambda v: v["X"].T),

@@ -138,7 +138,15 @@ class PythonPrinter {
     return print(arg);
   }
 
-  std::string call(const char* f, Id arg) { return lib_ + "." + f + "(" + print(arg) + ")"; }
+  // torch.exp(1) raises (PyTorch's functions take tensors): a number the
+  // constructors leave under a function (exp(1), log(5)) is made a tensor.
+  std::string call(const char* f, Id arg) {
+    if (torch_ && a_.kind(arg) == Kind::Number) {
+      std::string type = a_.symbolsInScope(0).empty() ? "torch.float64" : dtypeOf();
+      return lib_ + "." + f + "(torch.tensor(" + print(arg) + ", dtype=" + type + "))";
+    }
+    return lib_ + "." + f + "(" + print(arg) + ")";
+  }
 
   std::pair<std::string, int> render(Id t) {
     const Node& n = a_.node(t);
