@@ -265,6 +265,12 @@ check "grad --assume diagonal(C) is checked at diagonal points" stderr_has "chec
 check "grad --assume diagonal(C) reads det(C)*inv(C)" bash -c "[ \"\$(cat '$out')\" = 'det(C)*inv(C)' ]"
 run grad "tr(X)" --wrt X --assume "diagonal(X)"
 check "the gradient of tr(X) within diagonal matrices is I" bash -c "[ \"\$(cat '$out')\" = 'I' ]"
+# spd(S) is symmetric, not diagonal: it once made S .* I simplify to S and equiv call
+# C*(C .* B) and (C .* B)*C equal (drawing C diagonal).
+run simplify "S .* I" --assume "spd(S)"
+check "--assume spd(S) does not make S diagonal" bash -c "[ \"\$(cat '$out')\" = 'S .* I' ]"
+run equiv "C*(C .* B)" "(C .* B)*C" --assume "spd(C)"
+check "equiv under spd(C) draws C dense" status_is 1
 run grad "x'*B*x" --wrt x --assume "unitary(B)"
 check "an unknown --assume exits 2" status_is 2
 run grad "x'*x" --wrt x --assume "constant(x)"

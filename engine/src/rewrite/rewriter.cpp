@@ -162,12 +162,13 @@ void assume(const Arena& a, Facts& f, Guard guard, Id t) {
 void assume(Facts& f, const std::vector<GuardUse>& guards) {
   for (const GuardUse& g : guards) {
     switch (g.guard) {
-      case Guard::Spd:
+      case Guard::Spd:  // symmetric, not diagonal: spd(S) once made S .* I read S
         f.spd.insert(g.variable);
         f.invertible.insert(g.variable);
         f.nonzero.insert(g.variable);
         f.principal.insert(g.variable);
-        [[fallthrough]];
+        f.symmetric.insert(g.variable);
+        break;
       case Guard::Diagonal:
         f.diagonal.insert(g.variable);
         f.symmetric.insert(g.variable);
