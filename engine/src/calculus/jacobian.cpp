@@ -89,7 +89,7 @@ class VecIsolation {
         scalarParts.push_back(a_.make(Kind::Mul, {j, a_.transpose(a_.make(Kind::Vec, {g}))}));
         continue;
       }
-      Id subject = a_.raw(Kind::Vec, {t});
+      Id subject = kNoId;
       std::uint32_t height = a_.facts(t).height, size = 0;
       auto progress = [&](Id result) {
         std::vector<VecPair> parts;
