@@ -30,6 +30,9 @@ matcalc = sys.argv[1]
 pairs = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
 seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 random_expressions.configure(seed, int(sys.argv[4]) if len(sys.argv) > 4 else 4)
+# Larger than the derivative search's 3 and 2: a 2×2 matrix with a zero diagonal squares to a
+# multiple of I and commutes with everything, and NumPy would call such a near miss equal.
+random_expressions.N, random_expressions.M = 4, 3
 
 SHAPES = sorted(set(VARIABLES.values()))
 
@@ -98,16 +101,42 @@ def identity():
     return e(lt, ln, *parts), e(rt, rn, *parts)
 
 
-def numerically(left, right):
-    """'equal', 'different' or None (undecided) from the NumPy forms at random points."""
+def structured_pair():
+    """A pair about X assumed symmetric or diagonal: (left, right, structure), equal under it or a near miss."""
+    structure = "symmetric" if rng.random() < 0.7 else "diagonal"
+    X = Expr("X", "v['X']", ("n", "n"), {"X"})
+    n = random_expressions.N
+    p = gen(("n", "n"), 1)
+    templates = [  # (text, text, numpy, numpy)
+        (f"(({p.text})*X)'", f"X*({p.text})'", f"(({p.numpy}) @ v['X']).T", f"v['X'] @ ({p.numpy}).T"),
+        ("X .* I", "X", f"v['X'] * np.eye({n})", "v['X']"),
+        (f"X*({p.text})", f"({p.text})*X", f"v['X'] @ ({p.numpy})", f"({p.numpy}) @ v['X']"),
+        (f"tr(X*({p.text}))", f"tr(X*({p.text})')", f"np.trace(v['X'] @ ({p.numpy})).reshape(1, 1)",
+         f"np.trace(v['X'] @ ({p.numpy}).T).reshape(1, 1)"),
+        (f"inv(X + ({p.text})*({p.text})' + 4*I)'", f"inv(X + ({p.text})*({p.text})' + 4*I)",
+         f"np.linalg.inv(v['X'] + ({p.numpy}) @ ({p.numpy}).T + 4 * np.eye({n})).T",
+         f"np.linalg.inv(v['X'] + ({p.numpy}) @ ({p.numpy}).T + 4 * np.eye({n}))"),
+    ]
+    lt, rt, ln, rn = templates[rng.integers(len(templates))]
+    return e(lt, ln, X, p), e(rt, rn, X, p), structure
+
+
+def numerically(left, right, structure=None):
+    """'equal', 'different' or None (undecided) from the NumPy forms at random points; X as `structure` says."""
     defined, worst = 0, 0.0
     for _ in range(10):  # a 2×2 spd C has a negative off-diagonal entry at one point in two: C*abs(C) = abs(C)*C only there
         v = values(False, general=True)
+        if structure == "symmetric":
+            v["X"] = (v["X"] + v["X"].T) / 2
+        elif structure == "diagonal":
+            v["X"] = np.diag(np.diag(v["X"]))
         x, y = evaluate(left.numpy, v), evaluate(right.numpy, v)
         if x is None or y is None or np.abs(x).max() > 1e8 or np.abs(y).max() > 1e8:
             continue
         if x.shape != y.shape:
             return None
+        if not np.any(x) and not np.any(y):
+            continue  # both zero (relu of a negative): says nothing
         defined += 1
         worst = max(worst, np.abs(x - y).max() / (1 + max(np.abs(x).max(), np.abs(y).max())))
     if defined == 0:
@@ -117,10 +146,11 @@ def numerically(left, right):
     return "equal" if worst < 1e-9 and defined >= 6 else None
 
 
-cases = [identity() for _ in range(pairs)]
+cases = [structured_pair() if rng.random() < 0.15 else (*identity(), None) for _ in range(pairs)]
 # A and C are drawn symmetric positive definite (sqrtm and logm of them are defined): said so.
 lines = "".join(json.dumps({"command": "equiv", "expressions": [l.text, r.text],
-                            "assume": [f"spd({v})" for v in ("A", "C") if v in l.names | r.names]}) + "\n" for l, r in cases)
+                            "assume": [f"spd({v})" for v in ("A", "C") if v in l.names | r.names]
+                            + ([f"{structure}(X)"] if structure else [])}) + "\n" for l, r, structure in cases)
 batch = subprocess.run([matcalc, "batch"], input=lines, capture_output=True, text=True, timeout=3000)
 answers = [json.loads(line) for line in batch.stdout.splitlines()]
 failures = []
@@ -128,8 +158,8 @@ if batch.returncode not in (0, 1) or len(answers) != len(cases):
     failures.append(f"matcalc batch exited {batch.returncode} after {len(answers)} of {len(cases)} pairs: {batch.stderr.strip()[-300:]}")
 
 counts = {"equal": 0, "different": 0, "not proven": 0, "declined": 0, "undecided": 0}
-for (left, right), answer in zip(cases, answers):
-    label = f"matcalc equiv {left.text!r} {right.text!r}"
+for (left, right, structure), answer in zip(cases, answers):
+    label = f"matcalc equiv {left.text!r} {right.text!r}" + (f" --assume '{structure}(X)'" if structure else "")
     error = answer.get("error", "").strip()
     if answer["exit"] == 2 or (not answer["ok"] and answer["exit"] not in (1, 3)):
         if answer["exit"] != 2 or "bug" in error or "internal error" in error:
@@ -137,7 +167,7 @@ for (left, right), answer in zip(cases, answers):
         counts["declined"] += 1
         continue
     verdict = "equal" if answer["exit"] == 0 else "different" if answer["exit"] == 1 else "not proven"
-    truth = numerically(left, right)
+    truth = numerically(left, right, structure)
     if truth is None:
         counts["undecided"] += 1
         continue
