@@ -31,6 +31,10 @@ check "parse prints the canonical text" stdout_has "text:  x'*A*x"
 check "parse prints the shape" stdout_has "shape: 1×1"
 check "parse prints LaTeX" stdout_has 'latex: x^\top A x'
 
+# K of a shape no variable has is shown as K(u*(v*ones)') with variables of its sides, which
+# parses back (not as K(zeros), whose size nothing fixes); a column u is not written u*1.
+run parse "commutation(x*(A'*ones)')"
+check "parse shows a commutation matrix with its sides" stdout_has "text:  commutation(x*(A'*ones)')"
 run parse "tr(x)" --var x:matrix
 check "--var declares a kind" status_is 0
 run parse "x" --var x:tensor

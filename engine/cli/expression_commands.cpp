@@ -84,7 +84,9 @@ void addExpressionCommands(CLI::App& app, Commands& commands) {
       Arena arena;
       startDeadline(arena, Budget{}.seconds);
       Id term = matcalc::parse(arena, expressionText(args->expression), declarations(args->vars));
-      std::cout << "text:  " << toText(arena, term) << "\n"
+      // K(X) is kept as K of a 0 of X's shape: shown with a variable, so the text parses back.
+      auto scope = arena.symbolsInScope(0);
+      std::cout << "text:  " << toText(arena, nameCommutations(arena, term, {scope.begin(), scope.end()})) << "\n"
                 << "shape: " << arena.shapeText(arena.shape(term)) << "\n"
                 << "latex: " << toLatex(arena, term) << "\n";
       return 0;

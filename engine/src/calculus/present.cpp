@@ -333,7 +333,9 @@ Id withRows(Arena& a, Dim rows, const std::vector<Id>& names) {
 Id commutationOfTwoSides(Arena& a, Shape s, const std::vector<Id>& names, Id fallback) {
   Id u = withRows(a, s.rows, names), v = withRows(a, s.cols, names);
   if (u == kNoId || v == kNoId) return fallback;
-  auto timesOnes = [&](Id x) { return a.raw(Kind::Mul, {x, a.ones(Shape{a.shape(x).cols, kOne})}); };
+  auto timesOnes = [&](Id x) {  // a column with x's rows: x itself if it is one (not x*1)
+    return a.shape(x).cols == kOne ? x : a.raw(Kind::Mul, {x, a.ones(Shape{a.shape(x).cols, kOne})});
+  };
   Id column = timesOnes(u), row = a.raw(Kind::Transpose, {timesOnes(v)});
   return a.raw(Kind::Commutation, {a.raw(Kind::Mul, {column, row})});
 }
