@@ -1,5 +1,6 @@
 // What the evaluator needs of a scalar type, one overload set per type.
 #pragma once
+#include <limits>
 #include <cmath>
 
 #include "matcalc/eval.hpp"
@@ -51,10 +52,15 @@ inline Dual sigmoid(const Dual& x) {
   double s = 1 / (1 + std::exp(-x.value()));
   return Dual(s, x.derivatives() * (s * (1 - s)));
 }
-inline Dual relu(const Dual& x) { return x.value() > 0 ? x : constantLike(0); }
-inline Dual absolute(const Dual& x) { return x.value() >= 0 ? x : Dual(-x.value(), -x.derivatives()); }
-inline Dual sign(const Dual& x) { return constantLike(sign(x.value())); }
-inline Dual step(const Dual& x) { return constantLike(step(x.value())); }
+// At 0, moving along a direction that moves x, relu and abs have a kink and
+// sign and step a jump: no derivative, so NaN (a check skips such a point;
+// abs(C' - C) is 0 at every symmetric C).
+inline bool atKink(const Dual& x) { return x.value() == 0 && x.derivatives()(0) != 0; }
+inline Dual kink(double v) { return Dual(v, Eigen::Matrix<double, 1, 1>::Constant(std::numeric_limits<double>::quiet_NaN())); }
+inline Dual relu(const Dual& x) { return atKink(x) ? kink(0) : x.value() > 0 ? x : constantLike(0); }
+inline Dual absolute(const Dual& x) { return atKink(x) ? kink(0) : x.value() >= 0 ? x : Dual(-x.value(), -x.derivatives()); }
+inline Dual sign(const Dual& x) { return atKink(x) ? kink(0) : constantLike(sign(x.value())); }
+inline Dual step(const Dual& x) { return atKink(x) ? kink(0) : constantLike(step(x.value())); }
 Dual power(const Dual& x, const Dual& p);
 
 }  // namespace matcalc::ops
