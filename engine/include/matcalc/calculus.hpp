@@ -26,6 +26,9 @@ struct SimplifyResult {
 // With recordSteps, every step of the derivation carries the whole term (--steps).
 SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions = {},
                         Budget budget = {}, bool recordSteps = false);
+// The canonical normal form alone (simplify's `normal`), for callers that compare
+// terms (equiv, the catalog): without simplify's presentation and its unexpanded pass.
+Id normalForm(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions = {}, Budget budget = {});
 
 // A compact presentation of a normal form: common left/right factors and
 // numeric factors taken out of sums, <x, y> of vectors written x'*y.

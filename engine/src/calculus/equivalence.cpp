@@ -317,8 +317,8 @@ Equivalence decideEquivalence(Arena& a, const RuleSet& rules, Id x, Id y, const 
                                             a.shapeText(a.shape(y)));
   Equivalence out;
   try {
-    Id nx = simplify(a, rules, x, assumptions, options.budget).normal;
-    Id ny = simplify(a, rules, y, assumptions, options.budget).normal;
+    Id nx = normalForm(a, rules, x, assumptions, options.budget);
+    Id ny = normalForm(a, rules, y, assumptions, options.budget);
     if (nx == ny) {
       out.verdict = Equivalence::Verdict::Equal;
       out.method = Equivalence::Method::NormalForm;

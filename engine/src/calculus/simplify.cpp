@@ -3,6 +3,13 @@
 
 namespace matcalc {
 
+Id normalForm(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions, Budget budget) {
+  Facts facts = presuppositions(arena, term);
+  assume(facts, assumptions);
+  Job job(arena, budget);
+  return Rewriter(arena, rules, Phase::Simplify, facts, job, false).normalize(term);
+}
+
 SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions,
                         Budget budget, bool recordSteps) {
   Facts facts = presuppositions(arena, term);

@@ -107,8 +107,8 @@ std::vector<LookupHit> lookup(Arena& a, const RuleSet& rules, const Catalog& cat
         score = std::max(score, structuralScore(a, *pattern, scope, side, wrt));
         if (score < 4) {
           try {
-            Id normal = simplify(a, rules, side, e.where).normal;
-            score = std::max(score, structuralScore(a, simplify(a, rules, *pattern).normal, scope, normal, wrt));
+            Id normal = normalForm(a, rules, side, e.where);
+            score = std::max(score, structuralScore(a, normalForm(a, rules, *pattern), scope, normal, wrt));
           } catch (const Error&) {
           }
         }
