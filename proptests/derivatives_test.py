@@ -202,15 +202,22 @@ for command, expr, wrt, shapes, F, expected in CASES:
         checked += 1
 
 # Logits of 1000 overflow a plain exp: the emitted softmax and logsumexp
-# shift by the largest entry and sigmoid uses logaddexp, and stay finite and right.
+# shift by the largest entry and sigmoid uses logaddexp, and stay finite and
+# right; so does logsumexp of a matrix, whose gradient is softmax over all entries.
 large = np.array([[1000.0], [999.0], [0.0]])
 stable = np.exp(large - large.max()) / np.exp(large - large.max()).sum()
-for command, expr, want in (("grad", "logsumexp(x)", stable), ("grad", "sum(log(sigmoid(x)))", np.exp(-np.logaddexp(0, large))),
-                            ("jacobian", "softmax(x)", np.diagflat(stable) - stable @ stable.T)):
-    numpy = subprocess.run([matcalc, command, "--wrt", "x", "--emit", "numpy", "--", expr], capture_output=True, text=True)
+large_matrix = np.array([[1000.0, -3.0], [999.0, 998.5], [0.0, 2.0]])
+stable_matrix = np.exp(large_matrix - large_matrix.max()) / np.exp(large_matrix - large_matrix.max()).sum()
+for command, expr, var, value, want in (
+        ("grad", "logsumexp(x)", "x", large, stable),
+        ("grad", "sum(log(sigmoid(x)))", "x", large, np.exp(-np.logaddexp(0, large))),
+        ("jacobian", "softmax(x)", "x", large, np.diagflat(stable) - stable @ stable.T),
+        ("grad", "logsumexp(X)", "X", large_matrix, stable_matrix),
+        ("grad", "3*logsumexp(X)", "X", large_matrix, 3 * stable_matrix)):
+    numpy = subprocess.run([matcalc, command, "--wrt", var, "--emit", "numpy", "--", expr], capture_output=True, text=True)
     try:
         with np.errstate(over="raise", invalid="raise"):
-            got = run_emitted(numpy.stdout, {"np": np, "x": large})
+            got = run_emitted(numpy.stdout, {"np": np, var: value})
     except FloatingPointError as e:
         failures.append(f"{command} {expr!r} at logits of 1000: NumPy raises {e}")
         continue

@@ -170,7 +170,7 @@ class PythonPrinter {
         }
         return {s, kAdd};
       }
-      case Kind::Scale: return {join(n.kids, " * ", kUnary), kMul};
+      case Kind::Scale: return scaled(n.kids);
       case Kind::Mul: return {join(n.kids, " @ ", kUnary), kMul};
       case Kind::Hadamard: return {join(n.kids, " * ", kUnary), kMul};
       case Kind::HadamardDiv: return {print(n.kids[0], kMul) + " / " + print(n.kids[1], kUnary), kMul};
@@ -188,8 +188,7 @@ class PythonPrinter {
       case Kind::Norm1: return {lib_ + ".sum(" + call("abs", n.kids[0]) + ")", kAtom};
       case Kind::Norm2: return {call("linalg.norm", n.kids[0]), kAtom};
       case Kind::LogSumExp: return {logSumExp(n.kids[0]), kAtom};
-      case Kind::Softmax:
-        return {"(lambda z_: " + shiftedExp() + " / " + lib_ + ".sum(" + shiftedExp() + "))(" + print(n.kids[0]) + ")", kAtom};
+      case Kind::Softmax: return {softmaxOf(n.kids[0]), kAtom};
       case Kind::DiagMatrix: return {call("diagflat", n.kids[0]), kAtom};
       case Kind::DiagVector: return {call("diag", n.kids[0]) + ".reshape(-1, 1)", kAtom};
       case Kind::Differential:
@@ -258,9 +257,26 @@ class PythonPrinter {
     throw std::logic_error("unprintable kind");
   }
 
+  // A scalar product; sum(exp(Z))^-1 * exp(Z), the gradient of logsumexp of
+  // a matrix (the engine's softmax takes columns), is printed as softmax over
+  // all of Z's entries, shifted: exp(Z) alone overflows past entries of 709.
+  std::pair<std::string, int> scaled(std::span<const Id> kids) {
+    for (Id p : kids) {
+      if (a_.kind(p) != Kind::Pow || !a_.isNumber(a_.kids(p)[1], -1) || a_.kind(a_.kids(p)[0]) != Kind::Sum) continue;
+      Id e = a_.kids(a_.kids(p)[0])[0];
+      if (a_.kind(e) != Kind::Exp || std::find(kids.begin(), kids.end(), e) == kids.end()) continue;
+      std::string s;
+      for (Id k : kids)
+        if (k != p && k != e) s += print(k, kUnary) + " * ";
+      return {s + softmaxOf(a_.kids(e)[0]), kMul};
+    }
+    return {join(kids, " * ", kUnary), kMul};
+  }
+
   // exp(z_) shifted by z_'s largest entry, for softmax and log(sum(exp(z))):
   // logits of 1000 then do not overflow (the values are the same).
   std::string shiftedExp() const { return lib_ + ".exp(z_ - " + lib_ + ".max(z_))"; }
+  std::string softmaxOf(Id z) { return "(lambda z_: " + shiftedExp() + " / " + lib_ + ".sum(" + shiftedExp() + "))(" + print(z) + ")"; }
   std::string logSumExp(Id z) {
     return "(lambda z_: " + lib_ + ".max(z_) + " + lib_ + ".log(" + lib_ + ".sum(" + shiftedExp() + ")))(" + print(z) + ")";
   }
