@@ -289,22 +289,38 @@ bool wellInside(const Arena& a, const std::vector<Id>& terms, const Bindings<dou
 
 namespace {
 
-// Whether the sides' disagreement beyond 1e-9 at a point is rounding noise:
-// with every value moved by a relative 1e-13 (about 1000 rounding errors)
-// the sides move by more than a tenth of it (the directional checks' test,
-// below). det(A*B) and det(B)*det(A) of size 1e11 differ by 1e-6 so.
+// A value moved by a relative `jitter` per entry: 1e-13 is about 1000
+// rounding errors.
+Eigen::MatrixXd jittered(Eigen::MatrixXd v, double jitter, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> unit(-1, 1);
+  for (Eigen::Index i = 0; i < v.size(); ++i) v.data()[i] *= 1 + jitter * unit(rng);
+  return v;
+}
+
+// Whether every disagreement of two sides beyond `tolerance` is rounding
+// noise: with the values jittered, the sides (nearX, nearY) move by more than
+// a tenth of it. Rounding noise moves so; a wrong value's disagreement stays
+// unless the condition number passes 1e12 times the relative disagreement.
+template <class V>
+bool disagreementIsNoise(const V& x, const V& y, const V& nearX, const V& nearY, double tolerance) {
+  if (nearX.size() != x.size() || nearY.size() != y.size()) return false;
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    if (relativeError(x.data()[i], y.data()[i]) <= tolerance) continue;
+    double moved = std::fabs(nearX.data()[i] - x.data()[i]) + std::fabs(nearY.data()[i] - y.data()[i]);
+    if (!(moved > 0.1 * std::fabs(x.data()[i] - y.data()[i]))) return false;
+  }
+  return true;
+}
+
+// Whether the sides' disagreement beyond 1e-9 at a point is rounding noise
+// (above): det(A*B) and det(B)*det(A) of size 1e11 differ by 1e-6 so.
 bool withinRoundingNoise(const Arena& a, Id x, Id y, const Point& p, const Eigen::MatrixXd& vx, const Eigen::MatrixXd& vy,
                          std::mt19937_64& rng) {
   bool disagree = false;
   for (Eigen::Index i = 0; i < vx.size(); ++i) disagree = disagree || relativeError(vx.data()[i], vy.data()[i]) > 1e-9;
   if (!disagree) return false;
-  std::uniform_real_distribution<double> unit(-1, 1);
   Bindings<double> b;
-  for (auto& [s, value] : p.values) {
-    Eigen::MatrixXd v = value;
-    for (Eigen::Index i = 0; i < v.size(); ++i) v.data()[i] *= 1 + 1e-13 * unit(rng);
-    b.bind(a, s, v);
-  }
+  for (auto& [s, value] : p.values) b.bind(a, s, jittered(value, 1e-13, rng));
   for (auto [d, n] : p.sizes) b.sizes.emplace(d, n);
   Eigen::MatrixXd nx, ny;
   try {
@@ -314,13 +330,7 @@ bool withinRoundingNoise(const Arena& a, Id x, Id y, const Point& p, const Eigen
     if (e.category() == Error::Category::Domain) return false;
     throw;
   }
-  if (!finite(nx) || !finite(ny) || nx.size() != vx.size() || ny.size() != vy.size()) return false;
-  for (Eigen::Index i = 0; i < vx.size(); ++i) {
-    if (relativeError(vx.data()[i], vy.data()[i]) <= 1e-9) continue;
-    double moved = std::fabs(nx.data()[i] - vx.data()[i]) + std::fabs(ny.data()[i] - vy.data()[i]);
-    if (!(moved > 0.1 * std::fabs(vx.data()[i] - vy.data()[i]))) return false;
-  }
-  return true;
+  return finite(nx) && finite(ny) && disagreementIsNoise(vx, vy, nx, ny, 1e-9);
 }
 
 }  // namespace
@@ -398,11 +408,8 @@ NumericCheck alongRandomDirections(const Arena& a, Id f, Id x, Id derivative, in
   TermDims dims = dimensionsOfTerms(a, {f, derivative, x});
   NumericCheck out;
   auto bindAt = [&](const Point& p, const Eigen::MatrixXd& direction, double jitter, Bindings<Dual>& dual, Bindings<double>& real) {
-    std::uniform_real_distribution<double> unit(-1, 1);
     for (auto& [s, value] : p.values) {
-      Eigen::MatrixXd v = value;
-      if (jitter > 0)
-        for (Eigen::Index i = 0; i < v.size(); ++i) v.data()[i] *= 1 + jitter * unit(rng);
+      Eigen::MatrixXd v = jitter > 0 ? jittered(value, jitter, rng) : value;
       Matrix<Dual> dv(v.rows(), v.cols());
       for (Eigen::Index i = 0; i < v.size(); ++i)
         dv.data()[i] = Dual(v.data()[i], Eigen::Matrix<double, 1, 1>(s == x ? direction.data()[i] : 0.0));
@@ -413,16 +420,6 @@ NumericCheck alongRandomDirections(const Arena& a, Id f, Id x, Id derivative, in
       dual.sizes.emplace(d, n);
       real.sizes.emplace(d, n);
     }
-  };
-  // Whether each disagreement beyond the tolerance is within what moving the
-  // values by a hair moves the sides: rounding noise, not a wrong derivative.
-  auto withinNoise = [](const DirectionalSample& here, const DirectionalSample& near) {
-    for (Eigen::Index i = 0; i < here.exact.size(); ++i) {
-      if (relativeError(here.exact(i), here.claimed(i)) <= kGradientTolerance) continue;
-      double moved = std::fabs(near.exact(i) - here.exact(i)) + std::fabs(near.claimed(i) - here.claimed(i));
-      if (!(moved > 0.1 * std::fabs(here.claimed(i) - here.exact(i)))) return false;
-    }
-    return true;
   };
   for (int attempt = 0; attempt < points * 20 && out.points < points; ++attempt) {
     Point p = drawPoint(a, dims, doms, rng);
@@ -445,7 +442,7 @@ NumericCheck alongRandomDirections(const Arena& a, Id f, Id x, Id derivative, in
         Bindings<double> nearReal;
         bindAt(p, direction, 1e-13, nearDual, nearReal);
         std::optional<DirectionalSample> near = measure(nearDual, nearReal, direction);
-        if (!near || withinNoise(*here, *near)) continue;
+        if (!near || disagreementIsNoise(here->exact, here->claimed, near->exact, near->claimed, kGradientTolerance)) continue;
       }
       ++out.points;
       if (error > out.maxError) {
