@@ -106,7 +106,7 @@ TEST(Equivalence, RationalIdentitiesAreDecidedByExactEvaluation) {
   Equivalence cayley = decideEquivalence(arena, rules, t[0], t[1]);
   EXPECT_EQ(cayley.verdict, Equivalence::Verdict::Equal);
   EXPECT_EQ(cayley.method, Equivalence::Method::Exact);
-  EXPECT_EQ(cayley.points, 12);
+  EXPECT_EQ(cayley.points, 15);
   EXPECT_LT(cayley.falsePassBound, 1e-20);
   Equivalence wrong = decideEquivalence(arena, rules, t[0], t[2]);
   EXPECT_EQ(wrong.verdict, Equivalence::Verdict::Different);
@@ -134,6 +134,21 @@ TEST(Equivalence, WideKroneckerProductsAreComparedExactlyAtSmallerSizes) {
   Equivalence other = compareExactly(arena, t[0], t[2]);
   EXPECT_EQ(other.method, Equivalence::Method::Exact);
   EXPECT_EQ(other.verdict, Equivalence::Verdict::Different);
+}
+
+// An identity can hold at some sizes only. Random sizes from 1 to 6 gave B
+// (here B + A .* (1 + I)) the size 1 at all three draws of a seed, and C*B
+// and B*C were called equal (found by proptests/random_equivalences.py): the
+// first draw now takes every dimension at its largest, the second one less.
+TEST(Equivalence, IdentitiesThatHoldAtSomeSizesOnlyAreDifferent) {
+  Parsed p({"(B + A .* (1 + I))*X*P*beta*Q", "X*P*beta*Q*(B + A .* (1 + I))", "det(-C)", "det(C)", "sum(x.^0)*y",
+            "sum(y.^0)*y"});
+  auto& [arena, rules, t] = p;
+  for (std::size_t i = 0; i < t.size(); i += 2) {
+    Equivalence e = decideEquivalence(arena, rules, t[i], t[i + 1]);
+    EXPECT_EQ(e.verdict, Equivalence::Verdict::Different) << toText(arena, t[i]) << " vs " << toText(arena, t[i + 1]);
+    EXPECT_EQ(e.method, Equivalence::Method::Exact);
+  }
 }
 
 // Elementwise functions at 0 fold to their values, and an argument without

@@ -90,8 +90,8 @@ namespace matcalc {
 // integer points decides it up to a stated chance of a false identity
 // passing (Schwartz–Zippel); otherwise evaluation in doubles can only refute.
 struct EquivalenceOptions {
-  int sizeDraws = 3;      // dimension sizes drawn (each from 1–6) …
-  int pointsPerDraw = 4;  // … and points evaluated exactly at each
+  int sizeDraws = 5;      // dimension sizes drawn (all 6 or the most that fits, one less, then each from 1–6) …
+  int pointsPerDraw = 3;  // … and points evaluated exactly at each
   std::uint64_t seed = 1;
   Budget budget{};
 };
@@ -100,7 +100,7 @@ struct Equivalence {
   enum class Method { NormalForm, Exact, Numeric } method = Method::Numeric;
   int points = 0;                 // points evaluated
   double falsePassBound = 0;      // Exact: at most this chance that unequal sides (at the sizes drawn) agreed everywhere
-  int largestSize = 6;            // Exact: sizes were drawn from 1 to this (2 where sizes up to 6 cost too much)
+  int largestSize = 6;            // Exact: the largest size a dimension had
   double largestDifference = 0;   // Numeric: the largest relative difference seen
   std::string detail;             // the normal form, or where the sides differ
 };

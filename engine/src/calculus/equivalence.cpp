@@ -237,37 +237,56 @@ Equivalence compareExactly(const Arena& a, Id x, Id y, const std::vector<GuardUs
   };
   double worst = 0;
   int attempts = 0;
+  // The chance per point at the given sizes (Schwartz–Zippel), or none where
+  // exact arithmetic would cost too much there: entries of degree D have
+  // about 31·D bits, and a product of n×n matrices makes n³ of them (X^1777
+  // at n = 216 would take hours; a Kronecker product of four factors of
+  // sizes up to 6 is 1296 wide).
+  auto chancePerPoint = [&](const std::unordered_map<Dim, Eigen::Index>& sizes) -> std::optional<double> {
+    DegreeBound degrees(a, sizes);
+    Degree dx = degrees.of(x), dy = degrees.of(y);
+    double degree = std::max(dx.num + dy.den, dy.num + dx.den) + dx.den + dy.den;  // also the points where a side is undefined
+    double side = 1;
+    for (Id t : {x, y})
+      forEachNode(a, t, [&](Id u) {
+        side = std::max({side, static_cast<double>(sizeOfDim(a, a.shape(u).rows, sizes)),
+                         static_cast<double>(sizeOfDim(a, a.shape(u).cols, sizes))});
+        return true;
+      });
+    if (degree * side * side * side > 1e7) return std::nullopt;
+    return std::min(1.0, degree / (2.0 * static_cast<double>(range) + 1));
+  };
+  auto allOf = [&](Eigen::Index n) {
+    std::unordered_map<Dim, Eigen::Index> sizes;
+    for (Dim d : dims)
+      if (d != kOne) sizes[d] = n;
+    return sizes;
+  };
+  // Schwartz–Zippel holds at fixed sizes, and an identity may hold at some
+  // sizes only: B*C = C*B where B is 1×1, det(-A) = det(A) at even sizes,
+  // Cayley–Hamilton at one size. So the first draw gives every dimension the
+  // largest size up to 6 the cost allows, the second one less, and the others
+  // draw each dimension from 1–6 (1–2 where that costs too much).
+  Eigen::Index first = 0;
+  out.largestSize = 1;
   std::uniform_int_distribution<long> smallerDimension(1, 2);
-  bool fullSizes = false;  // some draw had sizes up to 6
   for (int draw = 0; draw < options.sizeDraws; ++draw) {
     std::unordered_map<Dim, Eigen::Index> sizes;
-    double degree = 0, perPoint = 1, cost = 0;
-    // Entries of degree D have about 31·D bits, and a product of n×n
-    // matrices makes n³ of them: X^1777 at n = 216 would take hours. Past a
-    // bound the sizes are drawn again from 1 and 2 (a Kronecker product of
-    // four factors of sizes up to 6 is 1296 wide); past it still, the sides
-    // are left to the floating-point comparison.
-    for (auto* sizeOf : {&dimension, &smallerDimension}) {
-      for (Dim d : dims)
-        if (d != kOne) sizes[d] = (*sizeOf)(rng);
-      DegreeBound degrees(a, sizes);
-      Degree dx = degrees.of(x), dy = degrees.of(y);
-      degree = std::max(dx.num + dy.den, dy.num + dx.den) + dx.den + dy.den;  // also the points where a side is undefined
-      perPoint = std::min(1.0, degree / (2.0 * static_cast<double>(range) + 1));
-      double side = 1;
-      for (Id t : {x, y})
-        forEachNode(a, t, [&](Id u) {
-          side = std::max({side, static_cast<double>(sizeOfDim(a, a.shape(u).rows, sizes)),
-                           static_cast<double>(sizeOfDim(a, a.shape(u).cols, sizes))});
-          return true;
-        });
-      cost = degree * side * side * side;
-      if (cost <= 1e7) {
-        fullSizes = fullSizes || sizeOf == &dimension;
-        break;
+    std::optional<double> perPoint;
+    if (draw == 0) {
+      for (first = 6; first >= 2 && !perPoint; --first) perPoint = chancePerPoint(sizes = allOf(first));
+      ++first;
+    } else if (draw == 1) {
+      perPoint = chancePerPoint(sizes = allOf(first - 1));
+    } else {
+      for (auto* sizeOf : {&dimension, &smallerDimension}) {
+        for (Dim d : dims)
+          if (d != kOne) sizes[d] = (*sizeOf)(rng);
+        if ((perPoint = chancePerPoint(sizes))) break;
       }
     }
-    if (cost > 1e7) return Equivalence{};
+    if (!perPoint) return Equivalence{};  // left to the floating-point comparison
+    for (auto [d, n] : sizes) out.largestSize = std::max(out.largestSize, static_cast<int>(n));
     int good = 0;
     while (good < options.pointsPerDraw) {
       if (++attempts > 50 * options.sizeDraws * options.pointsPerDraw)
@@ -301,12 +320,11 @@ Equivalence compareExactly(const Arena& a, Id x, Id y, const std::vector<GuardUs
         return out;
       }
     }
-    worst = std::max(worst, std::pow(perPoint, options.pointsPerDraw));
+    worst = std::max(worst, std::pow(*perPoint, options.pointsPerDraw));
   }
   out.verdict = Equivalence::Verdict::Equal;
   out.method = Equivalence::Method::Exact;
   out.falsePassBound = worst;
-  out.largestSize = fullSizes ? 6 : 2;
   return out;
 }
 

@@ -157,10 +157,16 @@ void boundProducts(const Arena& a, const std::set<Dim>& products, std::unordered
     }
 }
 
-// Sizes for every dimension of the terms, then values.
-Point drawPoint(const Arena& a, const TermDims& dims, const std::map<Id, Domain>& doms, std::mt19937_64& rng) {
+// The smallest size a point's dimensions are drawn from: 2 until a point
+// counts, since an identity or derivative can hold where a dimension is 1
+// only (B*C = C*B for B 1×1), unless ten draws found no defined point so
+// (inv(x*y') is defined at size 1 only).
+int smallestSize(int points, int attempt) { return points == 0 && attempt < 10 ? 2 : 1; }
+
+// Sizes for every dimension of the terms, from `smallest` to 4, then values.
+Point drawPoint(const Arena& a, const TermDims& dims, const std::map<Id, Domain>& doms, std::mt19937_64& rng, int smallest) {
   Point p;
-  std::uniform_int_distribution<int> dimension(1, 4);
+  std::uniform_int_distribution<int> dimension(smallest, 4);
   for (Dim d : dims.plain) p.sizes[d] = dimension(rng);
   for (auto& [s, d] : doms) {
     Shape sh = a.shape(s);
@@ -342,7 +348,7 @@ NumericCheck compareNumerically(const Arena& a, Id x, Id y, int points, std::uin
   TermDims dims = dimensionsOfTerms(a, {x, y});
   NumericCheck out;
   for (int attempt = 0; attempt < points * 20 && out.points < points; ++attempt) {
-    Point p = drawPoint(a, dims, doms, rng);
+    Point p = drawPoint(a, dims, doms, rng, smallestSize(out.points, attempt));
     Bindings<double> b;
     for (auto& [s, v] : p.values) b.bind(a, s, v);
     for (auto [d, n] : p.sizes) b.sizes.emplace(d, n);
@@ -422,7 +428,7 @@ NumericCheck alongRandomDirections(const Arena& a, Id f, Id x, Id derivative, in
     }
   };
   for (int attempt = 0; attempt < points * 20 && out.points < points; ++attempt) {
-    Point p = drawPoint(a, dims, doms, rng);
+    Point p = drawPoint(a, dims, doms, rng, smallestSize(out.points, attempt));
     Eigen::MatrixXd direction = sample(rng, p.values.at(x).rows(), p.values.at(x).cols(), kAny);
     if (structure & kSymmetric) direction = (direction + direction.transpose()).eval();  // stay symmetric
     if ((structure & kDiagonal) == kDiagonal) direction = Eigen::MatrixXd(direction.diagonal().asDiagonal());  // … diagonal
