@@ -267,17 +267,17 @@ Equivalence compareExactly(const Arena& a, Id x, Id y, const std::vector<GuardUs
   // Cayley–Hamilton at one size. So the first draw gives every dimension the
   // largest size up to 6 the cost allows, the second one less, and the others
   // draw each dimension from 1–6 (1–2 where that costs too much).
-  Eigen::Index first = 0;
+  Eigen::Index largest = 0;
   out.largestSize = 1;
   std::uniform_int_distribution<long> smallerDimension(1, 2);
   for (int draw = 0; draw < options.sizeDraws; ++draw) {
     std::unordered_map<Dim, Eigen::Index> sizes;
     std::optional<double> perPoint;
     if (draw == 0) {
-      for (first = 6; first >= 2 && !perPoint; --first) perPoint = chancePerPoint(sizes = allOf(first));
-      ++first;
+      for (largest = 6; largest >= 2 && !perPoint; --largest) perPoint = chancePerPoint(sizes = allOf(largest));
+      ++largest;
     } else if (draw == 1) {
-      perPoint = chancePerPoint(sizes = allOf(first - 1));
+      perPoint = chancePerPoint(sizes = allOf(largest - 1));
     } else {
       for (auto* sizeOf : {&dimension, &smallerDimension}) {
         for (Dim d : dims)
