@@ -210,6 +210,22 @@ TEST(Equivalence, KronOfSumsHasOneNormalForm) {
   for (Id term : t) expectSameValue(arena, term, simplify(arena, rules, term).display);
 }
 
+// tr(X*M') = tr(X*M) where X is symmetric (or diagonal): one normal form
+// (random_equivalences.py found tr(X*cosh(A)) and tr(X*cosh(A)') unproven).
+TEST(Equivalence, TraceWithASymmetricFactorIgnoresTheOthersTranspose) {
+  Parsed p({"tr(X*cosh(A))", "tr(X*cosh(A)')", "tr(cosh(A)'*X)"});
+  auto& [arena, rules, t] = p;
+  Id x = variablesOf(arena, t[0])[0];
+  ASSERT_EQ(arena.symbolOf(x).name, "X");
+  for (Guard fact : {Guard::Symmetric, Guard::Diagonal, Guard::Spd}) {
+    std::vector<GuardUse> assumed{{fact, x}};
+    Id normal = normalForm(arena, rules, t[0], assumed);
+    EXPECT_EQ(normalForm(arena, rules, t[1], assumed), normal) << static_cast<int>(fact);
+    EXPECT_EQ(normalForm(arena, rules, t[2], assumed), normal) << static_cast<int>(fact);
+  }
+  EXPECT_NE(normalForm(arena, rules, t[0]), normalForm(arena, rules, t[1]));  // not without the assumption
+}
+
 // sum(A ⊗ B) = sum(A)*sum(B) also where kron distributed over a sum first and
 // the sums of entries became contractions with ones (random_equivalences.py:
 // sum(kron(sin(A), b + c)) was "not proven" against the product of sums).
