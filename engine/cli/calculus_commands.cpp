@@ -98,7 +98,8 @@ int equivCommand(const Args& args) {
   switch (e.verdict) {
     case Equivalence::Verdict::Equal:
       if (e.method == Equivalence::Method::NormalForm) {
-        std::cout << "equal: one normal form\n";
+        // detail: "one normal form: …" or "one form simplified without expanding: …"
+        std::cout << "equal: " << e.detail.substr(0, e.detail.find(':')) << "\n";
       } else {
         std::cout << fmt::format("equal: exact rational evaluation agrees at {} random points (dimension sizes 1 to {}); "
                                  "unequal sides would agree at all of them with probability below {:.1e} (Schwartz-Zippel)\n",

@@ -28,7 +28,9 @@ SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, const std::
                         Budget budget = {}, bool recordSteps = false);
 // The canonical normal form alone (simplify's `normal`), for callers that compare
 // terms (equiv, the catalog): without simplify's presentation and its unexpanded pass.
-Id normalForm(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions = {}, Budget budget = {});
+// With Phase::Tidy, the form simplified without distributing products over sums.
+Id normalForm(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions = {}, Budget budget = {},
+              Phase phase = Phase::Simplify);
 
 // A compact presentation of a normal form: common left/right factors and
 // numeric factors taken out of sums, <x, y> of vectors written x'*y.

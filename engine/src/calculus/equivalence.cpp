@@ -343,6 +343,18 @@ Equivalence decideEquivalence(Arena& a, const RuleSet& rules, Id x, Id y, const 
       out.detail = "one normal form: " + toText(a, nx);
       return out;
     }
+    // The normal form distributes products over sums before det, inv or a
+    // power can take the product apart: det((A + B)*sin(C)) becomes
+    // det(A*sin(C) + B*sin(C)), which no longer meets det(sin(C))*det(A + B).
+    // Simplified without distributing, both sides may still meet.
+    Id tx = normalForm(a, rules, x, assumptions, options.budget, Phase::Tidy);
+    Id ty = normalForm(a, rules, y, assumptions, options.budget, Phase::Tidy);
+    if (tx == ty) {
+      out.verdict = Equivalence::Verdict::Equal;
+      out.method = Equivalence::Method::NormalForm;
+      out.detail = "one form simplified without expanding: " + toText(a, tx);
+      return out;
+    }
   } catch (const Error& e) {
     if (e.category() != Error::Category::Budget) throw;  // too big to normalise: evaluate instead
   }

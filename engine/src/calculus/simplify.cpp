@@ -3,11 +3,12 @@
 
 namespace matcalc {
 
-Id normalForm(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions, Budget budget) {
+Id normalForm(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions, Budget budget,
+              Phase phase) {
   Facts facts = presuppositions(arena, term);
   assume(facts, assumptions);
   Job job(arena, budget);
-  return Rewriter(arena, rules, Phase::Simplify, facts, job, false).normalize(term);
+  return Rewriter(arena, rules, phase, facts, job, false).normalize(term);
 }
 
 SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions,
