@@ -210,6 +210,31 @@ TEST(Equivalence, KronOfSumsHasOneNormalForm) {
   for (Id term : t) expectSameValue(arena, term, simplify(arena, rules, term).display);
 }
 
+// The normal form distributes (A + B)*S before det or inv can split the
+// product; equiv also compares the sides simplified without expanding.
+TEST(Equivalence, ProductsUnderDetAndInvAreComparedUnexpanded) {
+  Parsed p({"det((A + B)*sin(C))", "det(sin(C))*det(A + B)", "inv(sin(A)*(B + C))", "inv(B + C)*inv(sin(A))",
+            "det(sin(C))*det(A - B)"});
+  auto& [arena, rules, t] = p;
+  for (std::size_t i = 0; i + 1 < 4; i += 2) {
+    Equivalence e = decideEquivalence(arena, rules, t[i], t[i + 1]);
+    EXPECT_EQ(e.verdict, Equivalence::Verdict::Equal) << toText(arena, t[i]);
+    EXPECT_EQ(e.method, Equivalence::Method::NormalForm);
+    EXPECT_EQ(e.detail.rfind("one form simplified without expanding", 0), 0u) << e.detail;
+  }
+  EXPECT_EQ(decideEquivalence(arena, rules, t[0], t[4]).verdict, Equivalence::Verdict::Different);
+}
+
+// A matrix function commutes with its argument and its powers: one order.
+TEST(Equivalence, AMatrixFunctionCommutesWithItsArgument) {
+  Parsed p({"sqrtm(A)*A", "A*sqrtm(A)", "Y*expm(X)*X^3", "Y*X^3*expm(X)", "logm(A)*A*B", "A*logm(A)*B", "expm(X)*Y",
+            "Y*expm(X)"});
+  auto& [arena, rules, t] = p;
+  for (std::size_t i = 0; i + 2 < t.size(); i += 2)
+    EXPECT_EQ(normalForm(arena, rules, t[i]), normalForm(arena, rules, t[i + 1])) << toText(arena, t[i]);
+  EXPECT_NE(normalForm(arena, rules, t[6]), normalForm(arena, rules, t[7]));  // Y is not X
+}
+
 // tr(X*M') = tr(X*M) where X is symmetric (or diagonal): one normal form
 // (random_equivalences.py found tr(X*cosh(A)) and tr(X*cosh(A)') unproven).
 TEST(Equivalence, TraceWithASymmetricFactorIgnoresTheOthersTranspose) {
