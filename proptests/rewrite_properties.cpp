@@ -225,6 +225,15 @@ TEST(Equivalence, ProductsUnderDetAndInvAreComparedUnexpanded) {
   EXPECT_EQ(decideEquivalence(arena, rules, t[0], t[4]).verdict, Equivalence::Verdict::Different);
 }
 
+// det((C + C)*cos(C)) is det(2*C*cos(C)): the product splits with the scalar
+// kept on its first factor.
+TEST(Equivalence, AScaledProductUnderDetSplits) {
+  Parsed p({"det((C + C)*cos(C))", "det(cos(C))*det(C + C)", "det(2*A*B*C)", "det(2*A)*det(B)*det(C)"});
+  auto& [arena, rules, t] = p;
+  for (std::size_t i = 0; i < t.size(); i += 2)
+    EXPECT_EQ(normalForm(arena, rules, t[i]), normalForm(arena, rules, t[i + 1])) << toText(arena, t[i]);
+}
+
 // A matrix function commutes with its argument and its powers: one order.
 TEST(Equivalence, AMatrixFunctionCommutesWithItsArgument) {
   Parsed p({"sqrtm(A)*A", "A*sqrtm(A)", "Y*expm(X)*X^3", "Y*X^3*expm(X)", "logm(A)*A*B", "A*logm(A)*B", "expm(X)*Y",
