@@ -234,6 +234,22 @@ TEST(Equivalence, AScaledProductUnderDetSplits) {
     EXPECT_EQ(normalForm(arena, rules, t[i]), normalForm(arena, rules, t[i + 1])) << toText(arena, t[i]);
 }
 
+// (C - A)*(C' - A) is symmetric where A is: a symmetric factor stands for its
+// own transpose, and sums are transposes term by term (random_equivalences.py
+// found inv(X + M*M' + 4*I)' and inv(X + M*M' + 4*I) unproven with spd(A)).
+TEST(Equivalence, SymmetryIsSeenThroughSumsWithSymmetricTerms) {
+  Parsed p({"inv(X + (cos(B) - A)*(cos(B) - A)' + 4*I)'", "inv(X + (cos(B) - A)*(cos(B) - A)' + 4*I)"});
+  auto& [arena, rules, t] = p;
+  std::vector<GuardUse> assumed;
+  for (Id v : variablesOf(arena, t[0])) {
+    if (arena.symbolOf(v).name == "X") assumed.push_back({Guard::Symmetric, v});
+    if (arena.symbolOf(v).name == "A") assumed.push_back({Guard::Spd, v});
+  }
+  ASSERT_EQ(assumed.size(), 2u);
+  EXPECT_EQ(normalForm(arena, rules, t[0], assumed), normalForm(arena, rules, t[1], assumed));
+  EXPECT_NE(normalForm(arena, rules, t[0], {assumed[1]}), normalForm(arena, rules, t[1], {assumed[1]}));  // X unsymmetric
+}
+
 // A matrix function commutes with its argument and its powers: one order.
 TEST(Equivalence, AMatrixFunctionCommutesWithItsArgument) {
   Parsed p({"sqrtm(A)*A", "A*sqrtm(A)", "Y*expm(X)*X^3", "Y*X^3*expm(X)", "logm(A)*A*B", "A*logm(A)*B", "expm(X)*Y",

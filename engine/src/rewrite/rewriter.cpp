@@ -13,17 +13,51 @@ namespace matcalc {
 
 namespace {
 
+constexpr std::size_t kLongest = 64;  // sums paired term by term (quadratic) up to this length
+
+bool transposed(const Arena& a, Id x, Id y, const Facts& facts);
+
 // A sum (or Hadamard product) whose terms are symmetric or come in pairs
 // A, A' is symmetric: X + X', A*B + B'*A'. Pairs are sought in short sums
 // only (each term against the others): a long one is not known symmetric.
 bool termsPairUnderTranspose(const Arena& a, Id t, const Facts& facts) {
   auto k = a.kids(t);
-  constexpr std::size_t kLongest = 64;
   for (Id x : k) {
     if (a.shape(x).isScalar() || isSymmetric(a, x, facts)) continue;
-    if (k.size() > kLongest || std::none_of(k.begin(), k.end(), [&](Id y) { return detail::isTransposeOf(a, x, y); })) return false;
+    if (k.size() > kLongest || std::none_of(k.begin(), k.end(), [&](Id y) { return transposed(a, x, y, facts); })) return false;
   }
   return true;
+}
+
+// Whether y = x' given the facts: as detail::isTransposeOf, and also where a
+// symmetric factor stands for its own transpose and sums are the transposes of
+// each other term by term: (C - A)*(C' - A) is symmetric where A is.
+bool transposed(const Arena& a, Id x, Id y, const Facts& facts) {
+  if (detail::isTransposeOf(a, x, y)) return true;
+  if (x == y) return a.shape(x).isScalar() || isSymmetric(a, x, facts);
+  if (a.kind(x) != a.kind(y) || a.shape(x).rows != a.shape(y).cols || a.shape(x).cols != a.shape(y).rows) return false;
+  auto kx = a.kids(x), ky = a.kids(y);
+  if (kx.size() != ky.size() || kx.size() > kLongest) return false;
+  switch (a.kind(x)) {
+    case Kind::Mul:
+      for (std::size_t i = 0; i < kx.size(); ++i)
+        if (!transposed(a, kx[i], ky[kx.size() - 1 - i], facts)) return false;
+      return true;
+    case Kind::Scale:
+      return std::equal(kx.begin(), kx.end() - 1, ky.begin()) && transposed(a, kx.back(), ky.back(), facts);
+    case Kind::Add:
+    case Kind::Hadamard: {  // each term of x the transpose of its own term of y
+      boost::container::small_vector<bool, 16> used(ky.size(), false);
+      for (Id u : kx) {
+        std::size_t j = 0;
+        while (j < ky.size() && (used[j] || !transposed(a, u, ky[j], facts))) ++j;
+        if (j == ky.size()) return false;
+        used[j] = true;
+      }
+      return true;
+    }
+    default: return false;
+  }
 }
 
 }  // namespace
@@ -45,7 +79,7 @@ bool isSymmetric(const Arena& a, Id t, const Facts& facts) {
       auto k = a.kids(t);
       for (std::size_t i = 0, j = k.size() - 1; i <= j; ++i, --j) {
         if (i == j) return isSymmetric(a, k[i]);
-        if (!detail::isTransposeOf(a, k[i], k[j])) return false;
+        if (!transposed(a, k[i], k[j], facts)) return false;
         if (j == 0) break;
       }
       return true;
