@@ -62,6 +62,38 @@ bool holdsUnsizedConstant(const matcalc::Arena& a, matcalc::Id t) {
   return unsized;
 }
 
+// A 1×1 term s broadcast to a row or column, s*ones': the text of a sum
+// leaves the broadcast to the parser (y'*log(v) + (2 - y')*Z is read 1×1
+// where Z's width is free), so s alone.
+matcalc::Id unbroadcast(const matcalc::Arena& a, matcalc::Id x) {
+  using namespace matcalc;
+  if (a.kind(x) != Kind::Scale || a.kids(x).size() != 2) return x;
+  Id s = a.kids(x)[0], ones = a.kids(x)[1];
+  bool line = a.shape(ones).rows == kOne || a.shape(ones).cols == kOne;
+  return a.kind(ones) == Kind::Ones && line && a.shape(s).isScalar() ? s : x;
+}
+
+// Whether x and y are one term but for the sizes of their constants (I,
+// ones, zeros), what those sizes make, and scalars broadcast: the same
+// kinds, variables and numbers throughout. Printing a - (b - c) as a - b - c
+// would read back as another term whose text is the same, but not one of these.
+bool sameUpToConstantSizes(const matcalc::Arena& a, matcalc::Id x, matcalc::Id y) {
+  using namespace matcalc;
+  x = unbroadcast(a, x);
+  y = unbroadcast(a, y);
+  if (x == y) return true;
+  Kind k = a.kind(x);
+  if (k != a.kind(y)) return false;
+  if (k == Kind::Identity || k == Kind::Ones || k == Kind::Zero) return true;
+  if (k == Kind::Symbol) return false;  // another id: another variable (one variable keeps one shape)
+  if (k == Kind::Number) return a.numberOf(x) == a.numberOf(y);
+  auto kx = a.kids(x), ky = a.kids(y);
+  if (kx.size() != ky.size()) return false;
+  for (std::size_t i = 0; i < kx.size(); ++i)
+    if (!sameUpToConstantSizes(a, kx[i], ky[i])) return false;
+  return true;
+}
+
 // The fractional powers of one base on both sides, b^(p/q), read as integer
 // powers of one variable r = b^g, g = gcd of the numerators / lcm of the
 // denominators b is raised to: b^(11/100) and b^(11/50) are r and r^2, b^(4211/100)
@@ -218,7 +250,10 @@ int pipeline(const std::uint8_t* data, std::size_t size) {
       // not hold: where a constant has a dimension no variable fixes, it is
       // read as 1 when a 1 fits ((1/22 - y')*log(zeros), of X5w's columns
       // before 0*sigmoid(X5w) folded, read as a column): the known limit.
-      bool sizeOnly = back != t && holdsUnsizedConstant(arena, t) && toText(arena, back) == printed;
+      // So does one whose dimension a variable fixed only through a term
+      // that folded away (zeros of X's columns from X*0, beside X*x).
+      bool sizeOnly = back != t && toText(arena, back) == printed &&
+                      (holdsUnsizedConstant(arena, t) || sameUpToConstantSizes(arena, t, back));
       if (back != t && !sizeOnly) finding("'" + text + "' prints as '" + printed + "', which parses to another term");
     } catch (const Error& e) {
       // The text of a constant whose size came from a variable that folded
