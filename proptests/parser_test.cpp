@@ -217,6 +217,25 @@ TEST(Parser, RowsOfOnesPrintAndReadBack) {
   EXPECT_EQ(toText(arena, parse(arena, "alpha - 1 ./ X.^0")), "alpha*ones - 1");
 }
 
+// Found by fuzz_expression: x'*(v .* r) prints as ones'*(v .* r .* x), and in
+// a Kronecker product beside kron(B, I) the row count of that ones is a
+// factor the other side does not have (k·n·m against n·m): it is 1 there,
+// as where nothing else fixes it, not a refusal.
+TEST(Parser, ARowOfOnesInAKroneckerFactorReadsBack) {
+  for (const char* text : {"kron(wH, x'*(inv0 .* r*xx')*A)*x - kron(B, I)*yx", "kron(wH, x'*A)*x - kron(B, I)*yx",
+                           "kron(B, I)*yx + kron(wH, (x'*v)*A)*x"}) {
+    Arena arena;
+    Id t = parse(arena, text);
+    std::string printed = toText(arena, t);
+    EXPECT_EQ(parse(arena, printed), t) << text << " prints as " << printed;
+  }
+  Arena arena;
+  Id t = parse(arena, "kron(wH, x'*A)*x - kron(B, I)*yx");
+  Id ones = parse(arena, "kron(wH, ones'*A)*x - kron(B, I)*yx");  // another term, the same shape
+  EXPECT_EQ(arena.shape(ones), arena.shape(t));
+  EXPECT_NE(ones, t);
+}
+
 // Found by fuzz_expression: `d(1 - 0'*I)*zetaA` holds an n×n ones, printed
 // `d(ones)*zetaA`, which read back with a row of ones: another term. The text
 // form writes a row of ones as ones', so an unprimed ones whose rows nothing

@@ -202,6 +202,16 @@ struct ParseSession::Impl {
         if (same != restB.end()) restB.erase(same);
         else restA.push_back(f);
       }
+      // A factor that may be 1 (the size of ones or zeros) is 1 where the
+      // other side has fewer factors: ones'*A beside x'*A, k·n·m with n·m
+      // (the text form prints x'*v as ones'*(v .* x), found by fuzz_expression).
+      auto dropOnes = [&](std::vector<Var>& longer, std::size_t size) {
+        for (auto f = longer.begin(); f != longer.end() && longer.size() > size;)
+          if (flexible[*f] && rigid[*f] == kOne && unify(*f, 0)) f = longer.erase(f);
+          else ++f;
+      };
+      dropOnes(restA, restB.size());
+      dropOnes(restB, restA.size());
       auto open = [&](const std::vector<Var>& rest) { return rest.size() == 1 && rest[0] != 0 && rigid[rest[0]] == kOne; };
       auto productOfAll = [&](const std::vector<Var>& rest) {
         Var p = rest[0];
