@@ -260,6 +260,27 @@ TEST(Equivalence, AMatrixFunctionCommutesWithItsArgument) {
   EXPECT_NE(normalForm(arena, rules, t[6]), normalForm(arena, rules, t[7]));  // Y is not X
 }
 
+// A short power of a product is the product written out, and its text
+// folds the repeats back (random_equivalences.py found (P*Q)^3 against
+// P*Q*P*Q*P*Q, tr((P*Q)^2) against tr((Q*P)^2) and (x*y')^3 unproven).
+TEST(Equivalence, APowerOfAProductIsTheProductWrittenOut) {
+  Parsed p({"(P*Q)^3", "P*Q*P*Q*P*Q", "tr((P*Q)^2)", "tr((Q*P)^2)", "P*(Q*P)^2", "(P*Q)^2*P", "(x*y')^3",
+            "(x*y')*(x*y')*(x*y')", "(P*Q)^17", "(P*Q)^16*P*Q", "(P*Q)^2", "(Q*P)^2"});
+  auto& [arena, rules, t] = p;
+  for (std::size_t i = 0; i + 4 < t.size(); i += 2) {
+    EXPECT_EQ(t[i], t[i + 1]) << toText(arena, t[i]);  // the constructors decide it
+    EXPECT_EQ(parse(arena, toText(arena, t[i])), t[i]) << toText(arena, t[i]);
+  }
+  EXPECT_EQ(toText(arena, t[1]), "(P*Q)^3");
+  EXPECT_EQ(toText(arena, t[4]), "(P*Q)^2*P");
+  EXPECT_EQ(toText(arena, t[6]), "(x'*y)^2*x*y'");
+  // Past 32 factors the power stays a power: another term, equal all the same.
+  EXPECT_NE(t[8], t[9]);
+  EXPECT_EQ(toText(arena, t[8]), "(P*Q)^17");
+  EXPECT_EQ(parse(arena, toText(arena, t[9])), t[9]);
+  EXPECT_NE(normalForm(arena, rules, t[10]), normalForm(arena, rules, t[11]));  // P*Q is not Q*P
+}
+
 // tr(X*M') = tr(X*M) where X is symmetric (or diagonal): one normal form
 // (random_equivalences.py found tr(X*cosh(A)) and tr(X*cosh(A)') unproven).
 TEST(Equivalence, TraceWithASymmetricFactorIgnoresTheOthersTranspose) {

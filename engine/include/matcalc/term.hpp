@@ -27,6 +27,8 @@ using Id = std::uint32_t;
 using Dim = std::uint32_t;      // a symbolic dimension, interned by name
 inline constexpr Dim kOne = 0;  // the literal dimension 1
 inline constexpr Id kNoId = 0xFFFFFFFFu;
+// (A*B)^k is written out as a product while it has at most this many factors.
+inline constexpr std::size_t kMaxWrittenOutPower = 32;
 
 struct Shape {
   Dim rows = kOne, cols = kOne;

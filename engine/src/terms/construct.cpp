@@ -841,6 +841,14 @@ Id Arena::makeMatPow(Id base, long k) {
     out.push_back(makeMatPow(fs.back(), k));
     return makeScale(out);
   }
+  // (A*B)^k is A*B*…*A*B written out while that is short: a power of a
+  // product and its product have one normal form, and a trace sees the
+  // cyclic word (tr((A*B)^2) is tr((B*A)^2)). The text form prints such a
+  // run as the power again (print_text.cpp).
+  if (kind(base) == Kind::Mul && k >= 2 && kids(base).size() * static_cast<std::size_t>(k) <= kMaxWrittenOutPower) {
+    Ids copies(static_cast<std::size_t>(k), base);
+    return makeMul(copies);
+  }
   auto [b, e] = powerOf(base);
   long product;
   if (__builtin_mul_overflow(e, k, &product) || product > 1'000'000 || product < -1'000'000)

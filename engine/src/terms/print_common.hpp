@@ -33,4 +33,33 @@ inline std::vector<Id> positivesFirst(const Arena& a, std::span<const Id> terms)
   return out;
 }
 
+// A product's factors as runs: `period` factors repeated `repeats` times
+// (repeats 1: the factors as they stand). The constructors write a short
+// power of a product out, (A*B)^2 as A*B*A*B; the printers fold it back, and
+// only where the constructors would write it out, so the text reads back as
+// the same term. Leftmost first, each the run covering most factors.
+struct Run {
+  std::size_t begin, period, repeats;
+};
+inline std::vector<Run> repeatedRuns(std::span<const Id> factors) {
+  std::vector<Run> runs;
+  auto same = [&](std::size_t i, std::size_t j, std::size_t n) {
+    for (std::size_t k = 0; k < n; ++k)
+      if (factors[i + k] != factors[j + k]) return false;
+    return true;
+  };
+  for (std::size_t i = 0; i < factors.size();) {
+    Run best{i, 1, 1};
+    for (std::size_t p = 2; 2 * p <= kMaxWrittenOutPower && i + 2 * p <= factors.size(); ++p) {
+      std::size_t r = 1;
+      while (i + (r + 1) * p <= factors.size() && (r + 1) * p <= kMaxWrittenOutPower && same(i, i + r * p, p)) ++r;
+      if (r >= 2 && p * r > best.period * best.repeats) best = {i, p, r};
+    }
+    if (best.repeats == 1 && !runs.empty() && runs.back().repeats == 1) ++runs.back().period;
+    else runs.push_back(best);
+    i += best.period * best.repeats;
+  }
+  return runs;
+}
+
 }  // namespace matcalc::detail

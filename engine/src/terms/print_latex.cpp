@@ -115,7 +115,14 @@ class LatexPrinter {
         }
         return {s, kAdd};
       }
-      case Kind::Mul: return {join(n.kids, " ", kUnary), kMul};
+      case Kind::Mul: {
+        std::string s;
+        for (const detail::Run& r : detail::repeatedRuns(n.kids)) {
+          std::span<const Id> run(n.kids.data() + r.begin, r.period);
+          s += (s.empty() ? "" : " ") + (r.repeats == 1 ? join(run, " ", kUnary) : "\\left(" + join(run, " ", kUnary) + "\\right)^{" + std::to_string(r.repeats) + "}");
+        }
+        return {s, kMul};
+      }
       case Kind::Hadamard: return {join(n.kids, " \\odot ", kUnary), kMul};
       case Kind::HadamardDiv: return {print(n.kids[0], kMul) + " \\oslash " + print(n.kids[1], kUnary), kMul};
       case Kind::Pow:

@@ -72,7 +72,14 @@ class TextPrinter {
         }
         return {s, kAdd};
       }
-      case Kind::Mul: return {join(n.kids, "*", kUnary), kMul};
+      case Kind::Mul: {
+        std::string s;
+        for (const detail::Run& r : detail::repeatedRuns(n.kids)) {
+          std::span<const Id> run(n.kids.data() + r.begin, r.period);
+          s += (s.empty() ? "" : "*") + (r.repeats == 1 ? join(run, "*", kUnary) : "(" + join(run, "*", kUnary) + ")^" + std::to_string(r.repeats));
+        }
+        return {s, kMul};
+      }
       case Kind::Hadamard: return {join(n.kids, " .* ", kUnary), kMul};
       case Kind::HadamardDiv: return {printBroadcast(n.kids[0], kMul) + " ./ " + print(n.kids[1], kUnary), kMul};
       case Kind::Pow:
