@@ -250,6 +250,33 @@ TEST(Equivalence, SymmetryIsSeenThroughSumsWithSymmetricTerms) {
   EXPECT_NE(normalForm(arena, rules, t[0], {assumed[1]}), normalForm(arena, rules, t[1], {assumed[1]}));  // X unsymmetric
 }
 
+// f(C) entry by entry, expm(C), C ./ D of symmetric C and D are symmetric, so
+// their transposes go (random_equivalences.py: det(C' + inv(tanh(C))) for
+// spd C kept inv(tanh(C))'); expm, logm, sqrtm and sin of a diagonal matrix
+// are diagonal.
+TEST(Equivalence, SymmetryIsSeenThroughEntrywiseAndMatrixFunctions) {
+  Parsed p({"inv(tanh(C))'", "inv(tanh(C))", "(C ./ (1 + C.^2))'", "C ./ (1 + C.^2)", "expm(C)'*B", "expm(C)*B",
+            "logm(D)'*sin(D)'*B", "logm(D)*sin(D)*B", "exp(C)'", "exp(C)"});
+  auto& [arena, rules, t] = p;
+  Id c = kNoId, d = kNoId;
+  for (Id v : variablesOf(arena, t[0])) c = v;
+  for (Id v : variablesOf(arena, t[6]))
+    if (arena.symbolOf(v).name == "D") d = v;
+  ASSERT_NE(d, kNoId);
+  std::vector<GuardUse> symmetric{{Guard::Symmetric, c}, {Guard::Diagonal, d}};
+  for (std::size_t i = 0; i < 8; i += 2)
+    EXPECT_EQ(normalForm(arena, rules, t[i], symmetric), normalForm(arena, rules, t[i + 1], symmetric)) << toText(arena, t[i]);
+  EXPECT_NE(normalForm(arena, rules, t[0]), normalForm(arena, rules, t[1]));  // C unsymmetric
+  EXPECT_NE(normalForm(arena, rules, t[8]), normalForm(arena, rules, t[9]));
+  Id diag = parse(arena, "sin(D)"), notDiag = parse(arena, "cos(D)"), fn = parse(arena, "logm(D)");
+  Facts facts;
+  assume(arena, facts, Guard::Diagonal, d);
+  EXPECT_TRUE(isDiagonal(arena, diag, facts));
+  EXPECT_TRUE(isDiagonal(arena, fn, facts));
+  EXPECT_FALSE(isDiagonal(arena, notDiag, facts));  // cos(0) = 1 off the diagonal
+  EXPECT_TRUE(isSymmetric(arena, notDiag, facts));
+}
+
 // A matrix function commutes with its argument and its powers: one order.
 TEST(Equivalence, AMatrixFunctionCommutesWithItsArgument) {
   Parsed p({"sqrtm(A)*A", "A*sqrtm(A)", "Y*expm(X)*X^3", "Y*X^3*expm(X)", "logm(A)*A*B", "A*logm(A)*B", "expm(X)*Y",

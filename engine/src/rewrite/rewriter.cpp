@@ -65,7 +65,14 @@ bool transposed(const Arena& a, Id x, Id y, const Facts& facts) {
 bool isSymmetric(const Arena& a, Id t, const Facts& facts) {
   if (facts.symmetric.count(t)) return true;
   auto isSymmetric = [&](const Arena& a, Id t) { return ::matcalc::isSymmetric(a, t, facts); };
+  // f(S) entry by entry, and expm, logm, sqrtm of S: f(S)' = f(S') = f(S).
+  if (info(a.kind(t)).form == Form::Elementwise) return isSymmetric(a, a.kids(t)[0]);
   switch (a.kind(t)) {
+    case Kind::Expm:
+    case Kind::Logm:
+    case Kind::Sqrtm:
+    case Kind::HadamardPow: return isSymmetric(a, a.kids(t)[0]);
+    case Kind::HadamardDiv: return isSymmetric(a, a.kids(t)[0]) && isSymmetric(a, a.kids(t)[1]);
     case Kind::Identity:
     case Kind::DiagMatrix: return true;
     case Kind::Zero:
@@ -100,6 +107,17 @@ bool isDiagonal(const Arena& a, Id t, const Facts& facts) {
     case Kind::Mul: return std::all_of(k.begin(), k.end(), [&](Id f) { return a.shape(f).isScalar() || diagonal(f); });
     case Kind::Hadamard: return std::any_of(k.begin(), k.end(), [&](Id f) { return !a.shape(f).isScalar() && diagonal(f); });
     case Kind::Scale: return diagonal(k.back());
+    // Of a diagonal D: expm, logm, sqrtm act on its diagonal, and so does an
+    // entrywise f with f(0) = 0.
+    case Kind::Expm:
+    case Kind::Logm:
+    case Kind::Sqrtm:
+    case Kind::Sin:
+    case Kind::Tanh:
+    case Kind::Sinh:
+    case Kind::Relu:
+    case Kind::Abs:
+    case Kind::Sign:
     case Kind::Transpose:
     case Kind::Inverse:
     case Kind::MatPow: return diagonal(k[0]);
