@@ -193,6 +193,24 @@ TEST(Simplify, NumberPowersFoldWhileTheyStayModerate) {
   EXPECT_EQ(arena.numberOf(t[2]), mpq_class(243, 32));
 }
 
+// Found by fuzz_expression: 99/2127/(212^42)^11/(211972^7)^8 made a number
+// of 4 500 bits, whose reciprocal stayed a power N^-1 (past the fold's
+// bound) and printed as 33/N, which reads back as the number 33/N: one text,
+// two terms. The reciprocal of a number, as long as the number, is folded.
+TEST(Simplify, TheReciprocalOfALongNumberIsANumber) {
+  Parsed p({"99^1/2127^1/212^42^11/211972^7^8", "1/(3^3000)", "3^-3000"});
+  auto& [arena, rules, t] = p;
+  EXPECT_EQ(arena.kind(t[0]), Kind::Number) << toText(arena, t[0]).substr(0, 80);
+  EXPECT_EQ(parse(arena, toText(arena, t[0])), t[0]);
+  // 3^3000 has 4 755 bits: it stays a power, and so does its reciprocal.
+  EXPECT_EQ(t[1], t[2]);
+  EXPECT_EQ(arena.kind(t[2]), Kind::Pow);
+  EXPECT_EQ(parse(arena, toText(arena, t[2])), t[2]);
+  Id n = parse(arena, toText(arena, t[0]).substr(3));  // the 4 500-bit denominator, written out
+  ASSERT_EQ(arena.kind(n), Kind::Number);
+  EXPECT_EQ(arena.kind(parse(arena, "1/" + toText(arena, n))), Kind::Number);
+}
+
 // kron distributes over sums in normal forms, as products do, so both
 // spellings meet; shown, the sums are collected back inside the kron.
 TEST(Equivalence, KronOfSumsHasOneNormalForm) {

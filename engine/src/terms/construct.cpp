@@ -721,7 +721,8 @@ Id Arena::makePow(Id base, Id exponent) {
   if (kind(base) == Kind::Number && integerExponent && mpz_fits_slong_p(numberOf(exponent).get_num_mpz_t())) {
     long e = numberOf(exponent).get_num().get_si();
     const mpq_class& b = numberOf(base);
-    if (e > -64 && e < 64 && detail::bitsOf(b) * static_cast<std::size_t>(std::labs(e)) <= kMaxFoldedBits) {
+    // 1/b is as long as b, and its text (1/b) reads back folded.
+    if (e > -64 && e < 64 && (e == -1 || detail::bitsOf(b) * static_cast<std::size_t>(std::labs(e)) <= kMaxFoldedBits)) {
       mpq_class r = 1;
       for (long i = 0; i < std::labs(e); ++i) r *= numberOf(base);
       return number(e < 0 ? mpq_class(1 / r) : r);
