@@ -31,6 +31,10 @@ SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, const std::
 // With Phase::Tidy, the form simplified without distributing products over sums.
 Id normalForm(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions = {}, Budget budget = {},
               Phase phase = Phase::Simplify);
+// The same under facts already worked out (termFacts: what the term
+// presupposes, and the assumptions), for a caller that normalises it twice.
+Id normalForm(Arena& arena, const RuleSet& rules, Id term, const Facts& facts, Budget budget, Phase phase);
+Facts termFacts(const Arena& arena, Id term, const std::vector<GuardUse>& assumptions);
 
 // A compact presentation of a normal form: common left/right factors and
 // numeric factors taken out of sums, <x, y> of vectors written x'*y.

@@ -335,8 +335,9 @@ Equivalence decideEquivalence(Arena& a, const RuleSet& rules, Id x, Id y, const 
                                             a.shapeText(a.shape(y)));
   Equivalence out;
   try {
-    Id nx = normalForm(a, rules, x, assumptions, options.budget);
-    Id ny = normalForm(a, rules, y, assumptions, options.budget);
+    const Facts fx = termFacts(a, x, assumptions), fy = termFacts(a, y, assumptions);  // for both phases
+    Id nx = normalForm(a, rules, x, fx, options.budget, Phase::Simplify);
+    Id ny = normalForm(a, rules, y, fy, options.budget, Phase::Simplify);
     if (nx == ny) {
       out.verdict = Equivalence::Verdict::Equal;
       out.method = Equivalence::Method::NormalForm;
@@ -347,8 +348,8 @@ Equivalence decideEquivalence(Arena& a, const RuleSet& rules, Id x, Id y, const 
     // power can take the product apart: det((A + B)*sin(C)) becomes
     // det(A*sin(C) + B*sin(C)), which no longer meets det(sin(C))*det(A + B).
     // Simplified without distributing, both sides may still meet.
-    Id tx = normalForm(a, rules, x, assumptions, options.budget, Phase::Tidy);
-    Id ty = normalForm(a, rules, y, assumptions, options.budget, Phase::Tidy);
+    Id tx = normalForm(a, rules, x, fx, options.budget, Phase::Tidy);
+    Id ty = normalForm(a, rules, y, fy, options.budget, Phase::Tidy);
     if (tx == ty) {
       out.verdict = Equivalence::Verdict::Equal;
       out.method = Equivalence::Method::NormalForm;

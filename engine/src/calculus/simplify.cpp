@@ -3,18 +3,25 @@
 
 namespace matcalc {
 
-Id normalForm(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions, Budget budget,
-              Phase phase) {
+Facts termFacts(const Arena& arena, Id term, const std::vector<GuardUse>& assumptions) {
   Facts facts = presuppositions(arena, term);
   assume(facts, assumptions);
+  return facts;
+}
+
+Id normalForm(Arena& arena, const RuleSet& rules, Id term, const Facts& facts, Budget budget, Phase phase) {
   Job job(arena, budget);
   return Rewriter(arena, rules, phase, facts, job, false).normalize(term);
 }
 
+Id normalForm(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions, Budget budget,
+              Phase phase) {
+  return normalForm(arena, rules, term, termFacts(arena, term, assumptions), budget, phase);
+}
+
 SimplifyResult simplify(Arena& arena, const RuleSet& rules, Id term, const std::vector<GuardUse>& assumptions,
                         Budget budget, bool recordSteps) {
-  Facts facts = presuppositions(arena, term);
-  assume(facts, assumptions);
+  Facts facts = termFacts(arena, term, assumptions);
   Job job(arena, budget);
   Rewriter r(arena, rules, Phase::Simplify, facts, job, recordSteps);
   Id normal = r.normalize(term);
