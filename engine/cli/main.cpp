@@ -95,6 +95,12 @@ int batch(const std::string& file) {
 }
 
 int run(std::vector<std::string> args) {
+  // CLI11 answers --version by throwing, and the first exception of a static
+  // executable sorts its unwind tables: 23 M instructions, 4 ms.
+  if (args.size() == 2 && args[1] == "--version") {
+    std::cout << "matcalc " MATCALC_VERSION "\n";
+    return 0;
+  }
   CLI::App app{"matcalc: matrix calculus by verified rewriting"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "matcalc " MATCALC_VERSION);
